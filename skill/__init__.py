@@ -1,0 +1,1 @@
+"""Mat Coach: an Alexa skill for hands-free acupressure-mat sessions."""
