@@ -18,7 +18,7 @@ def default_store_url() -> str:
     from platformdirs import user_data_dir  # only needed when no store is configured
 
     directory = user_data_dir("mat-coach", appauthor=False)
-    return f"sqlite:///{os.path.join(directory, 'mat-coach.db')}"
+    return f"sqlite://{os.path.join(os.path.abspath(directory), 'mat-coach.db')}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,54 @@
+"""HTTP client for Alexa's service APIs (Timers, device settings), with timeouts.
+
+ask-sdk-core's `DefaultApiClient` calls `requests` with no timeout, so one slow Alexa API
+would hold a request past Alexa's own deadline. This client keeps its interface, pools
+connections per thread, and bounds every call. It refuses plain http, like the default.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import requests
+from ask_sdk_core.exceptions import ApiClientException
+from ask_sdk_model.services import ApiClient, ApiClientRequest, ApiClientResponse
+
+
+class TimeoutApiClient(ApiClient):
+    """`ApiClient` for ask-sdk service clients; `ca_bundle` replaces the trust roots in tests."""
+
+    def __init__(self, *, timeout: float = 2.0, ca_bundle: str | None = None) -> None:
+        self.timeout = (min(timeout, 1.0), timeout)
+        self.verify: str | bool = ca_bundle or True
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            self._local.session = session
+        return session
+
+    def invoke(self, request: ApiClientRequest) -> ApiClientResponse:
+        url = request.url or ""
+        if not url.lower().startswith("https://"):
+            raise ApiClientException("Requests against non-HTTPS endpoints are not allowed.")
+        headers: dict[str, str] = {}
+        for key, value in request.headers or []:
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        data = None
+        if request.body is not None:
+            data = json.dumps(request.body) if not isinstance(request.body, str) else request.body
+        try:
+            response = self._session().request(
+                (request.method or "GET").upper(), url, headers=headers, data=data,
+                timeout=self.timeout, verify=self.verify,
+            )
+        except requests.RequestException as exc:
+            raise ApiClientException(f"Alexa API call failed: {type(exc).__name__}") from exc
+        return ApiClientResponse(
+            headers=list(response.headers.items()),
+            status_code=response.status_code,
+            body=response.text,
+        )

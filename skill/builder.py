@@ -1,0 +1,95 @@
+"""Assemble the skill: the one ordered list of handlers, interceptors and exception handlers."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+
+from ask_sdk_core.dispatch_components import AbstractRequestInterceptor
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_model.services import ApiClient
+
+from skill.alexa_api import TimeoutApiClient
+from skill.handlers import builtins, explain, launch, lifecycle, permissions, progress, safety
+from skill.handlers import session as timed
+from skill.handlers.errors import CatchAllExceptionHandler, StoreErrorHandler
+from skill.services import Services
+from skill.settings import Settings
+from skill.store import UserStore
+
+log = logging.getLogger("skill.requests")
+
+# Order matters only where two handlers could claim one request; specific ones come first.
+HANDLER_CLASSES = (
+    launch.LaunchRequestHandler,
+    explain.ExplainMatIntentHandler,
+    safety.CheckSafetyIntentHandler,
+    timed.StartSessionIntentHandler,
+    timed.TimeLeftIntentHandler,
+    timed.PauseIntentHandler,
+    timed.ResumeIntentHandler,
+    timed.EndSessionIntentHandler,
+    progress.ProgressIntentHandler,
+    progress.SetGoalIntentHandler,
+    permissions.TimerPermissionResponseHandler,
+    builtins.YesIntentHandler,
+    builtins.NoIntentHandler,
+    builtins.HelpIntentHandler,
+    builtins.StopOrCancelIntentHandler,
+    builtins.NavigateHomeIntentHandler,
+    builtins.FallbackIntentHandler,
+    builtins.SessionEndedRequestHandler,
+    lifecycle.SkillDisabledHandler,
+    lifecycle.OtherSkillEventHandler,
+)
+
+
+def pseudonym(user_id: str | None) -> str:
+    """A short, stable stand-in for a userId in logs; the real id never appears there."""
+    if not user_id:
+        return "-"
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
+
+
+class RequestLogInterceptor(AbstractRequestInterceptor):
+    """One line per request: its type, intent and a pseudonymous user, never the body."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
+        envelope = handler_input.request_envelope
+        request = envelope.request
+        intent = getattr(getattr(request, "intent", None), "name", None)
+        user = getattr(getattr(envelope.context.system, "user", None), "user_id", None)
+        log.info(
+            "request type=%s intent=%s locale=%s user=%s",
+            getattr(request, "object_type", None), intent, getattr(request, "locale", None),
+            pseudonym(user),
+        )
+
+
+def build_skill(
+    settings: Settings,
+    *,
+    store: UserStore | None = None,
+    api_client: ApiClient | None = None,
+    clock: Callable[[], float] | None = None,
+) -> CustomSkill:
+    """The CustomSkill every entry point dispatches to (Flask route, Lambda, benchmarks)."""
+    services = Services(settings, store=store, **({"clock": clock} if clock else {}))
+    builder = CustomSkillBuilder(
+        api_client=api_client
+        or TimeoutApiClient(timeout=settings.api_timeout, ca_bundle=settings.ca_bundle)
+    )
+    builder.skill_id = settings.skill_id
+    for handler_class in HANDLER_CLASSES:
+        builder.add_request_handler(handler_class(services))
+    builder.add_global_request_interceptor(RequestLogInterceptor())
+    builder.add_exception_handler(StoreErrorHandler())
+    builder.add_exception_handler(CatchAllExceptionHandler())
+    skill = builder.create()
+    skill.services = services  # type: ignore[attr-defined]  # for tests and benchmarks
+    return skill

@@ -1,0 +1,109 @@
+"""The content catalogues: every word the skill speaks, as data, one file per language.
+
+Handlers ask for text by key; nothing spoken is written in Python. A locale such as
+``en-GB`` reads ``en-GB.json`` over ``en.json``, so a regional file only holds the lines
+whose spelling or wording differs. Catalogues are loaded once per process: re-reading
+JSON on every request would cost more than the rest of an explain answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache, lru_cache
+from importlib import resources
+from xml.sax.saxutils import escape
+
+DEFAULT_LANGUAGE = "en"
+DEFAULT_LOCALE = "en-US"
+_LOCALE_SHAPE = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
+
+
+class Catalogue:
+    """Text for one locale; `text` returns plain text, `ssml` returns escaped SSML."""
+
+    def __init__(self, locale: str, entries: dict[str, str]) -> None:
+        self.locale = locale
+        self._entries = entries
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._entries
+
+    def keys(self) -> list[str]:
+        """All keys, for completeness checks across catalogues."""
+        return list(self._entries)
+
+    def text(self, key: str, **params: object) -> str:
+        """The plain text for `key`, with placeholders filled in."""
+        template = self._entries[key]
+        return template.format(**params) if params else template
+
+    def join(self, *keys_or_text: str | None, **params: object) -> str:
+        """Several lines as one plain-text reply; `None` entries are skipped.
+
+        Items that are keys are looked up; anything else is taken as finished text, so a
+        caller can pass the result of `count` or another `text` call.
+        """
+        parts = []
+        for item in keys_or_text:
+            if not item:
+                continue
+            parts.append(self.text(item, **params) if item in self._entries else item)
+        return " ".join(parts)
+
+    def count(self, unit: str, n: int) -> str:
+        """`3 minutes`, `1 session`: English plural rules are enough for every locale we ship."""
+        form = "one" if n == 1 else "other"
+        return self.text(f"units.{unit}.{form}", n=n)
+
+    def duration(self, seconds: int) -> str:
+        """Spoken remaining time: whole minutes, with seconds only under five minutes."""
+        seconds = max(0, int(seconds))
+        minutes, rest = divmod(seconds, 60)
+        if minutes == 0:
+            return self.count("second", rest)
+        if minutes >= 5 or rest == 0:
+            return self.count("minute", minutes + (1 if rest >= 30 and minutes >= 5 else 0))
+        return self.text(
+            "units.minutes_and_seconds",
+            minutes=self.count("minute", minutes),
+            seconds=self.count("second", rest),
+        )
+
+
+def to_ssml(text: str) -> str:
+    """Escape plain text so it is always valid inside `<speak>`; ask-sdk adds the tags."""
+    return escape(text, {'"': "&quot;"})
+
+
+@cache
+def _load(name: str) -> dict[str, str]:
+    """One catalogue file as a dict; missing regional files simply add nothing."""
+    try:
+        raw = resources.files(__package__).joinpath(f"{name}.json").read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    data = json.loads(raw)
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def catalogue_for(locale: object) -> Catalogue:
+    """The catalogue for an Alexa locale (`en-GB`), falling back to the language, then English.
+
+    Anything that is not shaped like a locale is answered in the default locale, so a strange
+    value in a request can neither pick a file nor grow the cache.
+    """
+    if not isinstance(locale, str) or not _LOCALE_SHAPE.fullmatch(locale):
+        locale = DEFAULT_LOCALE
+    return _catalogue(locale)
+
+
+@lru_cache(maxsize=64)
+def _catalogue(locale: str) -> Catalogue:
+    language = locale.split("-", 1)[0].lower()
+    if not _load(language):
+        language = DEFAULT_LANGUAGE
+    entries = dict(_load(language))
+    if locale.split("-", 1)[0].lower() == language:
+        entries.update(_load(locale))
+    return Catalogue(locale, entries)

@@ -1,0 +1,1 @@
+"""Intent and request handlers, one module per capability; `skill.builder` orders them."""

@@ -1,0 +1,27 @@
+"""Safety questions: condition-specific caution, never a diagnosis."""
+
+from __future__ import annotations
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from skill.handlers.base import SkillHandler, catalogue, prompt, reply, resolved_id, slot_value
+
+
+class CheckSafetyIntentHandler(SkillHandler):
+    """The general rules, or the caution for a named condition with the "not a doctor" line."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("CheckSafetyIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        say = catalogue(handler_input)
+        condition = resolved_id(handler_input, "condition")
+        key = f"safety.condition.{condition}"
+        if condition and key in say:
+            speech = say.join(key, "safety.disclaimer")
+            return reply(handler_input, speech, say.text("safety.reprompt"))
+        if slot_value(handler_input, "condition") is None:
+            return reply(handler_input, say.text("safety.general"), say.text("safety.reprompt"))
+        return prompt(handler_input, "safety.unknown")

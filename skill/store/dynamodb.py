@@ -1,0 +1,101 @@
+"""The cloud store: a DynamoDB table shaped the way ask-sdk's DynamoDB adapter expects.
+
+It builds on `ask_sdk_dynamodb`'s `DynamoDbAdapter` (same table layout: hash key `id`,
+attributes under `attributes`) and adds a version number with conditional writes, so two
+overlapping requests for one user never lose an update. DynamoDB hands numbers back as
+`Decimal`; they are turned into ints, since everything we store is whole.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+from skill.store.base import Record, StoreError, UserStore
+
+VERSION = "version"
+ATTRIBUTES = "attributes"
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class DynamoStore(UserStore):
+    """Versioned records in one DynamoDB table (boto3 is imported only when this is built)."""
+
+    def __init__(self, table_name: str, *, resource: object | None = None) -> None:
+        os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
+        import boto3
+        from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+        from botocore.config import Config
+
+        if resource is None:
+            resource = boto3.resource(
+                "dynamodb",
+                config=Config(connect_timeout=2, read_timeout=2, retries={"max_attempts": 2}),
+            )
+        # The adapter owns table naming and the key generator; we reuse its table handle.
+        self._adapter = DynamoDbAdapter(
+            table_name=table_name,
+            partition_key_name="id",
+            attribute_name=ATTRIBUTES,
+            create_table=False,
+            dynamodb_resource=resource,
+        )
+        self._table = resource.Table(table_name)  # type: ignore[attr-defined]
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        self._errors = (BotoCoreError, ClientError)
+        self._client_error = ClientError
+
+    def load(self, user_id: str) -> Record:
+        try:
+            item = self._table.get_item(Key={"id": user_id}, ConsistentRead=True).get("Item")
+        except self._errors as exc:
+            raise StoreError(f"dynamodb read failed: {type(exc).__name__}") from exc
+        if not item:
+            return Record({}, 0)
+        attributes = _plain(item.get(ATTRIBUTES) or {})
+        return Record(attributes if isinstance(attributes, dict) else {},
+                      int(item.get(VERSION, 1)))
+
+    def save_if_version(self, user_id: str, attributes: dict, version: int) -> bool:
+        if version == 0:
+            condition = "attribute_not_exists(id)"
+            values = None
+        else:
+            condition = "#v = :v"
+            values = {":v": version}
+        kwargs: dict = {
+            "Item": {"id": user_id, VERSION: version + 1, ATTRIBUTES: attributes},
+            "ConditionExpression": condition,
+        }
+        if values is not None:
+            kwargs["ExpressionAttributeNames"] = {"#v": VERSION}
+            kwargs["ExpressionAttributeValues"] = values
+        try:
+            self._table.put_item(**kwargs)
+        except self._client_error as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise StoreError(f"dynamodb write failed: {type(exc).__name__}") from exc
+        except self._errors as exc:
+            raise StoreError(f"dynamodb write failed: {type(exc).__name__}") from exc
+        return True
+
+    def delete(self, user_id: str) -> None:
+        try:
+            self._table.delete_item(Key={"id": user_id})
+        except self._errors as exc:
+            raise StoreError(f"dynamodb delete failed: {type(exc).__name__}") from exc
+
+    def get_attributes(self, request_envelope) -> dict:  # type: ignore[override]
+        """Keyed like ask-sdk's adapter (its key generator), so records stay compatible."""
+        return self.load(self._adapter.partition_keygen(request_envelope)).attributes

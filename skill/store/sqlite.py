@@ -1,0 +1,112 @@
+"""The embedded store: one SQLite file, so a laptop needs nothing else running.
+
+WAL mode lets readers carry on while one request writes; each write is a single conditional
+statement, so a user's read-modify-write is atomic without holding a lock across the Timers
+API call that sits between the read and the write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+
+from skill.store.base import Record, StoreError, UserStore
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    attributes TEXT NOT NULL
+)
+"""
+
+
+class SqliteStore(UserStore):
+    """Per-thread connections to one database file (sqlite3 connections are not shareable)."""
+
+    def __init__(self, path: str, *, busy_timeout_ms: int = 2000) -> None:
+        self.path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._schema_ready = False
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        try:
+            directory = os.path.dirname(self.path)
+            if directory:
+                os.makedirs(directory, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=self._busy_timeout_ms / 1000, isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            with self._lock:
+                if not self._schema_ready:
+                    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                        conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute(_SCHEMA)
+                    self._schema_ready = True
+                self._connections.append(conn)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"sqlite open failed: {type(exc).__name__}") from exc
+        self._local.conn = conn
+        return conn
+
+    def load(self, user_id: str) -> Record:
+        try:
+            row = self._connection().execute(
+                "SELECT version, attributes FROM users WHERE id = ?", (user_id,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"sqlite read failed: {type(exc).__name__}") from exc
+        if row is None:
+            return Record({}, 0)
+        try:
+            attributes = json.loads(row[1])
+        except ValueError:
+            attributes = {}
+        return Record(attributes if isinstance(attributes, dict) else {}, int(row[0]))
+
+    def save_if_version(self, user_id: str, attributes: dict, version: int) -> bool:
+        payload = json.dumps(attributes, separators=(",", ":"))
+        try:
+            conn = self._connection()
+            if version == 0:
+                cursor = conn.execute(
+                    "INSERT INTO users (id, version, attributes) VALUES (?, 1, ?) "
+                    "ON CONFLICT(id) DO NOTHING",
+                    (user_id, payload),
+                )
+            else:
+                cursor = conn.execute(
+                    "UPDATE users SET version = version + 1, attributes = ? "
+                    "WHERE id = ? AND version = ?",
+                    (payload, user_id, version),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"sqlite write failed: {type(exc).__name__}") from exc
+        return cursor.rowcount == 1
+
+    def delete(self, user_id: str) -> None:
+        try:
+            self._connection().execute("DELETE FROM users WHERE id = ?", (user_id,))
+        except sqlite3.Error as exc:
+            raise StoreError(f"sqlite delete failed: {type(exc).__name__}") from exc
+
+    def count(self) -> int:
+        """How many users have a record (for tests and the load benchmark)."""
+        return int(self._connection().execute("SELECT COUNT(*) FROM users").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()

@@ -1,0 +1,100 @@
+"""Self-hosted HTTPS endpoint for the skill: a Flask app factory.
+
+`POST /` is the Alexa endpoint, `GET /healthz` a liveness probe. Every request is verified
+as Amazon requires before any JSON is trusted; verification is off only when the app is
+built with `verify_requests=False` (`mat-coach serve --dev`), and the log says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, Response, request
+
+from skill.builder import build_skill
+from skill.dispatch import BadRequest, handle_envelope
+from skill.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, message: str) -> Response:
+    return Response(
+        json.dumps({"error": message}), status=status, mimetype="application/json"
+    )
+
+
+def create_app(settings: Settings | None = None, *, skill=None, verifier=None) -> Flask:
+    """Build the app. `skill` and `verifier` may be passed in by tests and benchmarks."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    skill = skill or build_skill(settings)
+    if settings.verify_requests:
+        if verifier is None:
+            from skill.web.verifier import RequestVerifier
+
+            verifier = RequestVerifier(
+                skill_id=settings.skill_id,
+                ca_bundle=settings.ca_bundle,
+                timeout=settings.cert_timeout,
+            )
+    else:
+        verifier = None
+        log.warning("request verification is OFF (development mode): never expose this server")
+    app.extensions["mat_coach.skill"] = skill
+    app.extensions["mat_coach.verifier"] = verifier
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response(json.dumps({"status": "ok"}), mimetype="application/json")
+
+    @app.post("/")
+    def alexa() -> Response:
+        length = request.content_length
+        if length is not None and length > settings.max_body_bytes:
+            return _error(413, "request body too large")
+        body = request.get_data(cache=False)
+        if len(body) > settings.max_body_bytes:
+            return _error(413, "request body too large")
+        if verifier is not None:
+            from skill.web.verifier import VerificationError
+
+            try:
+                payload = verifier.verify(request.headers, body)
+            except VerificationError as exc:
+                log.warning("request refused: %s", exc)
+                return _error(400, str(exc))
+        else:
+            try:
+                payload = json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                return _error(400, "malformed request body")
+        try:
+            answer = handle_envelope(skill, payload)
+        except BadRequest as exc:
+            log.warning("request refused: %s", exc)
+            return _error(400, str(exc))
+        return Response(
+            json.dumps(answer, separators=(",", ":")), mimetype="application/json"
+        )
+
+    @app.errorhandler(413)
+    def too_large(_exc: Exception) -> Response:
+        return _error(413, "request body too large")
+
+    @app.errorhandler(404)
+    def not_found(_exc: Exception) -> Response:
+        return _error(404, "not found")
+
+    @app.errorhandler(405)
+    def not_allowed(_exc: Exception) -> Response:
+        return _error(405, "method not allowed")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
+        return _error(400, "request could not be processed")
+
+    return app
