@@ -1,0 +1,58 @@
+"""One checker for every response the skill gives, used by every test that gets one."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import ResponseEnvelope
+
+ALLOWED_TAGS = {
+    "speak", "break", "emphasis", "lang", "p", "phoneme", "prosody", "s", "say-as", "sub",
+    "voice", "w", "audio", "amazon:effect", "amazon:domain", "amazon:emotion",
+}
+MAX_SPEECH_CHARS = 8000
+MAX_RESPONSE_BYTES = 24 * 1024
+MEDICAL_CLAIM = re.compile(r"\b(cure[sd]?|curing|treat(s|ed|ing|ment)?|heal(s|ed|ing)?)\b", re.I)
+_serializer = DefaultSerializer()
+
+
+def _ssml_tags(ssml: str) -> set[str]:
+    wrapped = ssml.replace("<speak>", '<speak xmlns:amazon="urn:amazon">', 1)
+    root = ET.fromstring(wrapped)  # raises on invalid XML
+    tags = set()
+    for element in root.iter():
+        tag = element.tag
+        if tag.startswith("{urn:amazon}"):
+            tag = "amazon:" + tag.split("}", 1)[1]
+        tags.add(tag)
+    return tags
+
+
+def speech_of(response: dict) -> str:
+    """The plain text of the output speech (tags removed), for content assertions."""
+    ssml = ((response.get("response") or {}).get("outputSpeech") or {}).get("ssml", "")
+    return re.sub(r"<[^>]+>", "", ssml).replace("&apos;", "'").replace("&amp;", "&")
+
+
+def check_response(response: dict) -> dict:
+    """Assert everything Alexa requires of a response; return it for further assertions."""
+    raw = json.dumps(response)
+    assert len(raw.encode("utf-8")) <= MAX_RESPONSE_BYTES, "response over 24 KB"
+    envelope = _serializer.deserialize(raw, ResponseEnvelope)
+    assert envelope.version == "1.0"
+    body = response["response"]
+    for part in (body.get("outputSpeech"), (body.get("reprompt") or {}).get("outputSpeech")):
+        if not part:
+            continue
+        assert part["type"] == "SSML"
+        ssml = part["ssml"]
+        assert ssml.startswith("<speak>") and ssml.endswith("</speak>")
+        assert len(ssml) <= MAX_SPEECH_CHARS
+        assert _ssml_tags(ssml) <= ALLOWED_TAGS
+        assert not MEDICAL_CLAIM.search(re.sub(r"<[^>]+>", "", ssml)), ssml
+    if body.get("shouldEndSession") is False:
+        assert body.get("reprompt"), "an open session needs a reprompt"
+    return response

@@ -1,0 +1,111 @@
+"""Shared fixtures: a local CA, the loopback Timers fake, a fresh store, and both entry points."""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Callable, Iterator
+
+import pytest
+import trustme
+from pytest_httpserver import HTTPServer
+
+from skill import device_zone, lambda_function
+from skill.settings import Settings
+from skill.web import create_app
+from tests.checks import check_response
+from tests.timers_fake import TimersFake
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def ca_bundle(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def _timers_server(ca: trustme.CA) -> Iterator[tuple[HTTPServer, TimersFake]]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    fake = TimersFake()
+    server.expect_request(__import__("re").compile(".*")).respond_with_handler(fake.handle)
+    server.start()
+    yield server, fake
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def timers_fake(_timers_server: tuple[HTTPServer, TimersFake]) -> TimersFake:
+    fake = _timers_server[1]
+    fake.reset()
+    return fake
+
+
+@pytest.fixture
+def api_endpoint(_timers_server: tuple[HTTPServer, TimersFake]) -> str:
+    server = _timers_server[0]
+    return f"https://127.0.0.1:{server.port}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_zone_cache() -> Iterator[None]:
+    device_zone.clear_cache()
+    yield
+    device_zone.clear_cache()
+
+
+@pytest.fixture
+def store_url(tmp_path) -> str:
+    return f"sqlite://{tmp_path / 'mat-coach.db'}"
+
+
+@pytest.fixture
+def settings(store_url: str, ca_bundle: str) -> Settings:
+    return Settings(store_url=store_url, ca_bundle=ca_bundle, verify_requests=False,
+                    api_timeout=1.0)
+
+
+Send = Callable[[dict], dict]
+
+
+def _flask_sender(settings: Settings) -> Send:
+    client = create_app(settings).test_client()
+
+    def send(envelope: dict) -> dict:
+        answer = client.post("/", data=json.dumps(envelope), content_type="application/json")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return check_response(answer.get_json())
+
+    return send
+
+
+def _lambda_sender(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Send:
+    monkeypatch.setenv("MAT_COACH_STORE", settings.store_url or "")
+    monkeypatch.setenv("MAT_COACH_CA_BUNDLE", settings.ca_bundle or "")
+    monkeypatch.delenv("MAT_COACH_SKILL_ID", raising=False)
+    lambda_function.reset()
+
+    def send(envelope: dict) -> dict:
+        return check_response(lambda_function.handler(json.loads(json.dumps(envelope)), None))
+
+    return send
+
+
+@pytest.fixture(params=["flask", "lambda"])
+def send(request: pytest.FixtureRequest, settings: Settings,
+         monkeypatch: pytest.MonkeyPatch) -> Iterator[Send]:
+    """Post an envelope through a real entry point; the answer is already checked."""
+    if request.param == "flask":
+        yield _flask_sender(settings)
+    else:
+        yield _lambda_sender(settings, monkeypatch)
+        lambda_function.reset()

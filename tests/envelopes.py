@@ -1,0 +1,128 @@
+"""Builders for real Alexa request envelopes, as the Alexa service sends them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+APP_ID = "amzn1.ask.skill.00000000-1111-2222-3333-444444444444"
+USER_ID = "amzn1.ask.account.TESTUSER"
+DEVICE_ID = "amzn1.ask.device.TESTDEVICE"
+ACCESS_TOKEN = "test-access-token"
+
+
+def now_stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def envelope(
+    request: dict,
+    *,
+    user_id: str = USER_ID,
+    device_id: str = DEVICE_ID,
+    api_endpoint: str = "https://127.0.0.1:9",
+    application_id: str = APP_ID,
+    session_attributes: dict | None = None,
+    new_session: bool = True,
+    with_session: bool = True,
+    scopes: dict | None = None,
+    access_token: str | None = ACCESS_TOKEN,
+) -> dict:
+    """A full request envelope around `request`."""
+    user: dict = {"userId": user_id}
+    if scopes is not None:
+        user["permissions"] = {"scopes": {k: {"status": v} for k, v in scopes.items()}}
+    system: dict = {
+        "application": {"applicationId": application_id},
+        "user": user,
+        "device": {"deviceId": device_id, "supportedInterfaces": {}},
+        "apiEndpoint": api_endpoint,
+    }
+    if access_token:
+        system["apiAccessToken"] = access_token
+    body: dict = {
+        "version": "1.0",
+        "context": {"System": system},
+        "request": {
+            "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
+            "timestamp": now_stamp(),
+            "locale": "en-US",
+            **request,
+        },
+    }
+    if with_session:
+        body["session"] = {
+            "new": new_session,
+            "sessionId": f"amzn1.echo-api.session.{uuid.uuid4()}",
+            "application": {"applicationId": application_id},
+            "user": {"userId": user_id},
+            "attributes": session_attributes or {},
+        }
+    return body
+
+
+def launch(**kwargs) -> dict:
+    return envelope({"type": "LaunchRequest"}, **kwargs)
+
+
+def slot(name: str, value: str | None = None, resolved_id: str | None = None,
+         no_match: bool = False) -> dict:
+    """A slot as Alexa sends it, with entity resolution for custom types."""
+    data: dict = {"name": name, "confirmationStatus": "NONE"}
+    if value is not None:
+        data["value"] = value
+    if resolved_id is not None or no_match:
+        authority = {
+            "authority": f"amzn1.er-authority.echo-sdk.{APP_ID}.Type",
+            "status": {"code": "ER_SUCCESS_NO_MATCH" if no_match else "ER_SUCCESS_MATCH"},
+        }
+        if not no_match:
+            authority["values"] = [{"value": {"name": value or "", "id": resolved_id}}]
+        data["resolutions"] = {"resolutionsPerAuthority": [authority]}
+    return data
+
+
+def intent(name: str, slots: dict | None = None, *, locale: str = "en-US", **kwargs) -> dict:
+    """An IntentRequest; `slots` maps slot names to values or to `slot(...)` dicts."""
+    built = {}
+    for key, value in (slots or {}).items():
+        built[key] = value if isinstance(value, dict) else slot(key, value)
+    return envelope(
+        {
+            "type": "IntentRequest",
+            "locale": locale,
+            "dialogState": "COMPLETED",
+            "intent": {"name": name, "confirmationStatus": "NONE", "slots": built},
+        },
+        **kwargs,
+    )
+
+
+def session_ended(**kwargs) -> dict:
+    return envelope({"type": "SessionEndedRequest", "reason": "USER_INITIATED"}, **kwargs)
+
+
+def connections_response(status: str, token: str = "20", **kwargs) -> dict:
+    """Alexa's answer to our AskFor permission request."""
+    return envelope(
+        {
+            "type": "Connections.Response",
+            "name": "AskFor",
+            "status": {"code": "200", "message": "OK"},
+            "token": token,
+            "payload": {
+                "permissionScope": "alexa::alerts:timers:skill:readwrite",
+                "status": status,
+            },
+        },
+        **kwargs,
+    )
+
+
+def skill_event(kind: str, **kwargs) -> dict:
+    """An AlexaSkillEvent (out of session), e.g. `SkillDisabled`."""
+    return envelope(
+        {"type": f"AlexaSkillEvent.{kind}", "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"}},
+        with_session=False,
+        **kwargs,
+    )

@@ -1,0 +1,177 @@
+"""Open, explain, safety and the built-ins, through the Flask route and the Lambda handler."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from skill.content import catalogue_for
+from tests import envelopes as env
+from tests.checks import speech_of
+
+EN = catalogue_for("en-US")
+
+
+def ends(response: dict) -> bool:
+    return response["response"].get("shouldEndSession") is True
+
+
+def test_launch_new_user_welcomes_with_safety_line_and_offer(send, api_endpoint):
+    answer = send(env.launch(api_endpoint=api_endpoint))
+    text = speech_of(answer)
+    assert text == EN.text("launch.new")
+    assert "spikes can break skin" in text
+    assert not ends(answer)
+    assert answer["sessionAttributes"]["offer"] == {"action": "start", "minutes": 10}
+
+
+@pytest.mark.parametrize("topic", [
+    "WHAT_IS", "HOW_IT_WORKS", "VERSUS_ACUPUNCTURE", "BENEFITS", "DURATION", "FREQUENCY",
+    "FIRST_TIME", "ROOM_SETUP", "PILLOW", "CLEANING", "COST", "ECO", "GETTING_UP",
+])
+def test_explain_each_topic(send, topic):
+    answer = send(env.intent("ExplainMatIntent", {
+        "topic": env.slot("topic", topic.lower(), resolved_id=topic)}))
+    assert speech_of(answer) == EN.text(f"explain.topic.{topic}")
+    assert not ends(answer)
+    assert len(speech_of(answer).split()) <= 60
+
+
+def test_explain_without_topic_gives_overview(send):
+    answer = send(env.intent("ExplainMatIntent", {"topic": env.slot("topic")}))
+    assert speech_of(answer) == EN.text("explain.overview")
+    assert not ends(answer)
+
+
+@pytest.mark.parametrize("topic_slot", [
+    env.slot("topic", "quantum physics", no_match=True),
+    env.slot("topic", "", no_match=False),
+    env.slot("topic", "banana"),
+])
+def test_explain_unknown_topic_names_known_ones(send, topic_slot):
+    answer = send(env.intent("ExplainMatIntent", {"topic": topic_slot}))
+    text = speech_of(answer)
+    assert text in (EN.text("explain.unknown"), EN.text("explain.overview"))
+    if topic_slot.get("value"):
+        assert text == EN.text("explain.unknown")
+        assert "how it works" in text
+
+
+def test_explain_with_no_slots_at_all(send):
+    answer = send(env.intent("ExplainMatIntent"))
+    assert speech_of(answer) == EN.text("explain.overview")
+
+
+MEDICAL = ["PREGNANCY", "HEART", "BLOOD_THINNERS", "THROMBOSIS", "EPILEPSY", "SKIN_CONDITION",
+           "OPEN_WOUND", "SKIN_INFECTION", "FEVER", "BLOOD_PRESSURE", "DIABETES", "THIN_SKIN",
+           "CHILDREN", "ACUPUNCTURE", "ALCOHOL"]
+EVERYDAY = ["PETS", "FALLING_ASLEEP"]
+
+
+@pytest.mark.parametrize("condition", MEDICAL + EVERYDAY)
+def test_safety_condition_is_cautious_and_not_diagnostic(send, condition):
+    answer = send(env.intent("CheckSafetyIntent", {
+        "condition": env.slot("condition", condition.lower(), resolved_id=condition)}))
+    text = speech_of(answer)
+    assert text.startswith(EN.text(f"safety.condition.{condition}"))
+    assert EN.text("safety.disclaimer") in text
+    if condition in MEDICAL:
+        assert "doctor" in text
+    assert not ends(answer)
+
+
+def test_safety_without_condition_gives_general_rules(send):
+    answer = send(env.intent("CheckSafetyIntent", {"condition": env.slot("condition")}))
+    text = speech_of(answer)
+    assert text == EN.text("safety.general")
+    for rule in ("gently", "break skin", "infection", "pets and children", "short sessions"):
+        assert rule in text
+
+
+def test_safety_unknown_condition_is_helpful(send):
+    answer = send(env.intent("CheckSafetyIntent", {
+        "condition": env.slot("condition", "broken toaster", no_match=True)}))
+    assert speech_of(answer) == EN.text("safety.unknown")
+    assert "doctor" in speech_of(answer)
+    assert not ends(answer)
+
+
+def test_help_keeps_session_open(send):
+    answer = send(env.intent("AMAZON.HelpIntent"))
+    assert speech_of(answer) == EN.text("help")
+    assert not ends(answer)
+
+
+@pytest.mark.parametrize("name", ["AMAZON.StopIntent", "AMAZON.CancelIntent"])
+def test_stop_and_cancel_exit(send, name):
+    answer = send(env.intent(name))
+    assert speech_of(answer) == EN.text("goodbye")
+    assert ends(answer)
+    assert "reprompt" not in answer["response"]
+
+
+def test_navigate_home_and_fallback(send):
+    home = send(env.intent("AMAZON.NavigateHomeIntent"))
+    assert speech_of(home) == EN.text("home") and not ends(home)
+    fallback = send(env.intent("AMAZON.FallbackIntent"))
+    assert speech_of(fallback) == EN.text("fallback") and not ends(fallback)
+
+
+def test_session_ended_has_no_speech(send):
+    answer = send(env.session_ended())
+    assert "outputSpeech" not in answer["response"]
+
+
+def test_unknown_intent_gets_spoken_apology(send):
+    answer = send(env.intent("SomethingNewIntent"))
+    assert speech_of(answer) == EN.text("error")
+    assert not ends(answer)
+
+
+def test_ssml_special_characters_are_escaped(send):
+    answer = send(env.intent("ExplainMatIntent", {
+        "topic": env.slot("topic", "<b>&]]>", no_match=True)}))
+    assert "<b>" not in answer["response"]["outputSpeech"]["ssml"]
+
+
+def test_flask_health_and_bad_json(settings):
+    from skill.web import create_app
+
+    client = create_app(settings).test_client()
+    assert client.get("/healthz").status_code == 200
+    bad = client.post("/", data=b"{not json", content_type="application/json")
+    assert bad.status_code == 400
+    assert bad.get_json() == {"error": "malformed request body"}
+    wrong = client.post("/", data=json.dumps({"hello": "world"}))
+    assert wrong.status_code == 400
+    assert "Traceback" not in wrong.get_data(as_text=True)
+    assert set(wrong.get_json()) == {"error"}
+
+
+def test_lambda_refuses_non_alexa_event(settings, monkeypatch):
+    from skill import lambda_function
+
+    monkeypatch.setenv("MAT_COACH_STORE", settings.store_url)
+    lambda_function.reset()
+    assert "error" in lambda_function.handler({"hello": "world"}, None)
+    assert "error" in lambda_function.handler([1, 2], None)
+    lambda_function.reset()
+
+
+def test_skill_id_enforced_on_both_entry_points(settings, monkeypatch):
+    from dataclasses import replace
+
+    from skill import lambda_function
+    from skill.web import create_app
+
+    foreign = env.launch(application_id="amzn1.ask.skill.someone-else")
+    client = create_app(replace(settings, skill_id=env.APP_ID)).test_client()
+    assert client.post("/", data=json.dumps(foreign)).status_code == 400
+    assert client.post("/", data=json.dumps(env.launch())).status_code == 200
+    monkeypatch.setenv("MAT_COACH_STORE", settings.store_url)
+    monkeypatch.setenv("MAT_COACH_SKILL_ID", env.APP_ID)
+    lambda_function.reset()
+    assert "error" in lambda_function.handler(foreign, None)
+    assert "response" in lambda_function.handler(env.launch(), None)
+    lambda_function.reset()
