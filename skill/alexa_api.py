@@ -3,12 +3,17 @@
 ask-sdk-core's `DefaultApiClient` calls `requests` with no timeout, so one slow Alexa API
 would hold a request past Alexa's own deadline. This client keeps its interface, pools
 connections per thread, and bounds every call. It refuses plain http, like the default.
+
+A per-call timeout alone is not enough: one request may make two calls (time zone, then
+timer), and two slow calls would add up. So each skill request also gets a budget for all
+its calls together; once it is spent, further calls fail at once and the skill apologises.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 
 import requests
 from ask_sdk_core.exceptions import ApiClientException
@@ -18,10 +23,26 @@ from ask_sdk_model.services import ApiClient, ApiClientRequest, ApiClientRespons
 class TimeoutApiClient(ApiClient):
     """`ApiClient` for ask-sdk service clients; `ca_bundle` replaces the trust roots in tests."""
 
-    def __init__(self, *, timeout: float = 2.0, ca_bundle: str | None = None) -> None:
-        self.timeout = (min(timeout, 1.0), timeout)
+    def __init__(
+        self, *, timeout: float = 2.0, budget: float | None = None, ca_bundle: str | None = None
+    ) -> None:
+        self.timeout = timeout
+        self.budget = budget if budget is not None else timeout * 1.25
         self.verify: str | bool = ca_bundle or True
         self._local = threading.local()
+
+    def start_request(self) -> None:
+        """Open a fresh budget for the skill request this thread is about to handle."""
+        self._local.deadline = time.monotonic() + self.budget
+
+    def _call_timeout(self) -> float:
+        deadline = getattr(self._local, "deadline", None)
+        if deadline is None:
+            return self.timeout
+        left = deadline - time.monotonic()
+        if left < 0.05:
+            raise ApiClientException("Alexa API budget for this request is spent")
+        return min(self.timeout, left)
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
@@ -40,10 +61,11 @@ class TimeoutApiClient(ApiClient):
         data = None
         if request.body is not None:
             data = json.dumps(request.body) if not isinstance(request.body, str) else request.body
+        timeout = self._call_timeout()
         try:
             response = self._session().request(
                 (request.method or "GET").upper(), url, headers=headers, data=data,
-                timeout=self.timeout, verify=self.verify,
+                timeout=(min(timeout, 1.0), timeout), verify=self.verify,
             )
         except requests.RequestException as exc:
             raise ApiClientException(f"Alexa API call failed: {type(exc).__name__}") from exc

@@ -71,6 +71,18 @@ class RequestLogInterceptor(AbstractRequestInterceptor):
         )
 
 
+class ApiBudgetInterceptor(AbstractRequestInterceptor):
+    """Give each request one time budget for all its Alexa API calls (see `alexa_api`)."""
+
+    def __init__(self, api_client: ApiClient) -> None:
+        self.api_client = api_client
+
+    def process(self, handler_input: HandlerInput) -> None:
+        start = getattr(self.api_client, "start_request", None)
+        if start is not None:
+            start()
+
+
 def build_skill(
     settings: Settings,
     *,
@@ -80,14 +92,15 @@ def build_skill(
 ) -> CustomSkill:
     """The CustomSkill every entry point dispatches to (Flask route, Lambda, benchmarks)."""
     services = Services(settings, store=store, **({"clock": clock} if clock else {}))
-    builder = CustomSkillBuilder(
-        api_client=api_client
-        or TimeoutApiClient(timeout=settings.api_timeout, ca_bundle=settings.ca_bundle)
+    api_client = api_client or TimeoutApiClient(
+        timeout=settings.api_timeout, ca_bundle=settings.ca_bundle
     )
+    builder = CustomSkillBuilder(api_client=api_client)
     builder.skill_id = settings.skill_id
     for handler_class in HANDLER_CLASSES:
         builder.add_request_handler(handler_class(services))
     builder.add_global_request_interceptor(RequestLogInterceptor())
+    builder.add_global_request_interceptor(ApiBudgetInterceptor(api_client))
     builder.add_exception_handler(StoreErrorHandler())
     builder.add_exception_handler(CatchAllExceptionHandler())
     skill = builder.create()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import ssl
 from collections.abc import Callable, Iterator
 
@@ -33,9 +34,9 @@ def ca_bundle(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
 def _timers_server(ca: trustme.CA) -> Iterator[tuple[HTTPServer, TimersFake]]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context, threaded=True)
     fake = TimersFake()
-    server.expect_request(__import__("re").compile(".*")).respond_with_handler(fake.handle)
+    server.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
     server.start()
     yield server, fake
     server.clear()

@@ -1,0 +1,334 @@
+"""Timed sessions end to end: real envelopes, the real entry points, the loopback Timers fake."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from skill.content import catalogue_for
+from skill.store import open_store
+from tests import envelopes as env
+from tests.checks import speech_of
+
+EN = catalogue_for("en-US")
+SCOPE = "alexa::alerts:timers:skill:readwrite"
+MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def ends(answer: dict) -> bool:
+    return answer["response"].get("shouldEndSession") is True
+
+
+@pytest.fixture
+def talk(send, api_endpoint):
+    """Send with the Timers fake as the request's apiEndpoint."""
+
+    def talk(builder, *args, **kwargs):
+        kwargs.setdefault("api_endpoint", api_endpoint)
+        return send(builder(*args, **kwargs))
+
+    return talk
+
+
+def start(talk, value: str | None = "PT20M", slot: str = "duration", **kwargs) -> dict:
+    slots = {slot: value} if value is not None else {}
+    return talk(env.intent, "StartSessionIntent", slots, **kwargs)
+
+
+def routine_of(settings) -> dict:
+    return open_store(settings.store_url).load(env.USER_ID).attributes
+
+
+def test_start_creates_announcing_timer_and_records_session(talk, timers_fake, settings):
+    answer = start(talk)
+    assert ends(answer)
+    assert speech_of(answer).startswith(EN.text("start.started", length="20 minute session"))
+    create = [c for c in timers_fake.calls if c.method == "POST"][0]
+    assert create.path == "/v1/alerts/timers"
+    assert create.authorization == f"Bearer {env.ACCESS_TOKEN}"
+    assert create.body["duration"] == "PT20M"
+    operation = create.body["triggeringBehavior"]["operation"]
+    assert operation["type"] == "ANNOUNCE"
+    assert operation["textToAnnounce"][0]["text"] == EN.text("timer.announce")
+    assert "roll onto your side" in operation["textToAnnounce"][0]["text"].lower()
+    assert create.body["creationBehavior"]["displayExperience"]["visibility"] == "VISIBLE"
+    assert create.body["triggeringBehavior"]["notificationConfig"]["playAudible"] is True
+    stored = routine_of(settings)
+    assert stored["active"]["m"] == 20 and stored["active"]["timer"] in timers_fake.timers
+    assert [e["m"] for e in stored["history"]] == [20]
+
+
+def test_first_ever_session_without_length_is_ten_minutes_with_shirt_note(talk, timers_fake):
+    answer = start(talk, None)
+    assert timers_fake.calls[-1].body["duration"] == "PT10M"
+    assert EN.text("start.first_time") in speech_of(answer)
+
+
+def test_number_slot_is_used_when_duration_is_missing(talk, timers_fake):
+    start(talk, "15", slot="minutes")
+    assert timers_fake.calls[-1].body["duration"] == "PT15M"
+
+
+def test_no_consent_in_request_sends_askfor(talk, timers_fake):
+    answer = start(talk, scopes={SCOPE: "DENIED"})
+    directive = answer["response"]["directives"][0]
+    assert directive["type"] == "Connections.SendRequest"
+    assert directive["name"] == "AskFor"
+    assert directive["payload"]["@type"] == "AskForPermissionsConsentRequest"
+    assert directive["payload"]["permissionScope"] == SCOPE
+    assert directive["token"] == "20"
+    assert not timers_fake.paths("POST")
+
+
+def test_401_from_timers_api_sends_askfor(talk, timers_fake):
+    timers_fake.token = "someone-else"
+    answer = start(talk)
+    assert answer["response"]["directives"][0]["name"] == "AskFor"
+
+
+def test_consent_accepted_creates_timer_and_confirms(talk, timers_fake, settings):
+    answer = talk(env.connections_response, "ACCEPTED", token="25")
+    assert ends(answer)
+    assert timers_fake.calls[-1].body["duration"] == "PT25M"
+    assert speech_of(answer).startswith(EN.text("start.started", length="25 minute session"))
+    assert routine_of(settings)["active"]["m"] == 25
+
+
+@pytest.mark.parametrize("status", ["DENIED", "NOT_ANSWERED"])
+def test_consent_refused_sends_card_and_tip(talk, timers_fake, status):
+    answer = talk(env.connections_response, status, token="20")
+    card = answer["response"]["card"]
+    assert card["type"] == "AskForPermissionsConsent"
+    assert card["permissions"] == [SCOPE]
+    assert "Alexa, set a timer for 20 minutes" in speech_of(answer)
+    assert not timers_fake.paths("POST")
+
+
+def test_consent_accepted_but_still_401_explains_instead_of_looping(talk, timers_fake):
+    timers_fake.token = "someone-else"
+    answer = talk(env.connections_response, "ACCEPTED", token="20")
+    assert "directives" not in answer["response"]
+    assert answer["response"]["card"]["type"] == "AskForPermissionsConsent"
+
+
+@pytest.mark.parametrize("failure", ["status", "garbage"])
+def test_timers_api_failure_apologises_with_tip(talk, timers_fake, failure, settings):
+    if failure == "status":
+        timers_fake.fail_status = 500
+    else:
+        timers_fake.garbage = True
+    answer = start(talk)
+    assert speech_of(answer) == EN.text("timers.unavailable", minutes=20)
+    assert ends(answer)
+    assert "active" not in routine_of(settings)
+
+
+def test_timers_api_slower_than_timeout_apologises_within_three_seconds(talk, timers_fake):
+    timers_fake.delay = 2.5  # the client's timeout is 1 s in tests
+    began = time.monotonic()
+    answer = start(talk)
+    elapsed = time.monotonic() - began
+    timers_fake.delay = 0
+    assert speech_of(answer) == EN.text("timers.unavailable", minutes=20)
+    assert elapsed < 3.0
+
+
+def test_time_left_running_and_paused_then_resume(talk, timers_fake):
+    with time_machine.travel(MONDAY_NOON, tick=False) as clock:
+        start(talk)
+        clock.shift(timedelta(minutes=5))
+        left = talk(env.intent, "TimeLeftIntent")
+        assert speech_of(left) == EN.text("time_left.running", left="15 minutes")
+        paused = talk(env.intent, "AMAZON.PauseIntent")
+        assert speech_of(paused) == EN.text("pause.done", left="15 minutes")
+        assert timers_fake.paths("POST")[-1].endswith("/pause")
+        clock.shift(timedelta(minutes=30))
+        still = talk(env.intent, "TimeLeftIntent")
+        assert speech_of(still) == EN.text("time_left.paused", left="15 minutes")
+        resumed = talk(env.intent, "AMAZON.ResumeIntent")
+        assert speech_of(resumed) == EN.text("resume.done", left="15 minutes")
+        assert timers_fake.paths("POST")[-1].endswith("/resume")
+        clock.shift(timedelta(minutes=3, seconds=30))
+        left = talk(env.intent, "TimeLeftIntent")
+        assert speech_of(left) == EN.text("time_left.running", left="12 minutes")
+
+
+def test_end_early_deletes_timer_and_records_minutes_done(talk, timers_fake, settings):
+    with time_machine.travel(MONDAY_NOON, tick=False) as clock:
+        start(talk)
+        timer_id = routine_of(settings)["active"]["timer"]
+        clock.shift(timedelta(minutes=7, seconds=40))
+        answer = talk(env.intent, "EndSessionIntent")
+    assert speech_of(answer) == EN.text("end.done", done="7 minutes")
+    assert ("DELETE", f"/v1/alerts/timers/{timer_id}") in [
+        (c.method, c.path) for c in timers_fake.calls]
+    stored = routine_of(settings)
+    assert "active" not in stored
+    assert [e["m"] for e in stored["history"]] == [7]
+
+
+def test_pause_time_is_not_counted_as_done(talk, timers_fake, settings):
+    with time_machine.travel(MONDAY_NOON, tick=False) as clock:
+        start(talk)
+        clock.shift(timedelta(minutes=4))
+        talk(env.intent, "AMAZON.PauseIntent")
+        clock.shift(timedelta(minutes=10))
+        talk(env.intent, "AMAZON.ResumeIntent")
+        clock.shift(timedelta(minutes=2))
+        talk(env.intent, "EndSessionIntent")
+    assert [e["m"] for e in routine_of(settings)["history"]] == [6]
+
+
+def test_finished_timer_is_reported_and_counted_in_full(talk, timers_fake, settings):
+    with time_machine.travel(MONDAY_NOON, tick=False) as clock:
+        start(talk)
+        clock.shift(timedelta(minutes=21))
+        answer = talk(env.intent, "TimeLeftIntent")
+    assert speech_of(answer) == EN.text("time_left.finished")
+    stored = routine_of(settings)
+    assert "active" not in stored and [e["m"] for e in stored["history"]] == [20]
+
+
+def test_timing_intents_without_a_session(talk, timers_fake):
+    assert speech_of(talk(env.intent, "TimeLeftIntent")) == EN.text("time_left.none")
+    for name in ("AMAZON.PauseIntent", "AMAZON.ResumeIntent", "EndSessionIntent"):
+        assert speech_of(talk(env.intent, name)) == EN.text("end.none")
+    assert not timers_fake.calls
+
+
+def test_running_session_offers_restart_and_yes_replaces_timer(talk, timers_fake, settings):
+    with time_machine.travel(MONDAY_NOON, tick=False) as clock:
+        start(talk)
+        old = routine_of(settings)["active"]["timer"]
+        clock.shift(timedelta(minutes=2))
+        offer = start(talk, "PT15M")
+        assert speech_of(offer) == EN.text(
+            "start.already_running", left="18 minutes", length="15 minute session")
+        assert not ends(offer)
+        attrs = offer["sessionAttributes"]
+        answer = talk(env.intent, "AMAZON.YesIntent", session_attributes=attrs, new_session=False)
+    assert ends(answer)
+    assert old not in timers_fake.timers
+    stored = routine_of(settings)
+    assert stored["active"]["m"] == 15 and stored["active"]["timer"] in timers_fake.timers
+
+
+def test_no_keeps_the_running_session(talk, timers_fake, settings):
+    start(talk)
+    offer = start(talk, "PT15M")
+    answer = talk(env.intent, "AMAZON.NoIntent", session_attributes=offer["sessionAttributes"],
+                  new_session=False)
+    assert speech_of(answer) == EN.text("start.keep")
+    assert routine_of(settings)["active"]["m"] == 20
+
+
+@pytest.mark.parametrize(("slots", "key"), [
+    ({"duration": "PT0S"}, "start.too_short"),
+    ({"duration": "-PT5M"}, "start.too_short"),
+    ({"duration": "PT20S"}, "start.too_short"),
+    ({"duration": "P2D"}, "start.too_long"),
+    ({"duration": "PT61M"}, "start.too_long"),
+    ({"duration": "P1Y"}, "start.too_long"),
+    ({"duration": "?"}, "start.unclear"),
+    ({"duration": "twenty"}, "start.unclear"),
+    ({"minutes": "0"}, "start.too_short"),
+    ({"minutes": "-3"}, "start.too_short"),
+    ({"minutes": "?"}, "start.unclear"),
+    ({"minutes": "1000"}, "start.too_long"),
+])
+def test_strange_lengths_get_a_question(talk, timers_fake, slots, key):
+    answer = talk(env.intent, "StartSessionIntent", slots)
+    assert speech_of(answer) == EN.text(key)
+    assert not ends(answer)
+    assert not timers_fake.calls
+
+
+def test_long_session_gets_caution_and_busy_day_note(talk, timers_fake):
+    with time_machine.travel(MONDAY_NOON, tick=False) as clock:
+        first = start(talk, "PT45M")
+        assert EN.text("start.long") in speech_of(first)
+        assert EN.text("start.busy_day") not in speech_of(first)
+        clock.shift(timedelta(hours=2))
+        second = start(talk, "PT10M")
+    assert EN.text("start.busy_day") in speech_of(second)
+    assert speech_of(second).startswith(EN.text("start.started", length="10 minute session"))
+
+
+def test_returning_user_launch_reports_week_and_yes_starts_usual(talk, timers_fake):
+    with time_machine.travel(MONDAY_NOON, tick=False) as clock:
+        start(talk, "PT25M")
+        clock.shift(timedelta(minutes=30))
+        launch = talk(env.launch)
+        assert speech_of(launch) == EN.text(
+            "launch.returning",
+            progress=EN.text("progress.summary", sessions=1, goal="3 sessions",
+                             minutes="25 minutes"),
+            length="25 minute session",
+        )
+        assert not ends(launch)
+        yes = talk(env.intent, "AMAZON.YesIntent",
+                   session_attributes=launch["sessionAttributes"], new_session=False)
+    assert ends(yes)
+    assert timers_fake.calls[-1].body["duration"] == "PT25M"
+
+
+def test_new_user_says_yes_to_first_session(talk, timers_fake):
+    launch = talk(env.launch)
+    talk(env.intent, "AMAZON.YesIntent", session_attributes=launch["sessionAttributes"],
+         new_session=False)
+    assert timers_fake.calls[-1].body["duration"] == "PT10M"
+
+
+def test_yes_without_offer_is_answered(talk, timers_fake):
+    answer = talk(env.intent, "AMAZON.YesIntent")
+    assert speech_of(answer) == EN.text("yes_no.nothing")
+    assert not timers_fake.calls
+
+
+def test_progress_and_goal(talk, timers_fake, settings):
+    with time_machine.travel(MONDAY_NOON, tick=False) as clock:
+        none = talk(env.intent, "ProgressIntent")
+        assert speech_of(none) == EN.text("progress.none_yet", goal="3 sessions")
+        goal = talk(env.intent, "SetGoalIntent", {"count": "2"})
+        assert speech_of(goal) == EN.text("goal.set", goal="2 sessions")
+        for _ in range(2):
+            start(talk)
+            clock.shift(timedelta(minutes=21))
+            talk(env.intent, "TimeLeftIntent")  # timer went off: closes the session
+        answer = talk(env.intent, "ProgressIntent")
+    text = speech_of(answer)
+    assert text.startswith(EN.text("progress.summary", sessions=2, goal="2 sessions",
+                                   minutes="40 minutes"))
+    assert EN.text("progress.goal_met") in text
+    assert not ends(answer)
+
+
+@pytest.mark.parametrize("count", ["0", "15", "?", "2.5", None])
+def test_goal_out_of_range_is_asked_again(talk, count, settings):
+    answer = talk(env.intent, "SetGoalIntent", {"count": count} if count else {})
+    assert speech_of(answer) == EN.text("goal.invalid")
+    assert not ends(answer)
+
+
+def test_week_starts_monday_in_device_time_zone(talk, timers_fake, settings):
+    # Sunday 23:30 in Auckland is already Monday there... and the reverse for Honolulu.
+    timers_fake.zone = "Pacific/Kiritimati"  # UTC+14
+    sunday_evening_utc = datetime(2026, 11, 22, 11, 0, tzinfo=UTC)  # Mon 01:00 at UTC+14
+    with time_machine.travel(sunday_evening_utc, tick=False) as clock:
+        start(talk)
+        clock.shift(timedelta(minutes=21))
+        answer = talk(env.intent, "ProgressIntent")
+    assert speech_of(answer).startswith(EN.text(
+        "progress.summary", sessions=1, goal="3 sessions", minutes="20 minutes"))
+    assert any("System.timeZone" in c.path for c in timers_fake.calls)
+
+
+def test_skill_disabled_deletes_the_user(talk, timers_fake, settings):
+    start(talk)
+    assert routine_of(settings)
+    answer = talk(env.skill_event, "SkillDisabled")
+    assert "outputSpeech" not in answer["response"]
+    assert routine_of(settings) == {}
