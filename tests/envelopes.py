@@ -122,7 +122,10 @@ def connections_response(status: str, token: str = "20", **kwargs) -> dict:
 def skill_event(kind: str, **kwargs) -> dict:
     """An AlexaSkillEvent (out of session), e.g. `SkillDisabled`."""
     return envelope(
-        {"type": f"AlexaSkillEvent.{kind}", "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"}},
+        {
+            "type": f"AlexaSkillEvent.{kind}",
+            "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"},
+        },
         with_session=False,
         **kwargs,
     )

@@ -46,7 +46,7 @@ def test_start_creates_announcing_timer_and_records_session(talk, timers_fake, s
     answer = start(talk)
     assert ends(answer)
     assert speech_of(answer).startswith(EN.text("start.started", length="20 minute session"))
-    create = [c for c in timers_fake.calls if c.method == "POST"][0]
+    create = next(c for c in timers_fake.calls if c.method == "POST")
     assert create.path == "/v1/alerts/timers"
     assert create.authorization == f"Bearer {env.ACCESS_TOKEN}"
     assert create.body["duration"] == "PT20M"
