@@ -51,6 +51,8 @@ def _from_minutes(minutes: float) -> LengthRequest:
 
 
 def _parse_duration(value: str) -> LengthRequest:
+    if not any(ch.isdigit() for ch in value):
+        return LengthRequest(LengthOutcome.UNCLEAR)  # isodate reads a bare "PT" as zero
     try:
         parsed = isodate.parse_duration(value.strip())
     except (isodate.ISO8601Error, ValueError, TypeError, OverflowError, ArithmeticError):

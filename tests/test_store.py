@@ -1,0 +1,168 @@
+"""One store contract, run against SQLite and against DynamoDB served by moto over HTTP."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from skill.domain.routine import Routine, start_session
+from skill.store import ConflictError, Record, UserStore, open_store
+from skill.store.sqlite import SqliteStore
+from tests.moto_dynamodb import create_table, dynamodb_resource, moto_server
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store(request, tmp_path) -> Iterator[UserStore]:
+    if request.param == "sqlite":
+        built: UserStore = open_store(f"sqlite://{tmp_path / 'store.db'}")
+    else:
+        from skill.store.dynamodb import DynamoStore
+
+        url = request.getfixturevalue("moto_url")
+        built = DynamoStore(create_table(url), resource=dynamodb_resource(url))
+    yield built
+    built.close()
+
+
+def test_missing_user_is_empty_at_version_zero(store):
+    assert store.load("nobody") == Record({}, 0)
+
+
+def test_write_read_roundtrip_keeps_integers(store):
+    routine = start_session(Routine(), "timer-1", 20, now=1_700_000_000)
+    saved = store.update("u1", lambda _old: routine.to_attributes())
+    loaded = store.load("u1")
+    assert loaded.attributes == routine.to_attributes() == saved.attributes
+    assert isinstance(loaded.attributes["history"][0]["m"], int)
+    assert loaded.version == saved.version == 1
+    assert Routine.from_attributes(loaded.attributes) == routine
+
+
+def test_stale_version_is_refused(store):
+    store.update("u1", lambda _old: {"goal": 3})
+    assert store.save_if_version("u1", {"goal": 4}, version=0) is False
+    assert store.save_if_version("u1", {"goal": 5}, version=7) is False
+    assert store.save_if_version("u1", {"goal": 6}, version=1) is True
+    assert store.load("u1") == Record({"goal": 6}, 2)
+
+
+def test_update_reapplies_change_after_a_lost_race(store):
+    first = store.load("u1")
+    store.update("u1", lambda old: {**old, "a": 1})  # another request wins
+    result = store.update("u1", lambda old: {**old, "b": 2}, first=first)
+    assert result.attributes == {"a": 1, "b": 2}
+    assert store.load("u1").attributes == {"a": 1, "b": 2}
+
+
+def test_delete_forgets_the_user_only(store):
+    store.update("u1", lambda _old: {"goal": 3})
+    store.update("u2", lambda _old: {"goal": 4})
+    store.delete("u1")
+    assert store.load("u1") == Record({}, 0)
+    assert store.load("u2").attributes == {"goal": 4}
+
+
+def test_ask_sdk_adapter_interface(store):
+    import json
+
+    from ask_sdk_core.serialize import DefaultSerializer
+    from ask_sdk_model import RequestEnvelope
+
+    from skill.dispatch import handle_envelope  # noqa: F401 - proves import order is safe
+    from tests.envelopes import USER_ID, launch
+
+    envelope = DefaultSerializer().deserialize(json.dumps(launch()), RequestEnvelope)
+    store.save_attributes(envelope, {"goal": 5})
+    assert store.get_attributes(envelope) == {"goal": 5}
+    assert store.load(USER_ID).attributes == {"goal": 5}
+    store.delete_attributes(envelope)
+    assert store.get_attributes(envelope) == {}
+
+
+def test_twenty_threads_recording_sessions_lose_none(tmp_path):
+    store = SqliteStore(str(tmp_path / "race.db"))
+    barrier = threading.Barrier(20)
+    errors: list[BaseException] = []
+
+    def record(n: int) -> None:
+        try:
+            first = store.load("same-user")
+            barrier.wait()
+            store.update(
+                "same-user",
+                lambda attrs: start_session(
+                    Routine.from_attributes(attrs), f"timer-{n}", 20, now=1_700_000_000 + n
+                ).to_attributes(),
+                first=first,
+            )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=record, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    routine = Routine.from_attributes(store.load("same-user").attributes)
+    assert len(routine.history) == 20
+    assert sorted(e.started for e in routine.history) == [1_700_000_000 + n for n in range(20)]
+    assert store.load("same-user").version == 20
+
+
+def test_conflict_error_when_the_race_never_ends(tmp_path):
+    store = SqliteStore(str(tmp_path / "busy.db"))
+
+    def change(attrs: dict) -> dict:
+        # Every attempt, another writer gets in first.
+        current = store.load("u")
+        store.save_if_version("u", {"n": current.attributes.get("n", 0) + 1}, current.version)
+        return {"mine": True}
+
+    with pytest.raises(ConflictError):
+        store.update("u", change)
+
+
+def test_store_urls():
+    assert isinstance(open_store("sqlite:///tmp/x-mat-coach-test.db"), SqliteStore)
+    for bad in ("sqlite://", "dynamodb://", "redis://x", "nonsense"):
+        with pytest.raises(ValueError):
+            open_store(bad)
+
+
+def test_lambda_handler_runs_on_dynamodb_store(moto_url, monkeypatch, api_endpoint, timers_fake,
+                                               ca_bundle):
+    """The deployed shape: Lambda handler, `dynamodb://Table`, boto3 finding its endpoint."""
+    from skill import lambda_function
+    from tests import envelopes as env
+
+    table = create_table(moto_url)
+    monkeypatch.setenv("MAT_COACH_STORE", f"dynamodb://{table}")
+    monkeypatch.setenv("MAT_COACH_CA_BUNDLE", ca_bundle)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    lambda_function.reset()
+    try:
+        answer = lambda_function.handler(env.intent(
+            "StartSessionIntent", {"duration": "PT20M"}, api_endpoint=api_endpoint), None)
+        assert answer["response"]["shouldEndSession"] is True
+        item = dynamodb_resource(moto_url).Table(table).get_item(Key={"id": env.USER_ID})["Item"]
+        assert int(item["attributes"]["active"]["m"]) == 20
+        assert int(item["version"]) == 1
+        lambda_function.handler(env.skill_event("SkillDisabled"), None)
+        assert "Item" not in dynamodb_resource(moto_url).Table(table).get_item(
+            Key={"id": env.USER_ID})
+    finally:
+        lambda_function.reset()
