@@ -120,8 +120,13 @@ def test_twenty_threads_recording_sessions_lose_none(tmp_path):
     assert store.load("same-user").version == 20
 
 
-def test_conflict_error_when_the_race_never_ends(tmp_path):
+def test_conflict_error_when_the_race_never_ends(tmp_path, monkeypatch):
+    from skill.store import base
+
+    monkeypatch.setattr(base, "MAX_UPDATE_ATTEMPTS", 3)
     store = SqliteStore(str(tmp_path / "busy.db"))
+    # The generic retry (what DynamoDB uses); SQLite's locked path cannot lose a race.
+    monkeypatch.setattr(SqliteStore, "update_contended", UserStore.update_contended)
 
     def change(attrs: dict) -> dict:
         # Every attempt, another writer gets in first.

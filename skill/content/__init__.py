@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from functools import cache, lru_cache
 from importlib import resources
 from xml.sax.saxutils import escape
@@ -28,6 +29,9 @@ class Catalogue:
 
     def __contains__(self, key: str) -> bool:
         return key in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
 
     def keys(self) -> list[str]:
         """All keys, for completeness checks across catalogues."""

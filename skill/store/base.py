@@ -9,13 +9,15 @@ another request got there first. In the common case that is one read and one wri
 from __future__ import annotations
 
 import abc
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_model import RequestEnvelope
 
-MAX_UPDATE_ATTEMPTS = 8
+MAX_UPDATE_ATTEMPTS = 30
 
 
 class StoreError(Exception):
@@ -74,11 +76,22 @@ class UserStore(AbstractPersistenceAdapter, abc.ABC):
         `first` lets a caller reuse the record it already read in this request.
         """
         record = first if first is not None else self.load(user_id)
-        for _ in range(MAX_UPDATE_ATTEMPTS):
+        attributes = change(record.attributes)
+        if self.save_if_version(user_id, attributes, record.version):
+            return Record(attributes, record.version + 1)
+        return self.update_contended(user_id, change)
+
+    def update_contended(self, user_id: str, change: Callable[[dict], dict]) -> Record:
+        """Lost a race: retry with a little random back-off so racers spread out.
+
+        Stores that can lock (SQLite) override this with a locked read-modify-write.
+        """
+        for attempt in range(1, MAX_UPDATE_ATTEMPTS + 1):
+            record = self.load(user_id)
             attributes = change(record.attributes)
             if self.save_if_version(user_id, attributes, record.version):
                 return Record(attributes, record.version + 1)
-            record = self.load(user_id)
+            time.sleep(random.uniform(0, 0.002 * attempt))
         raise ConflictError("too many concurrent updates for one user")
 
     # --- ask-sdk's AbstractPersistenceAdapter --------------------------------------------

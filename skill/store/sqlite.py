@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 
 from skill.store.base import Record, StoreError, UserStore
 
@@ -93,6 +94,24 @@ class SqliteStore(UserStore):
         except sqlite3.Error as exc:
             raise StoreError(f"sqlite write failed: {type(exc).__name__}") from exc
         return cursor.rowcount == 1
+
+    def update_contended(self, user_id: str, change: Callable[[dict], dict]) -> Record:
+        """After a lost race, read and write under SQLite's write lock: it cannot lose twice."""
+        try:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                record = self.load(user_id)
+                attributes = change(record.attributes)
+                if not self.save_if_version(user_id, attributes, record.version):
+                    raise StoreError("sqlite record changed under the write lock")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"sqlite write failed: {type(exc).__name__}") from exc
+        return Record(attributes, record.version + 1)
 
     def delete(self, user_id: str) -> None:
         try:
