@@ -58,9 +58,14 @@ class TimersFake:
         self.token: str | None = None  # when set, other bearer tokens get 401
         self.lock = threading.Lock()
 
+    generation = 0
+
     def reset(self) -> None:
+        """Forget everything; replies still in flight from an earlier test are dropped."""
         with self.lock:
+            generation = self.generation + 1
             self.__init__()
+            self.generation = generation
 
     def paths(self, method: str | None = None) -> list[str]:
         return [c.path for c in self.calls if method is None or c.method == method]
@@ -85,6 +90,7 @@ class TimersFake:
 
     def handle(self, request: Request) -> Response:
         body = request.get_json(silent=True) if request.data else None
+        generation = self.generation
         with self.lock:
             self.calls.append(
                 Call(request.method, request.path, body, request.headers.get("Authorization"))
@@ -92,6 +98,8 @@ class TimersFake:
             delay, fail, garbage = self.delay, self.fail_status, self.garbage
         if delay:
             time.sleep(delay)  # the client's timeout is what is under test
+            if generation != self.generation:
+                return Response(status=503)  # the test that asked for this has ended
         if fail:
             return self._json({"code": "ERROR", "message": "failure injected"}, fail)
         if garbage:
