@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -21,6 +22,40 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask_project(args: argparse.Namespace) -> int:
+    from skill import packaging
+
+    try:
+        written = packaging.write_ask_project(
+            args.out_dir, endpoint=args.endpoint, ssl_certificate_type=args.ssl_certificate_type
+        )
+    except packaging.PackagingError as exc:
+        print(f"mat-coach ask-project: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    if args.endpoint is None:
+        print(
+            "warning: no --endpoint given, so skill.json still holds the placeholder "
+            f"{packaging.ENDPOINT_PLACEHOLDER}; Alexa will refuse it until you run this again "
+            "with --endpoint",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _lambda_zip(args: argparse.Namespace) -> int:
+    from skill import packaging
+
+    try:
+        size = packaging.build_lambda_zip(args.out)
+    except packaging.PackagingError as exc:
+        print(f"mat-coach lambda-zip: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({size} bytes, {size / 1e6:.2f} MB)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command tree; subcommands import their modules only when they run."""
     parser = argparse.ArgumentParser(prog="mat-coach", description=__doc__)
@@ -33,6 +68,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="turn request verification off, for local testing only",
     )
     serve.set_defaults(run=_serve)
+
+    ask = commands.add_parser(
+        "ask-project",
+        help="write an ASK CLI project (manifest and interaction models) for ask deploy",
+    )
+    ask.add_argument("out_dir", metavar="OUT_DIR", type=Path)
+    ask.add_argument(
+        "--endpoint", metavar="ARN_OR_URL",
+        help="Lambda function ARN, or the https:// URL of a self-hosted endpoint",
+    )
+    ask.add_argument(
+        "--ssl-certificate-type", choices=("Trusted", "Wildcard", "SelfSigned"),
+        default="Trusted", help="for an https:// endpoint: the kind of certificate it serves",
+    )
+    ask.set_defaults(run=_ask_project)
+
+    zip_command = commands.add_parser(
+        "lambda-zip", help="build the AWS Lambda deployment zip (needs pip and an index)"
+    )
+    zip_command.add_argument("out", metavar="OUT.zip", type=Path)
+    zip_command.set_defaults(run=_lambda_zip)
     return parser
 
 
