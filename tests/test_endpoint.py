@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,7 +18,7 @@ from skill.web.verifier import RequestVerifier
 from tests import envelopes as env
 from tests.alexa_signing import AlexaSigner, rsa_ca
 from tests.checks import check_response, speech_of
-from tests.moto_dynamodb import free_port
+from tests.local_servers import free_port, wait_until_up
 
 
 @contextmanager
@@ -34,15 +33,7 @@ def serving(*args: str, store_url: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{url}/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("server did not start") from None
-                time.sleep(0.1)
+        wait_until_up(f"{url}/healthz", process)
         yield url
     finally:
         process.terminate()

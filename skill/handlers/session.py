@@ -7,6 +7,7 @@ always ends the conversation: the timer's announcement is what tells them to get
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
@@ -200,56 +201,61 @@ def finish(handler_input: HandlerInput, services: Services, speech: str) -> Resp
     return reply(handler_input, speech)
 
 
-class PauseIntentHandler(SkillHandler):
-    """Pause the timer and remember when, so paused time is not counted as done."""
+class _PauseOrResumeHandler(SkillHandler):
+    """Pause and resume differ only in names: which intent, which call, which rule, which words.
+
+    The record remembers when a pause began, so paused time is never counted as time done.
+    """
+
+    intent: str
+    acts_when_paused: bool  # resume acts on a paused session, pause on a running one
+    timer_call: str  # TimersGateway method
+    rule: Callable[[rules.Routine, int], rules.Routine]
+    done_key: str
+    nothing_to_do_key: str
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.PauseIntent")(handler_input)
+        return is_intent_name(self.intent)(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         say = catalogue(handler_input)
-        routine = user_routine(handler_input, self.services)
-        active = routine.active
+        active = user_routine(handler_input, self.services).active
         if active is None:
             return reply(handler_input, say.text("end.none"))
         now = self.services.now()
         left = say.duration(active.remaining_seconds(now))
-        if active.paused_at is not None:
-            return reply(handler_input, say.text("pause.already", left=left))
+        if (active.paused_at is not None) != self.acts_when_paused:
+            return reply(handler_input, say.text(self.nothing_to_do_key, left=left))
         try:
-            exists = timers(handler_input).pause(active.timer_id)
+            exists = getattr(timers(handler_input), self.timer_call)(active.timer_id)
         except (TimersPermissionError, TimersUnavailableError):
             return reply(handler_input, say.text("timers.unavailable.read"))
         if not exists:
             return finish(handler_input, self.services, say.text("time_left.finished"))
-        change_routine(handler_input, self.services, lambda r: rules.pause_session(r, now))
-        return reply(handler_input, say.text("pause.done", left=left))
+        change_routine(handler_input, self.services, lambda r: self.rule(r, now))
+        return reply(handler_input, say.text(self.done_key, left=left))
 
 
-class ResumeIntentHandler(SkillHandler):
-    """Resume the timer; the pause is added to the time that does not count."""
+class PauseIntentHandler(_PauseOrResumeHandler):
+    """"Pause": pause the timer and remember when."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.ResumeIntent")(handler_input)
+    intent = "AMAZON.PauseIntent"
+    acts_when_paused = False
+    timer_call = "pause"
+    rule = staticmethod(rules.pause_session)
+    done_key = "pause.done"
+    nothing_to_do_key = "pause.already"
 
-    def handle(self, handler_input: HandlerInput) -> Response:
-        say = catalogue(handler_input)
-        routine = user_routine(handler_input, self.services)
-        active = routine.active
-        if active is None:
-            return reply(handler_input, say.text("end.none"))
-        now = self.services.now()
-        left = say.duration(active.remaining_seconds(now))
-        if active.paused_at is None:
-            return reply(handler_input, say.text("resume.not_paused", left=left))
-        try:
-            exists = timers(handler_input).resume(active.timer_id)
-        except (TimersPermissionError, TimersUnavailableError):
-            return reply(handler_input, say.text("timers.unavailable.read"))
-        if not exists:
-            return finish(handler_input, self.services, say.text("time_left.finished"))
-        change_routine(handler_input, self.services, lambda r: rules.resume_session(r, now))
-        return reply(handler_input, say.text("resume.done", left=left))
+
+class ResumeIntentHandler(_PauseOrResumeHandler):
+    """"Resume": carry on; the pause is added to the time that does not count."""
+
+    intent = "AMAZON.ResumeIntent"
+    acts_when_paused = True
+    timer_call = "resume"
+    rule = staticmethod(rules.resume_session)
+    done_key = "resume.done"
+    nothing_to_do_key = "resume.not_paused"
 
 
 class EndSessionIntentHandler(SkillHandler):
