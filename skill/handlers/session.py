@@ -14,6 +14,7 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 from ask_sdk_model.interfaces.connections import SendRequestDirective
 
+from skill.content import to_ssml
 from skill.device_zone import device_zone
 from skill.domain import routine as rules
 from skill.domain.lengths import LengthOutcome, requested_length
@@ -78,7 +79,7 @@ def ask_for_timer_permission(handler_input: HandlerInput, minutes: int) -> Respo
         token=str(minutes),
     )
     builder = handler_input.response_builder
-    builder.speak(say.text("permission.ask")).add_directive(directive)
+    builder.speak(to_ssml(say.text("permission.ask"))).add_directive(directive)
     builder.set_should_end_session(True)
     return builder.response
 
