@@ -40,13 +40,13 @@ ASK_RESOURCES = {
 
 # Must match `Runtime` in template.yaml; the wheels are chosen for this interpreter.
 LAMBDA_PYTHON = "3.13"
-# Everything `skill.lambda_function` imports at run time, with their own dependencies.
-# tests/test_deploy.py checks that this list is closed under Requires-Dist.
+# Everything `skill.lambda_function` imports at run time, with their own dependencies
+# (ask-sdk-model-runtime is not among them: only the SMAPI models, a test tool, need it).
+# tests/test_deploy.py checks that this is exactly the closure under Requires-Dist.
 LAMBDA_DISTRIBUTIONS = (
     "ask-sdk-core",
     "ask-sdk-model",
     "ask-sdk-runtime",
-    "ask-sdk-model-runtime",
     "ask-sdk-dynamodb-persistence-adapter",
     "isodate",
     "tzdata",
