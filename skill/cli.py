@@ -27,7 +27,8 @@ def _ask_project(args: argparse.Namespace) -> int:
 
     try:
         written = packaging.write_ask_project(
-            args.out_dir, endpoint=args.endpoint, ssl_certificate_type=args.ssl_certificate_type
+            args.out_dir, endpoint=args.endpoint, ssl_certificate_type=args.ssl_certificate_type,
+            skill_id=args.skill_id,
         )
     except packaging.PackagingError as exc:
         print(f"mat-coach ask-project: {exc}", file=sys.stderr)
@@ -81,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--ssl-certificate-type", choices=("Trusted", "Wildcard", "SelfSigned"),
         default="Trusted", help="for an https:// endpoint: the kind of certificate it serves",
+    )
+    ask.add_argument(
+        "--skill-id", metavar="SKILL_ID",
+        help="an existing skill's ID, so that ask deploy updates it rather than creating one",
     )
     ask.set_defaults(run=_ask_project)
 

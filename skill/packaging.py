@@ -33,6 +33,7 @@ MANIFEST_SOURCE = "skill-package-src/skill.json"
 LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 ENDPOINT_PLACEHOLDER = "REPLACE_WITH_LAMBDA_ARN_OR_HTTPS_URL"
 SSL_CERTIFICATE_TYPES = ("Trusted", "Wildcard", "SelfSigned")
+ASK_STATES_FILE = ".ask/ask-states.json"
 ASK_RESOURCES = {
     "askcliResourcesVersion": "2020-03-31",
     "profiles": {"default": {"skillMetadata": {"src": "./skill-package"}}},
@@ -74,6 +75,7 @@ _LAMBDA_ARN = re.compile(
     r"(:[A-Za-z0-9_$-]{1,128})?"
 )
 _HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?")
+_SKILL_ID = re.compile(r"amzn1\.ask\.skill\.[0-9a-f-]+")
 
 
 class PackagingError(Exception):
@@ -155,17 +157,25 @@ def write_ask_project(
     endpoint: str | None = None,
     ssl_certificate_type: str = "Trusted",
     root: Path | None = None,
+    skill_id: str | None = None,
 ) -> list[Path]:
     """Write an ASK CLI v2 project for `ask deploy --target skill-metadata`; return its files.
 
     Our files are overwritten on every run; anything else in `out_dir` is left alone, in
     particular `.ask/ask-states.json`, where the ASK CLI remembers the skill ID after the
     first deployment. An existing `ask-resources.json` is kept, since people extend it.
+
+    `skill_id` records an existing skill (created in the developer console) in that states
+    file, so `ask deploy` updates it instead of creating a second skill.
     """
     root = source_root(root)
     out_dir = Path(out_dir)
+    if skill_id is not None and not _SKILL_ID.fullmatch(skill_id):
+        raise PackagingError(f"{skill_id!r} is not an Alexa skill ID (amzn1.ask.skill.…)")
     manifest = build_manifest(endpoint, ssl_certificate_type, root)
     written: list[Path] = []
+    if skill_id is not None:
+        written.append(_record_skill_id(out_dir / ASK_STATES_FILE, skill_id))
 
     resources_file = out_dir / "ask-resources.json"
     if not resources_file.exists():
@@ -182,6 +192,16 @@ def write_ask_project(
         target = package / "interactionModels" / "custom" / f"{locale}.json"
         written.append(_write_text(target, source.read_text("utf-8")))
     return written
+
+
+def _record_skill_id(path: Path, skill_id: str) -> Path:
+    """Set the default profile's skill ID in the ASK CLI states file, keeping the rest."""
+    states: dict = {"askcliStatesVersion": "2020-03-31", "profiles": {}}
+    if path.exists():
+        states = _read_json(path)
+    profile = states.setdefault("profiles", {}).setdefault("default", {})
+    profile["skillId"] = skill_id
+    return _write_text(path, json.dumps(states, indent=2) + "\n")
 
 
 def _write_text(path: Path, text: str) -> Path:

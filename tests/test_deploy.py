@@ -423,6 +423,28 @@ def test_ask_project_keeps_ask_cli_state_and_resources(tmp_path: Path) -> None:
     assert "amzn1.ask.skill.kept" in state.read_text()
 
 
+def test_ask_project_records_an_existing_skill_id(tmp_path: Path) -> None:
+    assert cli.main(["ask-project", str(tmp_path), "--endpoint", ARN, "--skill-id", SKILL_ID]) == 0
+    states = json.loads((tmp_path / ".ask" / "ask-states.json").read_text())
+    assert states["askcliStatesVersion"] == "2020-03-31"
+    assert states["profiles"]["default"]["skillId"] == SKILL_ID
+    # A later run keeps what the ASK CLI added, such as its deploy hash.
+    states["profiles"]["default"]["skillMetadata"] = {"lastDeployHash": "abc"}
+    (tmp_path / ".ask" / "ask-states.json").write_text(json.dumps(states))
+    packaging.write_ask_project(tmp_path, endpoint=ARN, skill_id=env.APP_ID)
+    states = json.loads((tmp_path / ".ask" / "ask-states.json").read_text())
+    assert states["profiles"]["default"] == {
+        "skillId": env.APP_ID, "skillMetadata": {"lastDeployHash": "abc"},
+    }
+
+
+def test_ask_project_refuses_a_bad_skill_id(tmp_path: Path, capsys) -> None:
+    command = ["ask-project", str(tmp_path / "out"), "--endpoint", ARN, "--skill-id", "x"]
+    assert cli.main(command) == 2
+    assert "not an Alexa skill ID" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_ask_project_without_endpoint_keeps_placeholder_and_warns(tmp_path: Path, capsys) -> None:
     assert cli.main(["ask-project", str(tmp_path)]) == 0
     assert "--endpoint" in capsys.readouterr().err
