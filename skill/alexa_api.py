@@ -7,6 +7,10 @@ connections per thread, and bounds every call. It refuses plain http, like the d
 A per-call timeout alone is not enough: one request may make two calls (time zone, then
 timer), and two slow calls would add up. So each skill request also gets a budget for all
 its calls together; once it is spent, further calls fail at once and the skill apologises.
+
+`requests` is imported on the first call, not with this module: it and urllib3, http.client,
+email and charset_normalizer are most of a Lambda cold start's import time, and most requests
+(a launch for a new user, explain, safety, help) never call an Alexa API at all.
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from typing import TYPE_CHECKING
 
-import requests
 from ask_sdk_core.exceptions import ApiClientException
 from ask_sdk_model.services import ApiClient, ApiClientRequest, ApiClientResponse
+
+if TYPE_CHECKING:
+    import requests
 
 
 class TimeoutApiClient(ApiClient):
@@ -47,11 +54,15 @@ class TimeoutApiClient(ApiClient):
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
+            import requests
+
             session = requests.Session()
             self._local.session = session
         return session
 
     def invoke(self, request: ApiClientRequest) -> ApiClientResponse:
+        import requests  # first call only costs the import; later it is a dict lookup
+
         url = request.url or ""
         if not url.lower().startswith("https://"):
             raise ApiClientException("Requests against non-HTTPS endpoints are not allowed.")

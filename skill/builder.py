@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 
@@ -51,6 +50,10 @@ def pseudonym(user_id: str | None) -> str:
     """A short, stable stand-in for a userId in logs; the real id never appears there."""
     if not user_id:
         return "-"
+    # Imported on first use: hashlib loads OpenSSL's libcrypto, a few ms of every Lambda cold
+    # start, and this only runs when INFO logging is on.
+    import hashlib
+
     return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
 
 

@@ -2,6 +2,8 @@
 
 Read through the Alexa settings API (`System.timeZone`), cached per device for an hour in a
 bounded map so a busy endpoint does not ask again on every request; UTC when it fails.
+`zoneinfo` is imported when a zone name first arrives, not with this module: a cold start
+that answers a new user, or explains the mat, never needs it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import threading
 import time
 from collections import OrderedDict
 from datetime import UTC, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ask_sdk_core.handler_input import HandlerInput
 
@@ -59,6 +60,8 @@ def device_zone(handler_input: HandlerInput) -> tzinfo:
     zone = _cached(device_id)
     if zone is not None:
         return zone
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         name = factory.get_ups_service().get_system_time_zone(device_id)
         zone = ZoneInfo(str(name))

@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import isodate
 from ask_sdk_model.services.timer_management import (
     AnnounceOperation,
     CreationBehavior,
@@ -98,6 +97,8 @@ class TimersGateway:
 
     def state(self, timer_id: str, now: datetime | None = None) -> TimerState | None:
         """Remaining time of a timer, or None when it no longer exists (it went off)."""
+        import isodate  # only a paused timer's answer needs it; kept off the cold-start path
+
         response = self._call("get_timer", timer_id)
         if response is _GONE or response is None:
             return None

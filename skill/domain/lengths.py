@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 
-import isodate
-
 MIN_MINUTES = 1
 MAX_MINUTES = 60
 LONG_SESSION_MINUTES = 40
@@ -51,6 +49,10 @@ def _from_minutes(minutes: float) -> LengthRequest:
 
 
 def _parse_duration(value: str) -> LengthRequest:
+    # Imported here, not at the top: only a spoken duration needs it, and the import is a
+    # measurable share of a Lambda cold start (see docs/PERFORMANCE.md).
+    import isodate
+
     if not any(ch.isdigit() for ch in value):
         return LengthRequest(LengthOutcome.UNCLEAR)  # isodate reads a bare "PT" as zero
     try:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
-from ask_sdk_model.interfaces.connections import SendRequestDirective
 
 from skill.content import to_ssml
 from skill.device_zone import device_zone
@@ -68,6 +67,10 @@ def timers_permission_refused(handler_input: HandlerInput) -> bool:
 
 def ask_for_timer_permission(handler_input: HandlerInput, minutes: int) -> Response:
     """Ask by voice; Alexa answers with a Connections.Response carrying `minutes` as token."""
+    # Imported here: only this reply needs the Connections models, and importing them with
+    # the module would charge every Lambda cold start for them.
+    from ask_sdk_model.interfaces.connections import SendRequestDirective
+
     say = catalogue(handler_input)
     directive = SendRequestDirective(
         name="AskFor",

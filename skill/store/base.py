@@ -9,7 +9,6 @@ another request got there first. In the common case that is one read and one wri
 from __future__ import annotations
 
 import abc
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +85,8 @@ class UserStore(AbstractPersistenceAdapter, abc.ABC):
 
         Stores that can lock (SQLite) override this with a locked read-modify-write.
         """
+        import random  # only a lost race needs it; kept off the cold-start path
+
         for attempt in range(1, MAX_UPDATE_ATTEMPTS + 1):
             record = self.load(user_id)
             attributes = change(record.attributes)
