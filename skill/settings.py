@@ -14,10 +14,19 @@ DEFAULT_MAX_BODY_BYTES = 128 * 1024
 
 
 def default_store_url() -> str:
-    """The embedded SQLite file under the user's data directory."""
-    from platformdirs import user_data_dir  # only needed when no store is configured
+    """The embedded SQLite file under the user's data directory.
 
-    directory = user_data_dir("mat-coach", appauthor=False)
+    The Lambda artifact leaves platformdirs out (the template always names a store); should a
+    function run without one anyway, the writable temp directory keeps it working.
+    """
+    try:
+        from platformdirs import user_data_dir  # only needed when no store is configured
+    except ImportError:
+        import tempfile
+
+        directory = os.path.join(tempfile.gettempdir(), "mat-coach")
+    else:
+        directory = user_data_dir("mat-coach", appauthor=False)
     return f"sqlite://{os.path.join(os.path.abspath(directory), 'mat-coach.db')}"
 
 
