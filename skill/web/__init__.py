@@ -29,7 +29,11 @@ def create_app(settings: Settings | None = None, *, skill=None, verifier=None) -
     """Build the app. `skill` and `verifier` may be passed in by tests and benchmarks."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    # One byte more than the limit: for a body without Content-Length (chunked), werkzeug
+    # reads at most MAX_CONTENT_LENGTH bytes and returns them without complaint, so with the
+    # limit itself an oversized body would arrive silently cut to exactly the limit. With one
+    # byte of slack, `len(body) > max_body_bytes` below tells the two apart (413, not 400).
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
     skill = skill or build_skill(settings)
     if settings.verify_requests:
         if verifier is None:
