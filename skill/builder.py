@@ -74,6 +74,31 @@ class RequestLogInterceptor(AbstractRequestInterceptor):
         )
 
 
+OFFER_ACTIONS = ("start", "restart")
+
+
+class SessionAttributesInterceptor(AbstractRequestInterceptor):
+    """Keep only the session attributes the skill itself writes, in the shape it writes them.
+
+    ask-sdk echoes a request's session attributes back in the response. Alexa only returns
+    what we sent, but an unverified request (development mode) could carry anything, and an
+    echoed blob would push the response past Alexa's 24 KB limit. The only attribute the skill
+    keeps across turns is the pending `offer`; everything else is dropped on the way in.
+    """
+
+    def process(self, handler_input: HandlerInput) -> None:
+        if handler_input.request_envelope.session is None:
+            return
+        manager = handler_input.attributes_manager
+        offer = (manager.session_attributes or {}).get("offer")
+        kept: dict = {}
+        if isinstance(offer, dict) and offer.get("action") in OFFER_ACTIONS:
+            minutes = offer.get("minutes")
+            if isinstance(minutes, int) and not isinstance(minutes, bool):
+                kept["offer"] = {"action": offer["action"], "minutes": minutes}
+        manager.session_attributes = kept
+
+
 class ApiBudgetInterceptor(AbstractRequestInterceptor):
     """Give each request one time budget for all its Alexa API calls (see `alexa_api`)."""
 
@@ -103,6 +128,7 @@ def build_skill(
     for handler_class in HANDLER_CLASSES:
         builder.add_request_handler(handler_class(services))
     builder.add_global_request_interceptor(RequestLogInterceptor())
+    builder.add_global_request_interceptor(SessionAttributesInterceptor())
     builder.add_global_request_interceptor(ApiBudgetInterceptor(api_client))
     builder.add_exception_handler(StoreErrorHandler())
     builder.add_exception_handler(CatchAllExceptionHandler())
