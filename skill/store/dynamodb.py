@@ -37,9 +37,13 @@ class DynamoStore(UserStore):
         from botocore.config import Config
 
         if resource is None:
+            # Standard retry mode, two attempts in all: one retry after at most 1 s of jittered
+            # back-off. Legacy mode's "max_attempts": 2 meant three attempts with up to 3 s of
+            # back-off, so a throttled table could keep the user waiting past 3 seconds.
             resource = boto3.resource(
                 "dynamodb",
-                config=Config(connect_timeout=2, read_timeout=2, retries={"max_attempts": 2}),
+                config=Config(connect_timeout=2, read_timeout=2,
+                              retries={"mode": "standard", "total_max_attempts": 2}),
             )
         # The adapter owns table naming and the key generator; we reuse its table handle.
         self._adapter = DynamoDbAdapter(
