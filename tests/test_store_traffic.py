@@ -1,0 +1,54 @@
+"""Store traffic per request kind stays within the design's promise (README, "Lazy store").
+
+Explain, safety, help and stop never touch the store; start, end and progress read at most
+once and write at most once. Counted by `bench.traffic.CountingStore` around a real SQLite
+store, with the product's own Alexa API client talking to the loopback Timers fake, so the
+start and end below really create and delete a timer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from ask_sdk_core.skill import CustomSkill
+
+from bench.traffic import BUDGETS, CountingStore, count_traffic
+from skill.builder import build_skill
+from skill.settings import Settings
+from skill.store.sqlite import SqliteStore
+from tests.checks import check_response, speech_of
+from tests.timers_fake import TimersFake
+
+USER = "amzn1.ask.account.TRAFFIC"
+
+
+@pytest.fixture
+def counted(settings: Settings, tmp_path) -> Iterator[tuple[CustomSkill, CountingStore]]:
+    store = CountingStore(SqliteStore(str(tmp_path / "traffic.db")))
+    yield build_skill(settings, store=store), store
+    store.close()
+
+
+def _no_apology(kind: str, answer: dict) -> None:
+    speech = speech_of(check_response(answer))
+    assert "sorry" not in speech.lower(), f"{kind}: {speech}"
+
+
+def test_every_kind_stays_within_its_store_budget(counted, api_endpoint, timers_fake: TimersFake):
+    skill, store = counted
+    counts = count_traffic(skill, store, USER, check=_no_apology, api_endpoint=api_endpoint)
+
+    assert set(counts) == set(BUDGETS)
+    over = {
+        kind: counts[kind] for kind, budget in BUDGETS.items()
+        if counts[kind][0] > budget.reads or counts[kind][1] > budget.writes
+    }
+    assert not over, f"over budget (reads, writes): {over}"
+    # Not vacuous: the kinds that must change the record did, once, and the timer came and went.
+    assert counts["start"] == (1, 1)
+    assert counts["end"] == (1, 1)
+    assert counts["progress"][0] == 1
+    assert timers_fake.paths("POST") == ["/v1/alerts/timers"]
+    assert len(timers_fake.paths("DELETE")) == 1
+
