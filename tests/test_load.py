@@ -1,0 +1,32 @@
+"""The full load run (`python -m bench.load`): 5,000 signed requests against gunicorn.
+
+Slow (about a minute on 2 cores) but part of the default run, as `.ci/run` runs everything.
+The figures are printed (visible with `pytest -s`) and written to the terminal summary so CI
+logs show them, pass or fail.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.load import LoadConfig, run
+
+
+@pytest.mark.slow
+def test_five_thousand_signed_requests_lose_no_session(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = LoadConfig()  # 5,000 requests, 32 clients, 200 users, 2 gunicorn workers
+    result = run(config, progress=lambda _line: None)
+    with capsys.disabled():  # straight to the terminal, so CI logs show it without -s
+        print(f"\nbench.load summary\n{result.table()}", flush=True)
+
+    assert result.sent == config.requests
+    assert result.errors == [], result.errors[:10]
+    assert result.acknowledged_starts > 0
+    assert result.stored_sessions == result.acknowledged_starts
+    assert result.limits == {
+        "content-length body over 128 KB": 413,
+        "chunked body over 128 KB": 413,
+        "tampered signature": 400,
+    }
