@@ -1,0 +1,526 @@
+"""Faults, one test each: the user hears an honest sentence within 3 s, and nothing is lost.
+
+Every fault here is a real one on loopback: a SQLite database that refuses writes, one locked by
+another connection, a DynamoDB endpoint nobody listens on, one that throttles, a table that does
+not exist, a Timers API that refuses, hangs, fails or talks nonsense, and a signing-certificate
+download that 404s, is refused or hangs. Before each fault a user's record is seeded; after it,
+the record must read back exactly as it was (same attributes, same version).
+
+Settings are the production defaults wherever time matters (2 s per Alexa API call, 2.5 s budget
+per request, 2 s SQLite busy timeout, 2 s certificate download), because "within 3 seconds" is a
+promise about those defaults, not about test-tuned ones.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import json
+import os
+import sqlite3
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from bench.loopback import CERT_URL, CHAIN_PATH, ChainServer, loopback_fetch, server_context
+from skill import lambda_function
+from skill.builder import build_skill
+from skill.content import catalogue_for
+from skill.domain.routine import ActiveSession, Routine, SessionEntry
+from skill.settings import Settings
+from skill.store import Record, UserStore
+from skill.store.sqlite import SqliteStore
+from skill.web import create_app
+from skill.web.verifier import RequestVerifier
+from tests import envelopes as env
+from tests.alexa_signing import AlexaSigner, rsa_ca
+from tests.checks import check_response, speech_of
+from tests.moto_dynamodb import create_table, dynamodb_resource, free_port, moto_server
+from tests.timers_fake import TimersFake
+
+EN = catalogue_for("en-US")
+DEADLINE_SECONDS = 3.0
+STORE_DOWN = EN.text("store.unavailable")
+TIMERS_DOWN = EN.text("timers.unavailable", minutes=20)
+TIMER_DOWN = EN.text("timers.unavailable.read")
+NOT_SAVED = EN.text("start.not_saved")
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+                   "ALL_PROXY")
+
+
+@pytest.fixture(autouse=True)
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib, requests and botocore honour proxy variables; loopback must stay loopback."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def seeded_routine(*, active: bool = False) -> dict:
+    """A returning user's record: two sessions this fortnight, a goal, maybe one running."""
+    now = int(time.time())
+    routine = Routine(
+        usual_minutes=15,
+        weekly_goal=4,
+        history=(SessionEntry(now - 2 * 86400, 15), SessionEntry(now - 86400, 15)),
+        active=ActiveSession("seeded-timer", now - 60, 15) if active else None,
+        timers_created=2,
+    )
+    return routine.to_attributes()
+
+
+def seed(store: UserStore, attributes: dict) -> Record:
+    """Write the record twice so it has a version above 1, and return what was written."""
+    store.update(env.USER_ID, lambda _old: {**attributes, "goal": 3})
+    return store.update(env.USER_ID, lambda _old: dict(attributes))
+
+
+def within_deadline(call: Callable[[], object]) -> object:
+    """Run one request and insist on the time the user waits: under 3 seconds."""
+    started = time.monotonic()
+    result = call()
+    elapsed = time.monotonic() - started
+    assert elapsed < DEADLINE_SECONDS, f"answered after {elapsed:.2f} s"
+    return result
+
+
+def speech(answer: dict) -> str:
+    check_response(answer)
+    return speech_of(answer)
+
+
+def set_goal(**kwargs: object) -> dict:
+    return env.intent("SetGoalIntent", {"count": "5"}, **kwargs)
+
+
+def start(**kwargs: object) -> dict:
+    return env.intent("StartSessionIntent", {"duration": "PT20M"}, **kwargs)
+
+
+# --- SQLite ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "mat-coach.db"
+
+
+@pytest.fixture
+def sqlite_seed(db_path: Path) -> Record:
+    store = SqliteStore(str(db_path))
+    try:
+        return seed(store, seeded_routine())
+    finally:
+        store.close()
+
+
+def assert_sqlite_intact(db_path: Path, seeded: Record) -> None:
+    """The seeded record reads back unchanged and the file passes SQLite's own check."""
+    store = SqliteStore(str(db_path))
+    try:
+        assert store.load(env.USER_ID) == seeded
+    finally:
+        store.close()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def flask_sender(settings: Settings, store: UserStore | None = None) -> Callable[[dict], dict]:
+    """POST through the Flask route (development mode); every answer must be a 200."""
+    client = create_app(settings, skill=build_skill(settings, store=store)).test_client()
+
+    def send(envelope: dict) -> dict:
+        answer = client.post("/", data=json.dumps(envelope), content_type="application/json")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return answer.get_json()
+
+    return send
+
+
+@pytest.fixture
+def production_settings(db_path: Path, ca_bundle: str) -> Settings:
+    """The defaults that decide timing (API timeout and budget, busy timeout), dev mode on."""
+    return Settings(store_url=f"sqlite://{db_path}", ca_bundle=ca_bundle, verify_requests=False)
+
+
+class QueryOnlySqliteStore(SqliteStore):
+    """Every connection refuses writes inside SQLite itself (`PRAGMA query_only`).
+
+    Tests often run as root, where a read-only file mode does not stop writes; query_only
+    makes SQLite raise the same SQLITE_READONLY error a read-only file or mount would.
+    """
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = super()._connection()
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+
+
+def test_sqlite_refusing_writes_apologises_and_keeps_the_record(
+    production_settings: Settings, db_path: Path, sqlite_seed: Record, timers_fake: TimersFake,
+    api_endpoint: str,
+) -> None:
+    send = flask_sender(production_settings, QueryOnlySqliteStore(str(db_path)))
+    answer = within_deadline(lambda: send(set_goal(api_endpoint=api_endpoint)))
+    assert speech(answer) == STORE_DOWN
+    # A start still gets its timer (the announcement will come), and says it was not saved.
+    answer = within_deadline(lambda: send(start(api_endpoint=api_endpoint)))
+    said = speech(answer)
+    assert said.startswith("Your 20 minute session has started") and said.endswith(NOT_SAVED)
+    assert len(timers_fake.timers) == 1
+    assert_sqlite_intact(db_path, sqlite_seed)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file modes; the test above covers "
+                    "SQLITE_READONLY with PRAGMA query_only")
+def test_sqlite_read_only_file_and_directory_apologise(
+    production_settings: Settings, db_path: Path, sqlite_seed: Record, timers_fake: TimersFake,
+    api_endpoint: str,
+) -> None:
+    directory = db_path.parent
+    os.chmod(db_path, 0o444)
+    os.chmod(directory, 0o555)
+    try:
+        send = flask_sender(production_settings)
+        for envelope in (set_goal(api_endpoint=api_endpoint), start(api_endpoint=api_endpoint)):
+            said = speech(within_deadline(lambda envelope=envelope: send(envelope)))
+            assert said == STORE_DOWN or said.endswith(NOT_SAVED), said
+    finally:
+        os.chmod(directory, 0o755)
+        os.chmod(db_path, 0o644)
+    assert_sqlite_intact(db_path, sqlite_seed)
+
+
+def test_sqlite_locked_past_the_busy_timeout_apologises(
+    production_settings: Settings, db_path: Path, sqlite_seed: Record, timers_fake: TimersFake,
+    api_endpoint: str,
+) -> None:
+    """Another process holds the write lock longer than the store's 2 s busy timeout."""
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        send = flask_sender(production_settings)
+        answer = within_deadline(lambda: send(set_goal(api_endpoint=api_endpoint)))
+        assert speech(answer) == STORE_DOWN
+        said = speech(within_deadline(lambda: send(start(api_endpoint=api_endpoint))))
+        assert said.endswith(NOT_SAVED)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_sqlite_intact(db_path, sqlite_seed)
+
+
+def test_sqlite_path_that_cannot_be_opened_apologises(
+    tmp_path: Path, db_path: Path, sqlite_seed: Record, ca_bundle: str,
+) -> None:
+    """The configured path runs through a regular file: the store cannot even be opened."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_bytes(b"a file where a directory should be")
+    settings = Settings(store_url=f"sqlite://{blocker / 'mat-coach.db'}", ca_bundle=ca_bundle,
+                        verify_requests=False)
+    send = flask_sender(settings)
+    assert speech(within_deadline(lambda: send(env.launch()))) == STORE_DOWN
+    assert speech(within_deadline(lambda: send(set_goal()))) == STORE_DOWN
+    assert blocker.read_bytes() == b"a file where a directory should be"
+    assert_sqlite_intact(db_path, sqlite_seed)
+
+
+# --- DynamoDB (through the Lambda handler, configured as deployed) ----------------------------
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def dynamo_seed(moto_url: str) -> tuple[str, Record]:
+    from skill.store.dynamodb import DynamoStore
+
+    table = create_table(moto_url)
+    return table, seed(DynamoStore(table, resource=dynamodb_resource(moto_url)),
+                       seeded_routine())
+
+
+def assert_dynamo_intact(moto_url: str, table: str, seeded: Record) -> None:
+    from skill.store.dynamodb import DynamoStore
+
+    assert DynamoStore(table, resource=dynamodb_resource(moto_url)).load(env.USER_ID) == seeded
+
+
+@pytest.fixture
+def lambda_on_dynamodb(
+    monkeypatch: pytest.MonkeyPatch, ca_bundle: str
+) -> Iterator[Callable[[str, str], Callable[[dict], dict]]]:
+    """Point the Lambda handler at `dynamodb://table` behind `endpoint`, as boto3 finds it."""
+
+    def configure(endpoint: str, table: str) -> Callable[[dict], dict]:
+        monkeypatch.setenv("MAT_COACH_STORE", f"dynamodb://{table}")
+        monkeypatch.setenv("MAT_COACH_CA_BUNDLE", ca_bundle)
+        monkeypatch.delenv("MAT_COACH_SKILL_ID", raising=False)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        lambda_function.reset()
+        return lambda event: lambda_function.handler(json.loads(json.dumps(event)), None)
+
+    yield configure
+    lambda_function.reset()
+
+
+class _DynamoProxyHandler(http.server.BaseHTTPRequestHandler):
+    server: ThrottlingDynamo
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        target = self.headers.get("X-Amz-Target", "")
+        self.server.targets.append(target)
+        if self.server.throttles(target):
+            error = json.dumps({
+                "__type": "com.amazonaws.dynamodb.v20120810#"
+                          "ProvisionedThroughputExceededException",
+                "message": "The level of configured provisioned throughput for the table was "
+                           "exceeded.",
+            }).encode()
+            self._answer(400, [("Content-Type", "application/x-amz-json-1.0")], error)
+            return
+        upstream = urllib.parse.urlsplit(self.server.upstream)
+        conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=5)
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+            conn.request("POST", self.path, body=body, headers=headers)
+            reply = conn.getresponse()
+            data = reply.read()
+            keep = [(k, v) for k, v in reply.getheaders()
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection")]
+            self._answer(reply.status, keep, data)
+        finally:
+            conn.close()
+
+    def _answer(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.send_response(status)
+        for key, value in headers:
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class ThrottlingDynamo(http.server.ThreadingHTTPServer):
+    """DynamoDB on loopback that throttles chosen operations and forwards the rest to moto."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str, throttled: set[str]) -> None:
+        super().__init__(("127.0.0.1", 0), _DynamoProxyHandler)
+        self.upstream = upstream
+        self.throttled = throttled
+        self.targets: list[str] = []
+
+    def throttles(self, target: str) -> bool:
+        return "*" in self.throttled or target.rsplit(".", 1)[-1] in self.throttled
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@pytest.fixture
+def throttling_dynamo(moto_url: str) -> Iterator[Callable[[set[str]], ThrottlingDynamo]]:
+    servers: list[tuple[ThrottlingDynamo, threading.Thread]] = []
+
+    def start(throttled: set[str]) -> ThrottlingDynamo:
+        server = ThrottlingDynamo(moto_url, throttled)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return server
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_dynamodb_unreachable_apologises(
+    lambda_on_dynamodb, dynamo_seed: tuple[str, Record], moto_url: str,
+) -> None:
+    table, seeded = dynamo_seed
+    send = lambda_on_dynamodb(f"http://127.0.0.1:{free_port()}", table)
+    assert speech(within_deadline(lambda: send(env.launch()))) == STORE_DOWN
+    assert speech(within_deadline(lambda: send(set_goal()))) == STORE_DOWN
+    assert_dynamo_intact(moto_url, table, seeded)
+
+
+def test_dynamodb_throttling_every_call_apologises_in_time(
+    lambda_on_dynamodb, dynamo_seed: tuple[str, Record], moto_url: str, throttling_dynamo,
+) -> None:
+    table, seeded = dynamo_seed
+    server = throttling_dynamo({"*"})
+    send = lambda_on_dynamodb(server.url, table)
+    assert speech(within_deadline(lambda: send(env.launch()))) == STORE_DOWN
+    assert speech(within_deadline(lambda: send(set_goal()))) == STORE_DOWN
+    assert server.targets and all(t.endswith("GetItem") for t in server.targets)
+    assert_dynamo_intact(moto_url, table, seeded)
+
+
+def test_dynamodb_throttling_writes_keeps_the_record(
+    lambda_on_dynamodb, dynamo_seed: tuple[str, Record], moto_url: str, throttling_dynamo,
+    timers_fake: TimersFake, api_endpoint: str,
+) -> None:
+    """Reads pass, every PutItem is throttled: goal change refused, a start says not saved."""
+    table, seeded = dynamo_seed
+    server = throttling_dynamo({"PutItem"})
+    send = lambda_on_dynamodb(server.url, table)
+    answer = within_deadline(lambda: send(set_goal(api_endpoint=api_endpoint)))
+    assert speech(answer) == STORE_DOWN
+    said = speech(within_deadline(lambda: send(start(api_endpoint=api_endpoint))))
+    assert said.startswith("Your 20 minute session has started") and said.endswith(NOT_SAVED)
+    assert any(t.endswith("PutItem") for t in server.targets)
+    assert_dynamo_intact(moto_url, table, seeded)
+
+
+def test_dynamodb_table_missing_apologises(
+    lambda_on_dynamodb, dynamo_seed: tuple[str, Record], moto_url: str,
+) -> None:
+    table, seeded = dynamo_seed
+    send = lambda_on_dynamodb(moto_url, "MatCoachTableThatWasNeverCreated")
+    assert speech(within_deadline(lambda: send(env.launch()))) == STORE_DOWN
+    assert speech(within_deadline(lambda: send(set_goal()))) == STORE_DOWN
+    assert_dynamo_intact(moto_url, table, seeded)
+
+
+# --- the Alexa Timers API -------------------------------------------------------------------
+
+
+TIMERS_FAULTS = ("refused", "hang", "status-500", "garbage")
+
+
+@pytest.fixture(params=TIMERS_FAULTS)
+def timers_fault(
+    request: pytest.FixtureRequest, timers_fake: TimersFake, api_endpoint: str
+) -> str:
+    """Break the Timers API one way; return the apiEndpoint requests should carry."""
+    if request.param == "refused":
+        return f"https://127.0.0.1:{free_port()}"
+    if request.param == "hang":
+        timers_fake.delay = 5.0  # far past the 2 s timeout; the fake drops it at reset
+    elif request.param == "status-500":
+        timers_fake.fail_status = 500
+    else:
+        timers_fake.garbage = True
+    return api_endpoint
+
+
+@pytest.fixture
+def timers_seed(db_path: Path) -> Record:
+    store = SqliteStore(str(db_path))
+    try:
+        return seed(store, seeded_routine(active=True))
+    finally:
+        store.close()
+
+
+def test_timers_api_fault_on_start_offers_the_plain_alexa_timer(
+    production_settings: Settings, db_path: Path, timers_seed: Record, timers_fault: str,
+) -> None:
+    send = flask_sender(production_settings)
+    answer = within_deadline(lambda: send(start(api_endpoint=timers_fault)))
+    assert speech(answer) == TIMERS_DOWN
+    assert_sqlite_intact(db_path, timers_seed)
+
+
+# A 200 with a garbage body is a success for pause and delete (their answers carry no body),
+# so "garbage" only applies where the answer is read: the timer's state.
+RUNNING_SESSION_CASES = [
+    (fault, intent)
+    for fault in TIMERS_FAULTS
+    for intent in ("TimeLeftIntent", "EndSessionIntent", "AMAZON.PauseIntent")
+    if fault != "garbage" or intent == "TimeLeftIntent"
+]
+
+
+@pytest.mark.parametrize(("timers_fault", "intent"), RUNNING_SESSION_CASES,
+                         indirect=["timers_fault"])
+def test_timers_api_fault_on_a_running_session_says_so(
+    production_settings: Settings, db_path: Path, timers_seed: Record, timers_fault: str,
+    intent: str,
+) -> None:
+    send = flask_sender(production_settings)
+    answer = within_deadline(lambda: send(env.intent(intent, api_endpoint=timers_fault)))
+    assert speech(answer) == TIMER_DOWN
+    assert_sqlite_intact(db_path, timers_seed)
+
+
+# --- the signing-certificate download (verification on, through the Flask app) ----------------
+
+
+@pytest.fixture(scope="module")
+def alexa_ca() -> trustme.CA:
+    return rsa_ca()
+
+
+@pytest.fixture(scope="module")
+def alexa_bundle(alexa_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("alexa-ca") / "bundle.pem"
+    alexa_ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def signer(alexa_ca: trustme.CA) -> AlexaSigner:
+    return AlexaSigner.create(alexa_ca)
+
+
+@pytest.fixture
+def chain_server(alexa_ca: trustme.CA, signer: AlexaSigner) -> Iterator[ChainServer]:
+    with ChainServer(server_context(alexa_ca), {CHAIN_PATH: signer.chain_pem}) as server:
+        yield server
+
+
+def verified_client(settings: Settings, origin: str, alexa_bundle: str):
+    """The production app with verification ON; only the chain's origin is loopback."""
+    verifier = RequestVerifier(
+        skill_id=env.APP_ID, ca_bundle=alexa_bundle, timeout=settings.cert_timeout,
+        fetch=loopback_fetch(origin, ca_bundle=alexa_bundle, timeout=settings.cert_timeout),
+    )
+    return create_app(settings, verifier=verifier).test_client()
+
+
+def signed_post(client, signer: AlexaSigner, envelope: dict):
+    body = json.dumps(envelope).encode()
+    return client.post("/", data=body, headers=signer.headers(body, CERT_URL))
+
+
+@pytest.mark.parametrize("fault", ["404", "refused", "hang"])
+def test_certificate_download_failure_is_a_400_in_time(
+    fault: str, chain_server: ChainServer, signer: AlexaSigner, alexa_bundle: str,
+    db_path: Path, sqlite_seed: Record, ca_bundle: str,
+) -> None:
+    settings = Settings(store_url=f"sqlite://{db_path}", ca_bundle=ca_bundle,
+                        skill_id=env.APP_ID, verify_requests=True)
+    origin = chain_server.origin
+    if fault == "refused":
+        origin = f"https://127.0.0.1:{free_port()}"
+    else:
+        chain_server.mode = fault
+    client = verified_client(settings, origin, alexa_bundle)
+    answer = within_deadline(lambda: signed_post(client, signer, env.launch()))
+    assert answer.status_code == 400
+    assert answer.get_json() == {"error": "certificate download failed"}
+    assert_sqlite_intact(db_path, sqlite_seed)
+    if fault != "refused":  # a failure is not cached: once S3 answers again, so do we
+        chain_server.mode = "serve"
+        answer = signed_post(client, signer, env.launch())
+        assert answer.status_code == 200
+        assert speech(answer.get_json()).startswith("Welcome back.")

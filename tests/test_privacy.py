@@ -1,0 +1,381 @@
+"""Privacy: a disabled skill forgets the user everywhere, and logs never identify anyone.
+
+1. `AlexaSkillEvent.SkillDisabled` deletes the user's record from SQLite and from DynamoDB
+   (moto over HTTP), through the Flask route and through the Lambda handler; other users'
+   records stay, and the next launch treats the user as new. With verification ON, the event is
+   accepted (and deleted) even when Amazon delivers it 50 minutes late.
+2. Logs: a varied conversation, including failures (Timers API down, store down, malformed
+   envelopes, refused signatures, an intent nobody handles), runs through both entry points with
+   the `skill` loggers at DEBUG and everything else at INFO. No captured message, traceback
+   included, may contain a userId, deviceId, API access token or a fragment of request JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import trustme
+
+from bench.loopback import CERT_URL, CHAIN_PATH, ChainServer, loopback_fetch, server_context
+from skill import lambda_function
+from skill.builder import pseudonym
+from skill.content import catalogue_for
+from skill.settings import Settings
+from skill.store import Record, UserStore, open_store
+from skill.web import create_app
+from skill.web.verifier import RequestVerifier
+from tests import envelopes as env
+from tests.alexa_signing import AlexaSigner, rsa_ca
+from tests.checks import check_response, speech_of
+from tests.moto_dynamodb import create_table, free_port, moto_server
+from tests.timers_fake import TimersFake
+
+EN = catalogue_for("en-US")
+OTHER_USER = "amzn1.ask.account.OTHERUSER"
+OTHER_DEVICE = "amzn1.ask.device.OTHERDEVICE"
+OTHER_TOKEN = "other-access-token"
+
+Send = Callable[[dict], dict]
+
+
+@pytest.fixture(autouse=True)
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+                 "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store_url_any(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """A store URL as deployments write it; DynamoDB is found through boto3's environment."""
+    if request.param == "sqlite":
+        return f"sqlite://{tmp_path / 'privacy.db'}"
+    url = request.getfixturevalue("moto_url")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    return f"dynamodb://{create_table(url)}"
+
+
+def flask_send(settings: Settings) -> Send:
+    client = create_app(settings).test_client()
+
+    def send(envelope: dict) -> dict:
+        answer = client.post("/", data=json.dumps(envelope), content_type="application/json")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return check_response(answer.get_json())
+
+    return send
+
+
+def lambda_send(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Send:
+    monkeypatch.setenv("MAT_COACH_STORE", settings.store_url or "")
+    monkeypatch.setenv("MAT_COACH_CA_BUNDLE", settings.ca_bundle or "")
+    monkeypatch.delenv("MAT_COACH_SKILL_ID", raising=False)
+    lambda_function.reset()
+    return lambda envelope: check_response(
+        lambda_function.handler(json.loads(json.dumps(envelope)), None)
+    )
+
+
+@pytest.fixture(params=["flask", "lambda"])
+def entry(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, ca_bundle: str
+) -> Iterator[Callable[[str], Send]]:
+    """Build a sender for a store URL through one entry point (dev mode for Flask)."""
+
+    def build(store_url: str) -> Send:
+        settings = Settings(store_url=store_url, ca_bundle=ca_bundle, verify_requests=False)
+        if request.param == "flask":
+            return flask_send(settings)
+        return lambda_send(settings, monkeypatch)
+
+    yield build
+    lambda_function.reset()
+
+
+def start_for(user_id: str, device_id: str, token: str, api_endpoint: str) -> dict:
+    return env.intent("StartSessionIntent", {"duration": "PT20M"}, user_id=user_id,
+                      device_id=device_id, access_token=token, api_endpoint=api_endpoint)
+
+
+def record_of(store: UserStore, user_id: str) -> Record:
+    return store.load(user_id)
+
+
+def test_skill_disabled_forgets_only_that_user_in_every_store_and_entry_point(
+    store_url_any: str, entry: Callable[[str], Send], timers_fake: TimersFake, api_endpoint: str,
+) -> None:
+    send = entry(store_url_any)
+    send(start_for(env.USER_ID, env.DEVICE_ID, env.ACCESS_TOKEN, api_endpoint))
+    send(start_for(OTHER_USER, OTHER_DEVICE, OTHER_TOKEN, api_endpoint))
+    store = open_store(store_url_any)
+    other_before = record_of(store, OTHER_USER)
+    assert record_of(store, env.USER_ID).version >= 1 and other_before.version >= 1
+
+    answer = send(env.skill_event("SkillDisabled", api_endpoint=api_endpoint))
+    assert "outputSpeech" not in answer["response"]
+
+    assert record_of(store, env.USER_ID) == Record({}, 0)
+    assert record_of(store, OTHER_USER) == other_before
+    # Forgotten means forgotten: coming back is a first visit, not "welcome back".
+    welcome = send(env.launch(api_endpoint=api_endpoint))
+    assert speech_of(welcome) == EN.text("launch.new")
+    store.close()
+
+
+def test_skill_disabled_leaves_nothing_in_the_sqlite_file(
+    tmp_path: Path, entry: Callable[[str], Send], timers_fake: TimersFake, api_endpoint: str,
+) -> None:
+    """Not only unreadable through the store: no row anywhere in the file holds the id."""
+    db = tmp_path / "privacy.db"
+    send = entry(f"sqlite://{db}")
+    send(start_for(env.USER_ID, env.DEVICE_ID, env.ACCESS_TOKEN, api_endpoint))
+    send(env.skill_event("SkillDisabled", api_endpoint=api_endpoint))
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT id, attributes FROM users").fetchall()
+    assert all(env.USER_ID not in f"{row}" for row in rows)
+
+
+# --- SkillDisabled with verification ON, delivered late ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def alexa_ca() -> trustme.CA:
+    return rsa_ca()
+
+
+@pytest.fixture(scope="module")
+def alexa_bundle(alexa_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("alexa-ca") / "bundle.pem"
+    alexa_ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def signer(alexa_ca: trustme.CA) -> AlexaSigner:
+    return AlexaSigner.create(alexa_ca)
+
+
+@pytest.fixture
+def chain_server(alexa_ca: trustme.CA, signer: AlexaSigner) -> Iterator[ChainServer]:
+    with ChainServer(server_context(alexa_ca), {CHAIN_PATH: signer.chain_pem}) as server:
+        yield server
+
+
+def verified_client(store_url: str, ca_bundle: str, alexa_bundle: str, origin: str):
+    settings = Settings(store_url=store_url, ca_bundle=ca_bundle, skill_id=env.APP_ID)
+    verifier = RequestVerifier(
+        skill_id=env.APP_ID, ca_bundle=alexa_bundle,
+        fetch=loopback_fetch(origin, ca_bundle=alexa_bundle, timeout=settings.cert_timeout),
+    )
+    return create_app(settings, verifier=verifier).test_client()
+
+
+def signed(client, signer: AlexaSigner, envelope: dict):
+    body = json.dumps(envelope).encode()
+    return client.post("/", data=body, headers=signer.headers(body, CERT_URL))
+
+
+def test_late_skill_disabled_through_the_verified_route_deletes(
+    store_url_any: str, ca_bundle: str, alexa_bundle: str, chain_server: ChainServer,
+    signer: AlexaSigner, timers_fake: TimersFake, api_endpoint: str,
+) -> None:
+    client = verified_client(store_url_any, ca_bundle, alexa_bundle, chain_server.origin)
+    started = signed(client, signer, start_for(env.USER_ID, env.DEVICE_ID, env.ACCESS_TOKEN,
+                                               api_endpoint))
+    assert started.status_code == 200, started.get_data(as_text=True)
+    store = open_store(store_url_any)
+    assert record_of(store, env.USER_ID).version == 1
+
+    event = env.skill_event("SkillDisabled", api_endpoint=api_endpoint)
+    late = datetime.now(UTC) - timedelta(minutes=50)
+    event["request"]["timestamp"] = late.strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer = signed(client, signer, event)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    check_response(answer.get_json())
+    assert record_of(store, env.USER_ID) == Record({}, 0)
+    store.close()
+
+
+# --- logs -------------------------------------------------------------------------------------
+
+#: Loggers of the test's own servers, not the product: werkzeug (pytest-httpserver's Timers
+#: fake) prints access lines whose URL paths carry the deviceId (`/v2/devices/<id>/settings`).
+#: The product never runs werkzeug's server in production (gunicorn, Lambda), and the Timers
+#: API is Amazon's; so those records are left out of the scan, and only them.
+TEST_SERVER_LOGGERS = ("werkzeug",)
+
+#: Fragments of request JSON: a body (or a slice of one) logged anywhere would contain these.
+BODY_FRAGMENTS = ('"requestId"', '"apiAccessToken"', '"userId"', '"deviceId"', '"context"',
+                  "amzn1.echo-api.request", "amzn1.echo-api.session")
+
+
+def _identity(tag: str) -> tuple[str, str, str]:
+    """A userId, deviceId and token unique to this test, so a hit cannot be a coincidence."""
+    unique = uuid.uuid4().hex[:10].upper()
+    return (f"amzn1.ask.account.{tag}{unique}", f"amzn1.ask.device.{tag}{unique}",
+            f"token-{tag.lower()}-{unique.lower()}")
+
+
+def _conversation(send: Send, who: tuple[str, str, str], api_endpoint: str, closed: str,
+                  timers_fake: TimersFake) -> None:
+    """Every kind of request, the happy paths and the failing ones."""
+    user_id, device_id, token = who
+    ids = {"user_id": user_id, "device_id": device_id, "access_token": token}
+
+    def say(builder: Callable[..., dict], *args: object, endpoint: str = api_endpoint,
+            **kwargs: object) -> dict:
+        return send(builder(*args, api_endpoint=endpoint, **ids, **kwargs))
+
+    say(env.launch)
+    say(env.intent, "ExplainMatIntent", {"topic": env.slot("topic", "what", resolved_id="WHAT_IS")})
+    say(env.intent, "CheckSafetyIntent", {"condition": env.slot("condition", "ufo", no_match=True)})
+    say(env.intent, "StartSessionIntent", {"duration": "PT25M"})
+    say(env.intent, "TimeLeftIntent")
+    timers_fake.garbage = True  # the Timers API answers nonsense, then fails, mid-session
+    assert speech_of(say(env.intent, "TimeLeftIntent")) == EN.text("timers.unavailable.read")
+    timers_fake.garbage = False
+    timers_fake.fail_status = 500
+    assert speech_of(say(env.intent, "AMAZON.PauseIntent")) == EN.text("timers.unavailable.read")
+    timers_fake.fail_status = None
+    say(env.intent, "AMAZON.PauseIntent")
+    say(env.intent, "AMAZON.ResumeIntent")
+    say(env.intent, "ProgressIntent")
+    say(env.intent, "SetGoalIntent", {"count": "4"})
+    say(env.intent, "StartSessionIntent", {"duration": "PT10M"})  # offers a restart
+    say(env.intent, "AMAZON.YesIntent",
+        session_attributes={"offer": {"action": "restart", "minutes": 10}})
+    say(env.intent, "EndSessionIntent")
+    say(env.intent, "AMAZON.HelpIntent")
+    say(env.intent, "AMAZON.FallbackIntent")
+    say(env.intent, "NoSuchIntent")  # no handler: the catch-all logs a traceback
+    say(env.connections_response, "DENIED")
+    say(env.session_ended)
+    # A second device of the same user whose zone is not cached, with both APIs refusing.
+    refused = send(env.intent("StartSessionIntent", {"duration": "PT20M"}, api_endpoint=closed,
+                              **{**ids, "device_id": f"{device_id}-KITCHEN"}))
+    assert speech_of(refused) == EN.text("timers.unavailable", minutes=20)
+    timers_fake.fail_status = 500
+    say(env.intent, "StartSessionIntent", {"duration": "PT20M"})
+    timers_fake.fail_status = None
+    say(env.skill_event, "SkillPermissionChanged")
+    say(env.skill_event, "SkillDisabled")
+
+
+def _scan(records: list[logging.LogRecord], secrets: list[str]) -> list[str]:
+    """Every captured line, traceback included, that carries a secret or a body fragment."""
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    leaks = []
+    for record in records:
+        if record.name.split(".")[0] in TEST_SERVER_LOGGERS:
+            continue
+        text = formatter.format(record)
+        for needle in (*secrets, *BODY_FRAGMENTS):
+            if needle.lower() in text.lower():
+                leaks.append(f"{needle!r} in {record.name}: {text[:300]}")
+    return leaks
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="skill")
+    return caplog
+
+
+def test_logs_carry_no_identifiers_or_bodies_through_both_entry_points(
+    logs: pytest.LogCaptureFixture, tmp_path: Path, ca_bundle: str, timers_fake: TimersFake,
+    api_endpoint: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    closed = f"https://127.0.0.1:{free_port()}"
+    secrets: list[str] = []
+    for name, build in (("FLASK", flask_send), ("LAMBDA", None)):
+        who = _identity(name)
+        secrets.extend(who)
+        settings = Settings(store_url=f"sqlite://{tmp_path / name}.db", ca_bundle=ca_bundle,
+                            verify_requests=False)
+        send = build(settings) if build else lambda_send(settings, monkeypatch)
+        _conversation(send, who, api_endpoint, closed, timers_fake)
+    lambda_function.reset()
+
+    # The store failing: its path runs through a file, so it cannot even be opened.
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    who = _identity("NOSTORE")
+    secrets.extend(who)
+    broken = flask_send(Settings(store_url=f"sqlite://{blocker / 'x.db'}", ca_bundle=ca_bundle,
+                                 verify_requests=False))
+    assert speech_of(broken(env.launch(user_id=who[0], device_id=who[1], access_token=who[2],
+                                       api_endpoint=api_endpoint))) == EN.text("store.unavailable")
+
+    # Envelopes that are refused, through the Flask route and the Lambda handler.
+    who = _identity("REFUSED")
+    secrets.extend(who)
+    client = create_app(Settings(store_url=f"sqlite://{tmp_path / 'refused.db'}",
+                                 verify_requests=False)).test_client()
+    bad = env.launch(user_id=who[0], device_id=who[1], access_token=who[2])
+    bad["context"]["System"]["application"] = [who[0]]
+    assert client.post("/", data=json.dumps(bad), content_type="application/json"
+                       ).status_code == 400
+    assert client.post("/", data=json.dumps(bad)[:-7], content_type="application/json"
+                       ).status_code == 400
+    assert "error" in lambda_function.handler(bad, None)
+    lambda_function.reset()
+
+    assert any(pseudonym(secrets[0]) in r.getMessage() for r in logs.records), \
+        "the request log line (with the pseudonym) was not captured: the scan would be empty"
+    assert any(r.exc_info for r in logs.records), "no traceback was captured to scan"
+    messages = " ".join(r.getMessage() for r in logs.records)
+    for expected in ("timers get_timer failed", "timers pause_timer failed",
+                     "device time zone unavailable", "store unavailable", "refused event"):
+        assert expected in messages, f"no {expected!r} line: the failure paths were not reached"
+    assert _scan(logs.records, secrets) == []
+
+
+def test_verifier_logs_carry_no_identifiers(
+    logs: pytest.LogCaptureFixture, tmp_path: Path, ca_bundle: str, alexa_bundle: str,
+    chain_server: ChainServer, signer: AlexaSigner, alexa_ca: trustme.CA,
+) -> None:
+    """Refusals at the door: bad signature, untrusted chain, download failures, stale stamps."""
+    who = _identity("VERIFY")
+    ids = {"user_id": who[0], "device_id": who[1], "access_token": who[2]}
+    store_url = f"sqlite://{tmp_path / 'verified.db'}"
+    client = verified_client(store_url, ca_bundle, alexa_bundle, chain_server.origin)
+    body = json.dumps(env.launch(**ids)).encode()
+
+    assert signed(client, signer, env.launch(**ids)).status_code == 200
+    tampered = body.replace(b"LaunchRequest", b"IntentRequest")
+    assert client.post("/", data=tampered, headers=signer.headers(body)).status_code == 400
+    stale = env.launch(**ids)
+    stale["request"]["timestamp"] = "2020-01-01T00:00:00Z"
+    assert signed(client, signer, stale).status_code == 400
+    stranger = AlexaSigner.create(rsa_ca())  # a chain from a CA nobody trusts
+    chain_server.files["/echo.api/stranger.pem"] = stranger.chain_pem
+    strange_url = "https://s3.amazonaws.com/echo.api/stranger.pem"
+    assert client.post("/", data=body, headers=stranger.headers(body, strange_url)
+                       ).status_code == 400
+    chain_server.mode = "404"
+    missing_url = "https://s3.amazonaws.com/echo.api/missing.pem"
+    assert client.post("/", data=body, headers=signer.headers(body, missing_url)
+                       ).status_code == 400
+
+    warnings = [r for r in logs.records if r.name.startswith("skill.web")]
+    assert any("certificate" in r.getMessage() for r in warnings)
+    assert _scan(logs.records, list(who)) == []
