@@ -17,6 +17,7 @@ import http.client
 import http.server
 import json
 import os
+import socket
 import sqlite3
 import threading
 import time
@@ -524,3 +525,19 @@ def test_certificate_download_failure_is_a_400_in_time(
         answer = signed_post(client, signer, env.launch())
         assert answer.status_code == 200
         assert speech(answer.get_json()).startswith("Welcome back.")
+
+
+def test_dynamodb_that_never_answers_apologises_in_time(
+    lambda_on_dynamodb, dynamo_seed: tuple[str, Record], moto_url: str,
+) -> None:
+    """A socket that accepts connections and then stays silent: the read timeout decides."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepted by the kernel, never read or answered
+    try:
+        table, seeded = dynamo_seed
+        send = lambda_on_dynamodb(f"http://127.0.0.1:{silent.getsockname()[1]}", table)
+        assert speech(within_deadline(lambda: send(env.launch()))) == STORE_DOWN
+        assert_dynamo_intact(moto_url, table, seeded)
+    finally:
+        silent.close()

@@ -42,7 +42,9 @@ class DynamoStore(UserStore):
             # back-off, so a throttled table could keep the user waiting past 3 seconds.
             resource = boto3.resource(
                 "dynamodb",
-                config=Config(connect_timeout=2, read_timeout=2,
+                # Two attempts of at most a second each: a table that hangs still leaves time
+                # within Alexa's deadline to speak an apology.
+                config=Config(connect_timeout=1, read_timeout=1,
                               retries={"mode": "standard", "total_max_attempts": 2}),
             )
         # The adapter owns table naming and the key generator; we reuse its table handle.
