@@ -56,6 +56,15 @@ def machine() -> str:
             f"({platform.python_implementation()}), {platform.system()} {platform.machine()}")
 
 
+def load_average() -> str:
+    """The 1-minute load average: absolute times on a shared machine move with it (the
+    interleaved ratios much less), so a report says how busy the machine was."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "unknown"
+
+
 def table(rows: list[Row]) -> str:
     """A Markdown table, so a run can be pasted into docs/PERFORMANCE.md as it is."""
     cells = [COLUMNS] + [(r.name, r.value, r.target, r.anchor, r.ratio, r.verdict) for r in rows]
@@ -111,9 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("skill").setLevel(logging.ERROR)
 
     started = time.perf_counter()
+    load_before = load_average()
     rows, notes = run(sizes)
     print(f"Mat Coach benchmarks ({'quick' if args.quick else 'full'} run)")
     print(f"machine: {machine()}")
+    print(f"1-minute load average: {load_before} at start, {load_average()} at end")
     print()
     print(table(rows))
     print()
