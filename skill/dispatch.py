@@ -43,8 +43,10 @@ def check_envelope(payload: object) -> None:
         session = _require_dict(envelope["session"], "session")
         if session.get("attributes") is not None:
             _require_dict(session["attributes"], "session.attributes")
-    if request.get("intent") is not None:
-        intent = _require_dict(request["intent"], "request.intent")
+    if request["type"] == "IntentRequest" or request.get("intent") is not None:
+        intent = _require_dict(request.get("intent"), "request.intent")
+        if not isinstance(intent.get("name"), str):
+            raise BadRequest("request.intent.name must be a string")
         if intent.get("slots") is not None:
             slots = _require_dict(intent["slots"], "request.intent.slots")
             for value in slots.values():

@@ -175,3 +175,19 @@ def test_skill_id_enforced_on_both_entry_points(settings, monkeypatch):
     assert "error" in lambda_function.handler(foreign, None)
     assert "response" in lambda_function.handler(env.launch(), None)
     lambda_function.reset()
+
+
+def test_intent_request_without_intent_is_refused(settings, monkeypatch):
+    from skill import lambda_function
+    from skill.web import create_app
+
+    broken = env.intent("AMAZON.HelpIntent")
+    del broken["request"]["intent"]
+    client = create_app(settings).test_client()
+    answer = client.post("/", data=json.dumps(broken))
+    assert answer.status_code == 400
+    assert answer.get_json() == {"error": "request.intent must be an object"}
+    monkeypatch.setenv("MAT_COACH_STORE", settings.store_url)
+    lambda_function.reset()
+    assert lambda_function.handler(broken, None) == {"error": "request.intent must be an object"}
+    lambda_function.reset()

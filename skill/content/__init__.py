@@ -25,7 +25,7 @@ _LOCALE_SHAPE = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
 
 
 class Catalogue:
-    """Text for one locale; `text` returns plain text, `ssml` returns escaped SSML."""
+    """Text for one locale, as plain text; `to_ssml` escapes it on the way out."""
 
     def __init__(self, locale: str, entries: dict[str, str]) -> None:
         self.locale = locale
