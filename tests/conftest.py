@@ -11,9 +11,11 @@ import pytest
 import trustme
 from pytest_httpserver import HTTPServer
 
+from bench.loopback import CHAIN_PATH, ChainServer, server_context
 from skill import device_zone, lambda_function
 from skill.settings import Settings
 from skill.web import create_app
+from tests.alexa_signing import AlexaSigner, rsa_ca
 from tests.checks import check_response
 from tests.timers_fake import TimersFake
 
@@ -57,6 +59,31 @@ def api_endpoint(_timers_server: tuple[HTTPServer, TimersFake]) -> str:
     return f"https://127.0.0.1:{server.port}"
 
 
+# --- Amazon's request signing, imitated by a throwaway RSA CA ---------------------------------
+@pytest.fixture(scope="session")
+def alexa_ca() -> trustme.CA:
+    return rsa_ca()
+
+
+@pytest.fixture(scope="session")
+def alexa_bundle(alexa_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("alexa-ca") / "bundle.pem"
+    alexa_ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def signer(alexa_ca: trustme.CA) -> AlexaSigner:
+    return AlexaSigner.create(alexa_ca)
+
+
+@pytest.fixture
+def chain_server(alexa_ca: trustme.CA, signer: AlexaSigner) -> Iterator[ChainServer]:
+    """A loopback HTTPS stand-in for the S3 bucket that serves the signing chain."""
+    with ChainServer(server_context(alexa_ca), {CHAIN_PATH: signer.chain_pem}) as server:
+        yield server
+
+
 @pytest.fixture(autouse=True)
 def _fresh_zone_cache() -> Iterator[None]:
     device_zone.clear_cache()
@@ -78,7 +105,7 @@ def settings(store_url: str, ca_bundle: str) -> Settings:
 Send = Callable[[dict], dict]
 
 
-def _flask_sender(settings: Settings) -> Send:
+def flask_sender(settings: Settings) -> Send:
     client = create_app(settings).test_client()
 
     def send(envelope: dict) -> dict:
@@ -89,7 +116,7 @@ def _flask_sender(settings: Settings) -> Send:
     return send
 
 
-def _lambda_sender(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Send:
+def lambda_sender(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Send:
     monkeypatch.setenv("MAT_COACH_STORE", settings.store_url or "")
     monkeypatch.setenv("MAT_COACH_CA_BUNDLE", settings.ca_bundle or "")
     monkeypatch.delenv("MAT_COACH_SKILL_ID", raising=False)
@@ -106,7 +133,7 @@ def send(request: pytest.FixtureRequest, settings: Settings,
          monkeypatch: pytest.MonkeyPatch) -> Iterator[Send]:
     """Post an envelope through a real entry point; the answer is already checked."""
     if request.param == "flask":
-        yield _flask_sender(settings)
+        yield flask_sender(settings)
     else:
-        yield _lambda_sender(settings, monkeypatch)
+        yield lambda_sender(settings, monkeypatch)
         lambda_function.reset()

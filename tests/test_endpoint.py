@@ -16,7 +16,6 @@ from skill.settings import Settings
 from skill.web import create_app
 from skill.web.verifier import RequestVerifier
 from tests import envelopes as env
-from tests.alexa_signing import AlexaSigner, rsa_ca
 from tests.checks import check_response, speech_of
 from tests.local_servers import free_port, wait_until_up
 
@@ -59,23 +58,11 @@ def test_serve_dev_answers_and_serve_refuses_unsigned(store_url):
     assert "verification is OFF" not in serving.output  # type: ignore[attr-defined]
 
 
-@pytest.fixture(scope="module")
-def alexa_ca():
-    return rsa_ca()
-
-
-@pytest.fixture(scope="module")
-def signer(alexa_ca) -> AlexaSigner:
-    return AlexaSigner.create(alexa_ca)
-
-
 @pytest.fixture
-def verified_client(alexa_ca, signer, store_url, tmp_path):
+def verified_client(alexa_bundle, signer, store_url):
     """The app with verification on; the chain 'download' hands back the signer's chain."""
-    bundle = tmp_path / "alexa-ca.pem"
-    bundle.write_bytes(alexa_ca.cert_pem.bytes())
-    settings = Settings(store_url=store_url, ca_bundle=str(bundle), skill_id=env.APP_ID)
-    verifier = RequestVerifier(skill_id=env.APP_ID, ca_bundle=str(bundle),
+    settings = Settings(store_url=store_url, ca_bundle=alexa_bundle, skill_id=env.APP_ID)
+    verifier = RequestVerifier(skill_id=env.APP_ID, ca_bundle=alexa_bundle,
                                fetch=lambda _url: signer.chain_pem)
     return create_app(settings, verifier=verifier).test_client()
 

@@ -26,9 +26,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import trustme
 
-from bench.loopback import CERT_URL, CHAIN_PATH, ChainServer, loopback_fetch, server_context
+from bench.loopback import CERT_URL, ChainServer, loopback_fetch
 from skill import lambda_function
 from skill.builder import build_skill
 from skill.content import catalogue_for
@@ -39,7 +38,7 @@ from skill.store.sqlite import SqliteStore
 from skill.web import create_app
 from skill.web.verifier import RequestVerifier
 from tests import envelopes as env
-from tests.alexa_signing import AlexaSigner, rsa_ca
+from tests.alexa_signing import AlexaSigner
 from tests.checks import check_response, speech_of
 from tests.moto_dynamodb import create_table, dynamodb_resource, free_port, moto_server
 from tests.timers_fake import TimersFake
@@ -464,29 +463,6 @@ def test_timers_api_fault_on_a_running_session_says_so(
 
 
 # --- the signing-certificate download (verification on, through the Flask app) ----------------
-
-
-@pytest.fixture(scope="module")
-def alexa_ca() -> trustme.CA:
-    return rsa_ca()
-
-
-@pytest.fixture(scope="module")
-def alexa_bundle(alexa_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("alexa-ca") / "bundle.pem"
-    alexa_ca.cert_pem.write_to_path(str(path))
-    return str(path)
-
-
-@pytest.fixture(scope="module")
-def signer(alexa_ca: trustme.CA) -> AlexaSigner:
-    return AlexaSigner.create(alexa_ca)
-
-
-@pytest.fixture
-def chain_server(alexa_ca: trustme.CA, signer: AlexaSigner) -> Iterator[ChainServer]:
-    with ChainServer(server_context(alexa_ca), {CHAIN_PATH: signer.chain_pem}) as server:
-        yield server
 
 
 def verified_client(settings: Settings, origin: str, alexa_bundle: str):

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from bench.loopback import CERT_URL, CHAIN_PATH, ChainServer, loopback_fetch, server_context
+from bench.loopback import CERT_URL, ChainServer, loopback_fetch
 from skill import lambda_function
 from skill.builder import pseudonym
 from skill.content import catalogue_for
@@ -34,6 +34,7 @@ from skill.web.verifier import RequestVerifier
 from tests import envelopes as env
 from tests.alexa_signing import AlexaSigner, rsa_ca
 from tests.checks import check_response, speech_of
+from tests.conftest import flask_sender, lambda_sender
 from tests.moto_dynamodb import create_table, free_port, moto_server
 from tests.timers_fake import TimersFake
 
@@ -73,25 +74,8 @@ def store_url_any(
     return f"dynamodb://{create_table(url)}"
 
 
-def flask_send(settings: Settings) -> Send:
-    client = create_app(settings).test_client()
-
-    def send(envelope: dict) -> dict:
-        answer = client.post("/", data=json.dumps(envelope), content_type="application/json")
-        assert answer.status_code == 200, answer.get_data(as_text=True)
-        return check_response(answer.get_json())
-
-    return send
-
-
-def lambda_send(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Send:
-    monkeypatch.setenv("MAT_COACH_STORE", settings.store_url or "")
-    monkeypatch.setenv("MAT_COACH_CA_BUNDLE", settings.ca_bundle or "")
-    monkeypatch.delenv("MAT_COACH_SKILL_ID", raising=False)
-    lambda_function.reset()
-    return lambda envelope: check_response(
-        lambda_function.handler(json.loads(json.dumps(envelope)), None)
-    )
+flask_send = flask_sender
+lambda_send = lambda_sender
 
 
 @pytest.fixture(params=["flask", "lambda"])
@@ -154,29 +138,6 @@ def test_skill_disabled_leaves_nothing_in_the_sqlite_file(
 
 
 # --- SkillDisabled with verification ON, delivered late ---------------------------------------
-
-
-@pytest.fixture(scope="module")
-def alexa_ca() -> trustme.CA:
-    return rsa_ca()
-
-
-@pytest.fixture(scope="module")
-def alexa_bundle(alexa_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("alexa-ca") / "bundle.pem"
-    alexa_ca.cert_pem.write_to_path(str(path))
-    return str(path)
-
-
-@pytest.fixture(scope="module")
-def signer(alexa_ca: trustme.CA) -> AlexaSigner:
-    return AlexaSigner.create(alexa_ca)
-
-
-@pytest.fixture
-def chain_server(alexa_ca: trustme.CA, signer: AlexaSigner) -> Iterator[ChainServer]:
-    with ChainServer(server_context(alexa_ca), {CHAIN_PATH: signer.chain_pem}) as server:
-        yield server
 
 
 def verified_client(store_url: str, ca_bundle: str, alexa_bundle: str, origin: str):
