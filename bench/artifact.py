@@ -2,19 +2,17 @@
 
 Upload size bounds how fast a deployment goes and, with it, how much Lambda has to fetch and
 unpack on a cold start. Mat Coach's zip is built by `skill.packaging` (`mat-coach lambda-zip`);
-the anchor's is built here the same way - the same pure-Python wheels through the same pip
-options, deflated at the same level - from ask-sdk-core's own dependency closure plus
-`bench/anchor.py`. Both need pip and the package index, so `--quick` skips this row, and a
-checkout without `skill.packaging` prints "n/a" instead of failing.
+the anchor's is built here the same way - the same installed files copied by
+`skill.packaging.copy_installed`, deflated at the same level - from ask-sdk-core's own
+dependency closure plus `bench/anchor.py`. `--quick` skips this row to stay within seconds, and
+a checkout without `skill.packaging` prints "n/a" instead of failing.
 """
 
 from __future__ import annotations
 
 import importlib
-import subprocess
 import tempfile
 import zipfile
-from importlib import metadata
 from pathlib import Path
 
 from bench.common import ROOT, Row, ratio
@@ -43,18 +41,10 @@ def _packaging() -> object | None:
 
 def _anchor_zip(packaging: object, out: Path, work: Path) -> int:
     """ask-sdk-core's closure plus the anchor module, zipped like Mat Coach's."""
-    pins = [f"{name}=={metadata.version(name)}" for name in ANCHOR_DISTRIBUTIONS]
     target = work / "anchor-package"
     target.mkdir()
-    result = subprocess.run(packaging.pip_command(target, pins), capture_output=True,
-                            text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError("pip could not fetch the anchor's wheels:\n" + result.stderr[-2000:])
-    files = sorted(
-        p for p in target.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
-        and p.relative_to(target).parts[0] != "bin"
-    )
+    packaging.copy_installed(target, ANCHOR_DISTRIBUTIONS)
+    files = sorted(p for p in target.rglob("*") if p.is_file())
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         zf.write(ROOT / "bench" / "anchor.py", "lambda_function.py")
         for path in files:
@@ -70,12 +60,12 @@ def measure(*, build: bool) -> tuple[list[Row], list[str]]:
     budget = getattr(packaging, "MAX_ZIP_BYTES", DEFAULT_BUDGET_BYTES)
     target = f"<= {_mb(budget)}"
     if not build:
-        return [Row(ROW_NAME, "skipped (--quick: needs pip and the index)", target)], []
+        return [Row(ROW_NAME, "skipped (--quick)", target)], []
     with tempfile.TemporaryDirectory(prefix="mat-coach-bench-") as tmp:
         work = Path(tmp)
         try:
             size = packaging.build_lambda_zip(work / "mat-coach.zip")
-        except Exception as exc:  # no index reachable, pip refused: report, do not crash
+        except Exception as exc:  # a dependency missing or compiled: report, do not crash
             return [Row(ROW_NAME, f"n/a ({type(exc).__name__}: {str(exc)[:80]})", target)], []
         try:
             anchor_size = _anchor_zip(packaging, work / "anchor.zip", work)
@@ -84,7 +74,7 @@ def measure(*, build: bool) -> tuple[list[Row], list[str]]:
                         size <= budget)], []
     notes = [
         "zip: the anchor's zip is ask-sdk-core's run-time closure plus bench/anchor.py, "
-        "built with skill.packaging's pip options",
+        "copied from the installed environment like Mat Coach's",
     ]
     return [Row(ROW_NAME, _mb(size), target, _mb(anchor_size), ratio(size, anchor_size),
                 size <= budget)], notes

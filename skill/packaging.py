@@ -6,10 +6,10 @@ which the running service never reads. `ask-project` therefore needs a source ch
 finds it next to the `skill` package; a wheel install gets a clear message instead.
 
 The Lambda zip holds the `skill` package without its web endpoint and tooling, plus the exact
-versions of its runtime dependencies that are installed here, all as pure-Python wheels so one
-zip runs on arm64 and x86_64 alike. boto3 and botocore are left out because the Lambda Python
-runtime provides them; Flask, cryptography and gunicorn are left out because only the
-self-hosted endpoint needs them.
+versions of its runtime dependencies that are installed here, copied from this environment
+without any download and without compiled code, so one zip runs on arm64 and x86_64 alike.
+boto3 and botocore are left out because the Lambda Python runtime provides them; Flask,
+cryptography and gunicorn are left out because only the self-hosted endpoint needs them.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -39,7 +37,7 @@ ASK_RESOURCES = {
     "profiles": {"default": {"skillMetadata": {"src": "./skill-package"}}},
 }
 
-# Must match `Runtime` in template.yaml; the wheels are chosen for this interpreter.
+# Must match `Runtime` in template.yaml: dependency markers are evaluated for it in tests.
 LAMBDA_PYTHON = "3.13"
 # Everything `skill.lambda_function` imports at run time, with their own dependencies
 # (ask-sdk-model-runtime is not among them: only the SMAPI models, a test tool, need it).
@@ -214,49 +212,54 @@ def _write_text(path: Path, text: str) -> Path:
 # Lambda zip
 
 
-def lambda_requirements() -> list[str]:
-    """`name==version` for every Lambda dependency, pinned to what is installed here."""
-    pins = []
-    missing = []
-    for name in LAMBDA_DISTRIBUTIONS:
-        try:
-            pins.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            missing.append(name)
-    if missing:
-        raise PackagingError(
-            "not installed here, so no version to pin: " + ", ".join(missing)
-            + ". Install the project with its DynamoDB extra: pip install -e '.[dynamodb]'"
-        )
-    return pins
+def _compiled_fallback(path: Path) -> bool:
+    """True when a compiled module has a pure-Python twin (`md.cpython-311-…so` and `md.py`).
 
-
-def pip_command(target: Path, requirements: Iterable[str]) -> list[str]:
-    """pip options that fetch exactly these pure-Python wheels for the Lambda interpreter.
-
-    `--platform any` admits only wheels without compiled code, so the zip is the same for
-    arm64 and x86_64; a dependency that one day ships only compiled wheels makes pip fail
-    here rather than produce a zip that breaks on the other architecture.
+    Some pure packages (charset-normalizer) ship optional compiled speed-ups built for this
+    machine; leaving them out keeps the zip valid on arm64 and x86_64 alike, and the package
+    imports its `.py` twin instead.
     """
-    return [
-        sys.executable, "-m", "pip", "install",
-        "--target", str(target),
-        "--no-deps", "--no-compile", "--quiet", "--disable-pip-version-check",
-        "--only-binary=:all:", "--platform", "any",
-        "--implementation", "cp", "--python-version", LAMBDA_PYTHON,
-        *requirements,
-    ]
+    stem = path.name.split(".", 1)[0]
+    return (path.parent / f"{stem}.py").is_file()
+
+
+def copy_installed(target: Path, distributions: Iterable[str]) -> list[str]:
+    """Copy the installed files of `distributions` into `target`, as `pip --target` lays them.
+
+    The zip is built from what is installed here, offline, at exactly the tested versions.
+    Bytecode, console scripts and compiled speed-ups with a pure twin are skipped; a compiled
+    module without one stops the build, since it would only run on this machine's platform.
+    """
+    copied = []
+    for name in distributions:
+        try:
+            files = metadata.distribution(name).files or []
+        except metadata.PackageNotFoundError:
+            raise PackagingError(
+                f"{name} is not installed here. Install the project with its DynamoDB extra: "
+                "pip install -e '.[dynamodb]'"
+            ) from None
+        for entry in files:
+            relative = Path(str(entry))
+            if relative.parts[0] == ".." or "__pycache__" in relative.parts:
+                continue  # scripts outside site-packages, and bytecode
+            source = Path(str(entry.locate()))
+            if relative.suffix in (".pyc", ".pyo") or not source.is_file():
+                continue
+            if relative.suffix in (".so", ".pyd"):
+                if _compiled_fallback(source):
+                    continue
+                raise PackagingError(f"{name} needs compiled code ({relative.name}); "
+                                     "the Lambda zip must stay platform-independent")
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+            copied.append(relative.as_posix())
+    return copied
 
 
 def _install_dependencies(target: Path) -> None:
-    command = pip_command(target, lambda_requirements())
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise PackagingError(
-            "pip could not fetch the Lambda dependencies:\n" + (result.stderr or result.stdout)
-        )
-    # Console scripts (charset-normalizer's `normalizer`) are of no use inside a function.
-    shutil.rmtree(target / "bin", ignore_errors=True)
+    copy_installed(target, LAMBDA_DISTRIBUTIONS)
     present = {p.name.lower() for p in target.iterdir()}
     leaked = sorted(present.intersection(FORBIDDEN_TOP_LEVEL))
     if leaked:

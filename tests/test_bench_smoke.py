@@ -2,7 +2,7 @@
 
 `python -m bench --quick` is run as a user would run it, so a refactoring that breaks a
 benchmark (a renamed seam, a moved helper) fails here instead of on the day someone needs
-the numbers. It builds no zip (that needs the package index), so it stays offline.
+the numbers. It builds no zip (the deploy tests do), so it stays within seconds.
 
 The import check pins down what `bench/coldstart.py` measured: answering a new user's
 LaunchRequest on Lambda must not import modules only other paths use. Each of these once

@@ -2,8 +2,8 @@
 
 Each is checked the way its consumer would read it (cfn-lint and the SAM translator, the SMAPI
 model classes, a bare interpreter that sees only the unpacked zip), so a deployment fails
-here rather than in a console. Nothing here talks to AWS or Amazon; only the zip build
-fetches wheels through pip's configured index.
+here rather than in a console. Nothing here talks to AWS, Amazon or a package index: the zip
+is built from the installed environment.
 """
 
 from __future__ import annotations
@@ -474,7 +474,7 @@ def test_ask_project_explains_a_missing_checkout(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def lambda_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once per run through the real command (pip fetches the pinned wheels)."""
+    """Built once per run through the real command, from the installed environment."""
     out = tmp_path_factory.mktemp("lambda") / "mat-coach-lambda.zip"
     assert cli.main(["lambda-zip", str(out)]) == 0
     print(f"\nLambda zip: {out.stat().st_size} bytes ({out.stat().st_size / 1e6:.2f} MB)")
