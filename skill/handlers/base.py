@@ -28,6 +28,20 @@ class SkillHandler(AbstractRequestHandler):
         self.services = services
 
 
+class IntentHandler(SkillHandler):
+    """A handler for the intents named in `intent_names`: the common case, said once."""
+
+    intent_names: tuple[str, ...] = ()
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        request = handler_input.request_envelope.request
+        intent = getattr(request, "intent", None)
+        return (
+            getattr(request, "object_type", None) == "IntentRequest"
+            and getattr(intent, "name", None) in self.intent_names
+        )
+
+
 def catalogue(handler_input: HandlerInput) -> Catalogue:
     """The catalogue for the request's locale."""
     return catalogue_for(getattr(handler_input.request_envelope.request, "locale", None))

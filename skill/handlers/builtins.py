@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name, is_request_type
+from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
 from skill.device_zone import device_zone
@@ -11,6 +11,7 @@ from skill.domain.lengths import LengthOutcome, LengthRequest
 from skill.domain.routine import progress
 from skill.domain.session_rules import plan_session
 from skill.handlers.base import (
+    IntentHandler,
     SkillHandler,
     catalogue,
     prompt,
@@ -21,44 +22,38 @@ from skill.handlers.base import (
 from skill.handlers.session import start_timed_session
 
 
-class HelpIntentHandler(SkillHandler):
+class HelpIntentHandler(IntentHandler):
     """What the skill can do, with examples; the session stays open."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.HelpIntent")(handler_input)
+    intent_names = ("AMAZON.HelpIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return prompt(handler_input, "help")
 
 
-class StopOrCancelIntentHandler(SkillHandler):
+class StopOrCancelIntentHandler(IntentHandler):
     """Stop and Cancel always leave; a running timer keeps running."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.StopIntent")(handler_input) or is_intent_name(
-            "AMAZON.CancelIntent"
-        )(handler_input)
+    intent_names = ("AMAZON.StopIntent", "AMAZON.CancelIntent")
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return reply(handler_input, catalogue(handler_input).text("goodbye"), end=True)
 
 
-class NavigateHomeIntentHandler(SkillHandler):
+class NavigateHomeIntentHandler(IntentHandler):
     """Back to the start: forget any pending offer."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.NavigateHomeIntent")(handler_input)
+    intent_names = ("AMAZON.NavigateHomeIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         session_attributes(handler_input).pop("offer", None)
         return prompt(handler_input, "home")
 
 
-class FallbackIntentHandler(SkillHandler):
+class FallbackIntentHandler(IntentHandler):
     """Out-of-domain speech gets a menu, not a dead end."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.FallbackIntent")(handler_input)
+    intent_names = ("AMAZON.FallbackIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return prompt(handler_input, "fallback")
@@ -71,11 +66,10 @@ def _pending_offer(handler_input: HandlerInput) -> dict | None:
     return offer
 
 
-class YesIntentHandler(SkillHandler):
+class YesIntentHandler(IntentHandler):
     """Yes to "start your usual twenty minutes?" or to restarting a running session."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.YesIntent")(handler_input)
+    intent_names = ("AMAZON.YesIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         offer = _pending_offer(handler_input)
@@ -99,11 +93,10 @@ class YesIntentHandler(SkillHandler):
         )
 
 
-class NoIntentHandler(SkillHandler):
+class NoIntentHandler(IntentHandler):
     """No to an offer: nothing changes."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.NoIntent")(handler_input)
+    intent_names = ("AMAZON.NoIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         say = catalogue(handler_input)

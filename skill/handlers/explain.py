@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill.handlers.base import SkillHandler, catalogue, prompt, reply, resolved_id, slot_value
+from skill.handlers.base import (
+    IntentHandler,
+    catalogue,
+    prompt,
+    reply,
+    resolved_id,
+    slot_value,
+)
 
 
-class ExplainMatIntentHandler(SkillHandler):
+class ExplainMatIntentHandler(IntentHandler):
     """A topic the catalogue knows, an overview when none was named, a menu when unknown."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("ExplainMatIntent")(handler_input)
+    intent_names = ("ExplainMatIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         say = catalogue(handler_input)

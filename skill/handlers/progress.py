@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill.content import Catalogue
@@ -11,7 +10,7 @@ from skill.device_zone import device_zone
 from skill.domain.routine import Progress, progress, set_goal, valid_goal
 from skill.domain.session_rules import suggested_minutes
 from skill.handlers.base import (
-    SkillHandler,
+    IntentHandler,
     catalogue,
     change_routine,
     prompt,
@@ -41,11 +40,10 @@ def describe_progress(say: Catalogue, figures: Progress) -> str:
     return " ".join(lines)
 
 
-class ProgressIntentHandler(SkillHandler):
+class ProgressIntentHandler(IntentHandler):
     """This week's sessions and minutes against the goal; offers a session afterwards."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("ProgressIntent")(handler_input)
+    intent_names = ("ProgressIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         say = catalogue(handler_input)
@@ -57,11 +55,10 @@ class ProgressIntentHandler(SkillHandler):
         )
 
 
-class SetGoalIntentHandler(SkillHandler):
+class SetGoalIntentHandler(IntentHandler):
     """A weekly goal from one to fourteen sessions; anything else is asked again."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("SetGoalIntent")(handler_input)
+    intent_names = ("SetGoalIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         say = catalogue(handler_input)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill.handlers.base import SkillHandler, catalogue, prompt, reply, resolved_id, slot_value
+from skill.handlers.base import (
+    IntentHandler,
+    catalogue,
+    prompt,
+    reply,
+    resolved_id,
+    slot_value,
+)
 
 
-class CheckSafetyIntentHandler(SkillHandler):
+class CheckSafetyIntentHandler(IntentHandler):
     """The general rules, or the caution for a named condition with the "not a doctor" line."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("CheckSafetyIntent")(handler_input)
+    intent_names = ("CheckSafetyIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         say = catalogue(handler_input)

@@ -10,16 +10,15 @@ import logging
 from collections.abc import Callable
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill.content import to_ssml
 from skill.device_zone import device_zone
 from skill.domain import routine as rules
 from skill.domain.lengths import LengthOutcome, requested_length
-from skill.domain.session_rules import SessionPlan, plan_session
+from skill.domain.session_rules import SessionPlan, plan_session, suggested_minutes
 from skill.handlers.base import (
-    SkillHandler,
+    IntentHandler,
     catalogue,
     change_routine,
     prompt,
@@ -132,11 +131,10 @@ def start_timed_session(
     return reply(handler_input, speech)
 
 
-class StartSessionIntentHandler(SkillHandler):
+class StartSessionIntentHandler(IntentHandler):
     """"Start a twenty minute session": check the length, then time it."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("StartSessionIntent")(handler_input)
+    intent_names = ("StartSessionIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         say = catalogue(handler_input)
@@ -174,18 +172,15 @@ class StartSessionIntentHandler(SkillHandler):
         return start_timed_session(handler_input, self.services, plan)
 
 
-class TimeLeftIntentHandler(SkillHandler):
+class TimeLeftIntentHandler(IntentHandler):
     """Read the real timer: it may have been paused or cancelled by the user directly."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("TimeLeftIntent")(handler_input)
+    intent_names = ("TimeLeftIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         say = catalogue(handler_input)
         routine = user_routine(handler_input, self.services)
         if routine.active is None:
-            from skill.domain.session_rules import suggested_minutes
-
             remember_offer(handler_input, "start", suggested_minutes(routine))
             return prompt(handler_input, "time_left.none")
         try:
@@ -205,21 +200,17 @@ def finish(handler_input: HandlerInput, services: Services, speech: str) -> Resp
     return reply(handler_input, speech)
 
 
-class _PauseOrResumeHandler(SkillHandler):
+class _PauseOrResumeHandler(IntentHandler):
     """Pause and resume differ only in names: which intent, which call, which rule, which words.
 
     The record remembers when a pause began, so paused time is never counted as time done.
     """
 
-    intent: str
     acts_when_paused: bool  # resume acts on a paused session, pause on a running one
     timer_call: str  # TimersGateway method
     rule: Callable[[rules.Routine, int], rules.Routine]
     done_key: str
     nothing_to_do_key: str
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name(self.intent)(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         say = catalogue(handler_input)
@@ -243,7 +234,7 @@ class _PauseOrResumeHandler(SkillHandler):
 class PauseIntentHandler(_PauseOrResumeHandler):
     """"Pause": pause the timer and remember when."""
 
-    intent = "AMAZON.PauseIntent"
+    intent_names = ("AMAZON.PauseIntent",)
     acts_when_paused = False
     timer_call = "pause"
     rule = staticmethod(rules.pause_session)
@@ -254,7 +245,7 @@ class PauseIntentHandler(_PauseOrResumeHandler):
 class ResumeIntentHandler(_PauseOrResumeHandler):
     """"Resume": carry on; the pause is added to the time that does not count."""
 
-    intent = "AMAZON.ResumeIntent"
+    intent_names = ("AMAZON.ResumeIntent",)
     acts_when_paused = True
     timer_call = "resume"
     rule = staticmethod(rules.resume_session)
@@ -262,11 +253,10 @@ class ResumeIntentHandler(_PauseOrResumeHandler):
     nothing_to_do_key = "resume.not_paused"
 
 
-class EndSessionIntentHandler(SkillHandler):
+class EndSessionIntentHandler(IntentHandler):
     """"I'm done": cancel the timer and record the minutes actually spent on the mat."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("EndSessionIntent")(handler_input)
+    intent_names = ("EndSessionIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         say = catalogue(handler_input)
