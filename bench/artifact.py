@@ -60,7 +60,7 @@ def measure(*, build: bool) -> tuple[list[Row], list[str]]:
     budget = getattr(packaging, "MAX_ZIP_BYTES", DEFAULT_BUDGET_BYTES)
     target = f"<= {_mb(budget)}"
     if not build:
-        return [Row(ROW_NAME, "skipped (--quick)", target)], []
+        return [Row(ROW_NAME, "skipped (--quick or --no-zip)", target)], []
     with tempfile.TemporaryDirectory(prefix="mat-coach-bench-") as tmp:
         work = Path(tmp)
         try:
