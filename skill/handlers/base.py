@@ -42,6 +42,32 @@ class IntentHandler(SkillHandler):
         )
 
 
+class LookupIntentHandler(IntentHandler):
+    """Answers read from the catalogue by the id of one custom slot (explain, safety).
+
+    A resolved id the catalogue knows gets its entry (plus any `suffix_keys`); no value at all
+    gets the general answer; a value that resolved to nothing gets a menu of what we know.
+    """
+
+    slot_name: str
+    entry_prefix: str  # e.g. "explain.topic." + slot value id
+    general_key: str
+    unknown_key: str
+    reprompt_key: str
+    suffix_keys: tuple[str, ...] = ()
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        say = catalogue(handler_input)
+        value_id = resolved_id(handler_input, self.slot_name)
+        key = f"{self.entry_prefix}{value_id}"
+        if value_id and key in say:
+            return reply(handler_input, say.join(key, *self.suffix_keys),
+                         say.text(self.reprompt_key))
+        if slot_value(handler_input, self.slot_name) is None:
+            return reply(handler_input, say.text(self.general_key), say.text(self.reprompt_key))
+        return prompt(handler_input, self.unknown_key)
+
+
 def catalogue(handler_input: HandlerInput) -> Catalogue:
     """The catalogue for the request's locale."""
     return catalogue_for(getattr(handler_input.request_envelope.request, "locale", None))

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
-
-from skill.handlers.base import (
-    IntentHandler,
-    catalogue,
-    prompt,
-    reply,
-    resolved_id,
-    slot_value,
-)
+from skill.handlers.base import LookupIntentHandler
 
 
-class ExplainMatIntentHandler(IntentHandler):
+class ExplainMatIntentHandler(LookupIntentHandler):
     """A topic the catalogue knows, an overview when none was named, a menu when unknown."""
 
     intent_names = ("ExplainMatIntent",)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        say = catalogue(handler_input)
-        topic = resolved_id(handler_input, "topic")
-        key = f"explain.topic.{topic}"
-        if topic and key in say:
-            return reply(handler_input, say.text(key), say.text("explain.reprompt"))
-        if slot_value(handler_input, "topic") is None:
-            return reply(handler_input, say.text("explain.overview"), say.text("explain.reprompt"))
-        return prompt(handler_input, "explain.unknown")
+    slot_name = "topic"
+    entry_prefix = "explain.topic."
+    general_key = "explain.overview"
+    unknown_key = "explain.unknown"
+    reprompt_key = "explain.reprompt"
