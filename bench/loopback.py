@@ -52,7 +52,9 @@ def loopback_fetch(
     return fetch
 
 
-class _ChainHandler(http.server.BaseHTTPRequestHandler):
+class ChainHandler(http.server.BaseHTTPRequestHandler):
+    """Serves `server.files` by path, or 404s or hangs as `server.mode` says."""
+
     server: ChainServer
     protocol_version = "HTTP/1.1"
 
@@ -81,8 +83,13 @@ class ChainServer(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, context: ssl.SSLContext, files: dict[str, bytes] | None = None) -> None:
-        super().__init__(("127.0.0.1", 0), _ChainHandler)
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        files: dict[str, bytes] | None = None,
+        handler: type[ChainHandler] | None = None,
+    ) -> None:
+        super().__init__(("127.0.0.1", 0), handler or ChainHandler)
         self.socket = context.wrap_socket(self.socket, server_side=True)
         self.files: dict[str, bytes] = dict(files or {})
         self.mode = "serve"
@@ -93,6 +100,9 @@ class ChainServer(http.server.ThreadingHTTPServer):
     @property
     def origin(self) -> str:
         return f"https://127.0.0.1:{self.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.origin + path
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # clients that time out and hang up are what the hang mode is for

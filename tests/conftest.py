@@ -85,6 +85,14 @@ def chain_server(alexa_ca: trustme.CA, signer: AlexaSigner) -> Iterator[ChainSer
 
 
 @pytest.fixture(autouse=True)
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib, requests and botocore honour proxy variables; loopback traffic must stay local."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+                 "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_zone_cache() -> Iterator[None]:
     device_zone.clear_cache()
     yield

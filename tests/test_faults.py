@@ -49,15 +49,6 @@ STORE_DOWN = EN.text("store.unavailable")
 TIMERS_DOWN = EN.text("timers.unavailable", minutes=20)
 TIMER_DOWN = EN.text("timers.unavailable.read")
 NOT_SAVED = EN.text("start.not_saved")
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-                   "ALL_PROXY")
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """urllib, requests and botocore honour proxy variables; loopback must stay loopback."""
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
 
 
 def seeded_routine(*, active: bool = False) -> dict:

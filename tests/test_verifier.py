@@ -8,14 +8,12 @@ exactly as `MAT_COACH_CA_BUNDLE` works in production.
 
 from __future__ import annotations
 
-import http.server
 import json
 import posixpath
 import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -25,6 +23,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from bench.loopback import ChainHandler, ChainServer, server_context
 from skill.web import verifier as verifier_module
 from skill.web.verifier import (
     MAX_CHAIN_BYTES,
@@ -81,29 +80,23 @@ def encode(envelope: dict) -> bytes:
 # --- loopback "S3" --------------------------------------------------------------------------
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _LoopbackS3
+class _Handler(ChainHandler):
+    """The chain server's handler plus the misbehaving downloads the verifier must survive."""
+
+    protocol_version = "HTTP/1.0"  # `_big_undeclared` ends its body by closing the socket
 
     def do_GET(self) -> None:
-        self.server.hits.append(self.path)
         special = {
             "/hang": self._hang,
             "/drip": self._drip,
             "/big-declared": self._big_declared,
             "/big-undeclared": self._big_undeclared,
         }.get(self.path)
-        if special is not None:
-            special()
+        if special is None:
+            super().do_GET()
             return
-        body = self.server.files.get(self.path)
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-pem-file")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.server.hits.append(self.path)
+        special()
 
     def _hang(self) -> None:
         # Never answers within the client's timeout; released at teardown, bounded anyway.
@@ -133,72 +126,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"x" * (MAX_CHAIN_BYTES + 1))
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-class _LoopbackS3(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, context: ssl.SSLContext) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.socket = context.wrap_socket(self.socket, server_side=True)
-        self.files: dict[str, bytes] = {}
-        self.hits: list[str] = []
-        self.release = threading.Event()
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # clients that refuse our cert or hang up early are what several tests do
-
-    def url(self, path: str) -> str:
-        return f"https://localhost:{self.server_address[1]}{path}"
-
-
 @pytest.fixture(scope="module")
-def alexa_ca() -> trustme.CA:
-    return rsa_ca()
-
-
-@pytest.fixture(scope="module")
-def alexa_ca_bundle(alexa_ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """One PEM file trusted for both the download's TLS and the chain, like
-    MAT_COACH_CA_BUNDLE."""
-    path = tmp_path_factory.mktemp("alexa-ca") / "bundle.pem"
-    alexa_ca.cert_pem.write_to_path(str(path))
-    return str(path)
-
-
-@pytest.fixture(scope="module")
-def loopback_s3(alexa_ca: trustme.CA) -> Iterator[_LoopbackS3]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    alexa_ca.issue_cert("localhost", "127.0.0.1").configure_cert(context)
-    server = _LoopbackS3(context)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """urllib honours proxy variables; loopback traffic must never leave the machine."""
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-                 "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def signer(alexa_ca: trustme.CA) -> AlexaSigner:
-    return AlexaSigner.create(alexa_ca)
+def loopback_s3(alexa_ca: trustme.CA) -> Iterator[ChainServer]:
+    with ChainServer(server_context(alexa_ca), handler=_Handler) as server:
+        yield server
 
 
 class LoopbackFetch:
     """Maps Amazon's chain URL onto the loopback server and counts what the verifier asks."""
 
-    def __init__(self, server: _LoopbackS3, download: Callable[[str], bytes]) -> None:
+    def __init__(self, server: ChainServer, download: Callable[[str], bytes]) -> None:
         self.server = server
         self.download = download
         self.calls: list[str] = []
@@ -214,10 +151,10 @@ class LoopbackFetch:
 
 
 @pytest.fixture
-def fetch(loopback_s3: _LoopbackS3, alexa_ca_bundle: str, signer: AlexaSigner) -> LoopbackFetch:
+def fetch(loopback_s3: ChainServer, alexa_bundle: str, signer: AlexaSigner) -> LoopbackFetch:
     loopback_s3.files.clear()
     fetcher = LoopbackFetch(
-        loopback_s3, make_downloader(ca_bundle=alexa_ca_bundle, timeout=DOWNLOAD_TIMEOUT)
+        loopback_s3, make_downloader(ca_bundle=alexa_bundle, timeout=DOWNLOAD_TIMEOUT)
     )
     fetcher.publish(signer)
     return fetcher
@@ -238,12 +175,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 def make_verifier(
-    alexa_ca_bundle: str, fetch: LoopbackFetch, clock: Clock
+    alexa_bundle: str, fetch: LoopbackFetch, clock: Clock
 ) -> Callable[..., RequestVerifier]:
     def build(**overrides: object) -> RequestVerifier:
         options: dict = {
             "skill_id": APP_ID,
-            "ca_bundle": alexa_ca_bundle,
+            "ca_bundle": alexa_bundle,
             "fetch": fetch,
             "timeout": DOWNLOAD_TIMEOUT,
             "clock": clock,
@@ -512,11 +449,11 @@ def test_rejects_envelope_without_application_id_when_skill_id_is_set(
 # --- download -------------------------------------------------------------------------------
 
 
-def test_download_uses_the_bundle_for_tls(loopback_s3, alexa_ca_bundle, signer):
+def test_download_uses_the_bundle_for_tls(loopback_s3, alexa_bundle, signer):
     loopback_s3.files["/echo.api/direct.pem"] = signer.chain_pem
     url = loopback_s3.url("/echo.api/direct.pem")
 
-    trusted = make_downloader(ca_bundle=alexa_ca_bundle, timeout=DOWNLOAD_TIMEOUT)
+    trusted = make_downloader(ca_bundle=alexa_bundle, timeout=DOWNLOAD_TIMEOUT)
     assert trusted(url) == signer.chain_pem
 
     system_roots = make_downloader(timeout=DOWNLOAD_TIMEOUT)  # does not know the test CA
@@ -533,20 +470,20 @@ def test_download_404_is_refused(make_verifier, signer, clock):
     )
 
 
-def test_download_connection_refused(alexa_ca_bundle):
+def test_download_connection_refused(alexa_bundle):
     with socket.socket() as probe:  # a port that was free a moment ago and now has no listener
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    context = ssl.create_default_context(cafile=alexa_ca_bundle)
+    context = ssl.create_default_context(cafile=alexa_bundle)
 
     with pytest.raises(VerificationError, match="certificate download failed"):
         download_pem(f"https://127.0.0.1:{port}/echo.api/x.pem", ssl_context=context, timeout=0.5)
 
 
 def test_download_that_hangs_is_cut_off_by_the_timeout(
-    make_verifier, signer, clock, loopback_s3, alexa_ca_bundle
+    make_verifier, signer, clock, loopback_s3, alexa_bundle
 ):
-    hang = make_downloader(ca_bundle=alexa_ca_bundle, timeout=DOWNLOAD_TIMEOUT)
+    hang = make_downloader(ca_bundle=alexa_bundle, timeout=DOWNLOAD_TIMEOUT)
     url = "https://s3.amazonaws.com/echo.api/hang.pem"
     body = encode(launch_envelope(clock.now))
     verifier = make_verifier(fetch=lambda _url: hang(loopback_s3.url("/hang")))
@@ -558,8 +495,8 @@ def test_download_that_hangs_is_cut_off_by_the_timeout(
     assert time.monotonic() - started < 5  # the handler would hold the socket for 10 s
 
 
-def test_download_that_drips_is_cut_off_by_the_overall_deadline(loopback_s3, alexa_ca_bundle):
-    context = ssl.create_default_context(cafile=alexa_ca_bundle)
+def test_download_that_drips_is_cut_off_by_the_overall_deadline(loopback_s3, alexa_bundle):
+    context = ssl.create_default_context(cafile=alexa_bundle)
     started = time.monotonic()
 
     with pytest.raises(VerificationError, match="certificate download failed"):
@@ -568,8 +505,8 @@ def test_download_that_drips_is_cut_off_by_the_overall_deadline(loopback_s3, ale
 
 
 @pytest.mark.parametrize("path", ["/big-declared", "/big-undeclared"])
-def test_download_larger_than_the_limit_is_refused(loopback_s3, alexa_ca_bundle, path):
-    context = ssl.create_default_context(cafile=alexa_ca_bundle)
+def test_download_larger_than_the_limit_is_refused(loopback_s3, alexa_bundle, path):
+    context = ssl.create_default_context(cafile=alexa_bundle)
 
     with pytest.raises(VerificationError, match="too large"):
         download_pem(loopback_s3.url(path), ssl_context=context, timeout=2.0)
@@ -593,7 +530,7 @@ def test_failed_fetch_is_not_cached(make_verifier, signer, clock):
 
 
 def test_default_fetch_downloads_with_bundle_roots_and_timeout(
-    monkeypatch, alexa_ca_bundle, alexa_ca, signer, clock
+    monkeypatch, alexa_bundle, alexa_ca, signer, clock
 ):
     seen: list[tuple[str, ssl.SSLContext, float]] = []
 
@@ -602,7 +539,7 @@ def test_default_fetch_downloads_with_bundle_roots_and_timeout(
         return signer.chain_pem
 
     monkeypatch.setattr(verifier_module, "download_pem", fake_download)
-    verifier = RequestVerifier(ca_bundle=alexa_ca_bundle, timeout=1.25, clock=clock)
+    verifier = RequestVerifier(ca_bundle=alexa_bundle, timeout=1.25, clock=clock)
     body = encode(launch_envelope(clock.now))
 
     assert verifier.verify(signer.headers(body), body)["request"]["type"] == "LaunchRequest"
