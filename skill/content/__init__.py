@@ -37,10 +37,6 @@ class Catalogue:
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
 
-    def keys(self) -> list[str]:
-        """All keys, for completeness checks across catalogues."""
-        return list(self._entries)
-
     def text(self, key: str, **params: object) -> str:
         """The plain text for `key`, with placeholders filled in."""
         template = self._entries[key]

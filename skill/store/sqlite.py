@@ -119,10 +119,6 @@ class SqliteStore(UserStore):
         except sqlite3.Error as exc:
             raise StoreError(f"sqlite delete failed: {type(exc).__name__}") from exc
 
-    def count(self) -> int:
-        """How many users have a record (for tests and the load benchmark)."""
-        return int(self._connection().execute("SELECT COUNT(*) FROM users").fetchone()[0])
-
     def close(self) -> None:
         with self._lock:
             for conn in self._connections:
