@@ -1,11 +1,12 @@
 """Size of the Lambda deployment zip, next to the zip a bare hello-world skill would ship.
 
 Upload size bounds how fast a deployment goes and, with it, how much Lambda has to fetch and
-unpack on a cold start. Mat Coach's zip is built by `skill.packaging` (`mat-coach lambda-zip`);
+unpack on a cold start. Mat Coach's zip is built by `skill.deploy.lambda_zip`
+(`mat-coach lambda-zip`);
 the anchor's is built here the same way - the same installed files copied by
-`skill.packaging.copy_installed`, deflated at the same level - from ask-sdk-core's own
+`skill.deploy.lambda_zip.copy_installed`, deflated at the same level - from ask-sdk-core's own
 dependency closure plus `bench/anchor.py`. `--quick` skips this row to stay within seconds, and
-a checkout without `skill.packaging` prints "n/a" instead of failing.
+a checkout without `skill.deploy.lambda_zip` prints "n/a" instead of failing.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ def _mb(size: int) -> str:
 
 
 def _packaging() -> object | None:
-    """`skill.packaging` if this checkout has it (it arrived separately from the bench)."""
+    """`skill.deploy.lambda_zip` if this checkout has it (it arrived separately from the bench)."""
     try:
-        module = importlib.import_module("skill.packaging")
+        module = importlib.import_module("skill.deploy.lambda_zip")
     except ImportError:
         return None
     return module if hasattr(module, "build_lambda_zip") else None

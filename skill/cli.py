@@ -23,14 +23,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _ask_project(args: argparse.Namespace) -> int:
-    from skill import packaging
+    from skill.deploy import PackagingError, ask_project
 
     try:
-        written = packaging.write_ask_project(
+        written = ask_project.write_ask_project(
             args.out_dir, endpoint=args.endpoint, ssl_certificate_type=args.ssl_certificate_type,
             skill_id=args.skill_id,
         )
-    except packaging.PackagingError as exc:
+    except PackagingError as exc:
         print(f"mat-coach ask-project: {exc}", file=sys.stderr)
         return 2
     for path in written:
@@ -38,7 +38,7 @@ def _ask_project(args: argparse.Namespace) -> int:
     if args.endpoint is None:
         print(
             "warning: no --endpoint given, so skill.json still holds the placeholder "
-            f"{packaging.ENDPOINT_PLACEHOLDER}; Alexa will refuse it until you run this again "
+            f"{ask_project.ENDPOINT_PLACEHOLDER}; Alexa will refuse it until you run this again "
             "with --endpoint",
             file=sys.stderr,
         )
@@ -46,11 +46,11 @@ def _ask_project(args: argparse.Namespace) -> int:
 
 
 def _lambda_zip(args: argparse.Namespace) -> int:
-    from skill import packaging
+    from skill.deploy import PackagingError, lambda_zip
 
     try:
-        size = packaging.build_lambda_zip(args.out)
-    except packaging.PackagingError as exc:
+        size = lambda_zip.build_lambda_zip(args.out)
+    except PackagingError as exc:
         print(f"mat-coach lambda-zip: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {args.out} ({size} bytes, {size / 1e6:.2f} MB)")

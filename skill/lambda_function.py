@@ -2,12 +2,15 @@
 
 Imports only the skill itself (no Flask, no verifier: Alexa's trigger already authenticates
 the caller, and the SkillId on the trigger plus `MAT_COACH_SKILL_ID` keep other skills out).
-The skill is built on the first invocation and reused while the container stays warm.
+`create_handler(settings)` mirrors the web door's `create_app(settings)`: tests and benchmarks
+build a Lambda door from `Settings`; the module-level `handler` AWS calls builds its skill from
+the environment on the first invocation and reuses it while the container stays warm.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from skill.builder import build_skill
 from skill.dispatch import BadRequest, handle_envelope
@@ -15,26 +18,24 @@ from skill.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_skill = None
+LambdaHandler = Callable[[object, object], dict]
 
 
-def _get_skill():
-    global _skill
-    if _skill is None:
-        _skill = build_skill(Settings.from_env())
-    return _skill
+def create_handler(settings: Settings | None = None, *, skill=None) -> LambdaHandler:
+    """A Lambda handler for `settings` (the environment when None), built on first event."""
+    built = [skill]
+
+    def handle(event: object, context: object) -> dict:
+        """Answer one Alexa event; a malformed one gets a short error object, not a crash."""
+        if built[0] is None:
+            built[0] = build_skill(settings or Settings.from_env())
+        try:
+            return handle_envelope(built[0], event, context)
+        except BadRequest as exc:
+            log.warning("refused event: %s", exc)
+            return {"error": str(exc)}
+
+    return handle
 
 
-def reset() -> None:
-    """Drop the cached skill so the next event re-reads the environment (tests)."""
-    global _skill
-    _skill = None
-
-
-def handler(event: object, context: object) -> dict:
-    """Answer one Alexa event; a malformed one gets a short error object instead of a crash."""
-    try:
-        return handle_envelope(_get_skill(), event, context)
-    except BadRequest as exc:
-        log.warning("refused event: %s", exc)
-        return {"error": str(exc)}
+handler: LambdaHandler = create_handler()

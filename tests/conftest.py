@@ -124,14 +124,11 @@ def flask_sender(settings: Settings) -> Send:
     return send
 
 
-def lambda_sender(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Send:
-    monkeypatch.setenv("MAT_COACH_STORE", settings.store_url or "")
-    monkeypatch.setenv("MAT_COACH_CA_BUNDLE", settings.ca_bundle or "")
-    monkeypatch.delenv("MAT_COACH_SKILL_ID", raising=False)
-    lambda_function.reset()
+def lambda_sender(settings: Settings, monkeypatch: pytest.MonkeyPatch | None = None) -> Send:
+    handle = lambda_function.create_handler(settings)
 
     def send(envelope: dict) -> dict:
-        return check_response(lambda_function.handler(json.loads(json.dumps(envelope)), None))
+        return check_response(handle(json.loads(json.dumps(envelope)), None))
 
     return send
 
@@ -143,5 +140,4 @@ def send(request: pytest.FixtureRequest, settings: Settings,
     if request.param == "flask":
         yield flask_sender(settings)
     else:
-        yield lambda_sender(settings, monkeypatch)
-        lambda_function.reset()
+        yield lambda_sender(settings)

@@ -152,11 +152,9 @@ def test_flask_health_and_bad_json(settings):
 def test_lambda_refuses_non_alexa_event(settings, monkeypatch):
     from skill import lambda_function
 
-    monkeypatch.setenv("MAT_COACH_STORE", settings.store_url)
-    lambda_function.reset()
-    assert "error" in lambda_function.handler({"hello": "world"}, None)
-    assert "error" in lambda_function.handler([1, 2], None)
-    lambda_function.reset()
+    handler = lambda_function.create_handler(settings)
+    assert "error" in handler({"hello": "world"}, None)
+    assert "error" in handler([1, 2], None)
 
 
 def test_skill_id_enforced_on_both_entry_points(settings, monkeypatch):
@@ -169,12 +167,9 @@ def test_skill_id_enforced_on_both_entry_points(settings, monkeypatch):
     client = create_app(replace(settings, skill_id=env.APP_ID)).test_client()
     assert client.post("/", data=json.dumps(foreign)).status_code == 400
     assert client.post("/", data=json.dumps(env.launch())).status_code == 200
-    monkeypatch.setenv("MAT_COACH_STORE", settings.store_url)
-    monkeypatch.setenv("MAT_COACH_SKILL_ID", env.APP_ID)
-    lambda_function.reset()
-    assert "error" in lambda_function.handler(foreign, None)
-    assert "response" in lambda_function.handler(env.launch(), None)
-    lambda_function.reset()
+    handler = lambda_function.create_handler(replace(settings, skill_id=env.APP_ID))
+    assert "error" in handler(foreign, None)
+    assert "response" in handler(env.launch(), None)
 
 
 def test_intent_request_without_intent_is_refused(settings, monkeypatch):
@@ -187,7 +182,5 @@ def test_intent_request_without_intent_is_refused(settings, monkeypatch):
     answer = client.post("/", data=json.dumps(broken))
     assert answer.status_code == 400
     assert answer.get_json() == {"error": "request.intent must be an object"}
-    monkeypatch.setenv("MAT_COACH_STORE", settings.store_url)
-    lambda_function.reset()
-    assert lambda_function.handler(broken, None) == {"error": "request.intent must be an object"}
-    lambda_function.reset()
+    handler = lambda_function.create_handler(settings)
+    assert handler(broken, None) == {"error": "request.intent must be an object"}

@@ -27,16 +27,18 @@ from ask_smapi_model.v1.skill.manifest.skill_manifest_envelope import SkillManif
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from skill import cli, packaging
+from skill import cli, deploy
 from skill.builder import build_skill
 from skill.content import catalogue_for
+from skill.deploy import ask_project
+from skill.deploy import lambda_zip as zip_builder
 from skill.settings import Settings
 from tests import envelopes as env
 from tests.checks import check_response, speech_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_TEXT = (ROOT / "template.yaml").read_text("utf-8")
-MANIFEST_TEXT = (ROOT / packaging.MANIFEST_SOURCE).read_text("utf-8")
+MANIFEST_TEXT = (ROOT / ask_project.MANIFEST_SOURCE).read_text("utf-8")
 MANIFEST = json.loads(MANIFEST_TEXT)["manifest"]
 LAMBDA_REGIONS = ["us-east-1", "eu-west-1", "us-west-2"]  # where Alexa's trigger runs
 SKILL_ID = "amzn1.ask.skill.0a1b2c3d-4e5f-6789-abcd-ef0123456789"
@@ -155,7 +157,7 @@ def test_sam_translator_produces_the_intended_resources(aws_offline: None) -> No
     (function,) = by_type["AWS::Lambda::Function"]
     props = function["Properties"]
     assert props["Handler"] == "skill.lambda_function.handler"
-    assert props["Runtime"] == f"python{packaging.LAMBDA_PYTHON}"
+    assert props["Runtime"] == f"python{zip_builder.LAMBDA_PYTHON}"
     assert props["Architectures"] == ["arm64"]
     assert 256 <= props["MemorySize"] <= 1024
     assert 3 <= props["Timeout"] <= 10  # Alexa gives up after about eight seconds
@@ -220,8 +222,8 @@ def test_template_handler_and_store_match_the_code() -> None:
 
 def _models() -> dict[str, dict]:
     return {
-        locale: json.loads((ROOT / packaging.MODELS_DIR / f"{locale}.json").read_text("utf-8"))
-        for locale in packaging.LOCALES
+        locale: json.loads((ROOT / ask_project.MODELS_DIR / f"{locale}.json").read_text("utf-8"))
+        for locale in deploy.LOCALES
     }
 
 
@@ -235,7 +237,7 @@ def test_manifest_deserialises_and_round_trips_exactly() -> None:
 
 def test_manifest_publishing_information() -> None:
     publishing = MANIFEST["publishingInformation"]
-    assert set(publishing["locales"]) == set(packaging.LOCALES)
+    assert set(publishing["locales"]) == set(deploy.LOCALES)
     assert publishing["category"] == "HEALTH_AND_FITNESS"
     for locale, info in publishing["locales"].items():
         assert info["name"] == "Mat Coach", locale
@@ -257,7 +259,7 @@ def test_manifest_privacy_permissions_and_events() -> None:
     assert privacy["containsAds"] is False
     assert MANIFEST["permissions"] == [{"name": "alexa::alerts:timers:skill:readwrite"}]
     assert MANIFEST["events"]["subscriptions"] == [{"eventName": "SKILL_DISABLED"}]
-    placeholder = {"uri": packaging.ENDPOINT_PLACEHOLDER}
+    placeholder = {"uri": ask_project.ENDPOINT_PLACEHOLDER}
     assert MANIFEST["apis"]["custom"]["endpoint"] == placeholder
     assert MANIFEST["events"]["endpoint"] == placeholder
 
@@ -347,7 +349,7 @@ def _matching_intents(utterance: str, model: dict) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("locale", packaging.LOCALES)
+@pytest.mark.parametrize("locale", deploy.LOCALES)
 def test_example_phrases_resolve_to_sample_utterances(locale: str) -> None:
     model = _models()[locale]
     invocation = model["interactionModel"]["languageModel"]["invocationName"]
@@ -386,7 +388,7 @@ def test_ask_project_with_a_lambda_endpoint(tmp_path: Path, capsys) -> None:
     assert resources["profiles"]["default"]["skillMetadata"]["src"] == "./skill-package"
 
     text = (out / "skill-package" / "skill.json").read_text()
-    assert packaging.ENDPOINT_PLACEHOLDER not in text
+    assert ask_project.ENDPOINT_PLACEHOLDER not in text
     manifest = DefaultSerializer().deserialize(text, SkillManifestEnvelope).manifest
     assert manifest.apis.custom.endpoint.uri == ARN
     assert manifest.apis.custom.endpoint.ssl_certificate_type is None
@@ -396,15 +398,15 @@ def test_ask_project_with_a_lambda_endpoint(tmp_path: Path, capsys) -> None:
     ]
 
     models = sorted(p.name for p in (out / "skill-package/interactionModels/custom").iterdir())
-    assert models == sorted(f"{locale}.json" for locale in packaging.LOCALES)
-    for locale in packaging.LOCALES:
+    assert models == sorted(f"{locale}.json" for locale in deploy.LOCALES)
+    for locale in deploy.LOCALES:
         copied = out / "skill-package/interactionModels/custom" / f"{locale}.json"
         assert copied.read_bytes() == (ROOT / "interaction_models" / f"{locale}.json").read_bytes()
 
 
 def test_ask_project_with_an_https_endpoint(tmp_path: Path) -> None:
     url = "https://skill.example.org/alexa"
-    packaging.write_ask_project(tmp_path, endpoint=url, ssl_certificate_type="Wildcard")
+    ask_project.write_ask_project(tmp_path, endpoint=url, ssl_certificate_type="Wildcard")
     manifest = json.loads((tmp_path / "skill-package" / "skill.json").read_text())["manifest"]
     expected = {"uri": url, "sslCertificateType": "Wildcard"}
     assert manifest["apis"]["custom"]["endpoint"] == expected
@@ -417,7 +419,7 @@ def test_ask_project_keeps_ask_cli_state_and_resources(tmp_path: Path) -> None:
     state.write_text('{"profiles": {"default": {"skillId": "amzn1.ask.skill.kept"}}}')
     resources = tmp_path / "ask-resources.json"
     resources.write_text('{"custom": true}')
-    written = packaging.write_ask_project(tmp_path, endpoint=ARN)
+    written = ask_project.write_ask_project(tmp_path, endpoint=ARN)
     assert resources not in written
     assert json.loads(resources.read_text()) == {"custom": True}
     assert "amzn1.ask.skill.kept" in state.read_text()
@@ -431,7 +433,7 @@ def test_ask_project_records_an_existing_skill_id(tmp_path: Path) -> None:
     # A later run keeps what the ASK CLI added, such as its deploy hash.
     states["profiles"]["default"]["skillMetadata"] = {"lastDeployHash": "abc"}
     (tmp_path / ".ask" / "ask-states.json").write_text(json.dumps(states))
-    packaging.write_ask_project(tmp_path, endpoint=ARN, skill_id=env.APP_ID)
+    ask_project.write_ask_project(tmp_path, endpoint=ARN, skill_id=env.APP_ID)
     states = json.loads((tmp_path / ".ask" / "ask-states.json").read_text())
     assert states["profiles"]["default"] == {
         "skillId": env.APP_ID, "skillMetadata": {"lastDeployHash": "abc"},
@@ -449,7 +451,7 @@ def test_ask_project_without_endpoint_keeps_placeholder_and_warns(tmp_path: Path
     assert cli.main(["ask-project", str(tmp_path)]) == 0
     assert "--endpoint" in capsys.readouterr().err
     text = (tmp_path / "skill-package" / "skill.json").read_text()
-    assert packaging.ENDPOINT_PLACEHOLDER in text
+    assert ask_project.ENDPOINT_PLACEHOLDER in text
 
 
 @pytest.mark.parametrize(
@@ -463,8 +465,8 @@ def test_ask_project_refuses_a_bad_endpoint(tmp_path: Path, capsys, endpoint: st
 
 
 def test_ask_project_explains_a_missing_checkout(tmp_path: Path) -> None:
-    with pytest.raises(packaging.PackagingError, match="source checkout") as caught:
-        packaging.write_ask_project(tmp_path / "out", endpoint=ARN, root=tmp_path)
+    with pytest.raises(deploy.PackagingError, match="source checkout") as caught:
+        ask_project.write_ask_project(tmp_path / "out", endpoint=ARN, root=tmp_path)
     assert "skill.json" in str(caught.value) and "en-US.json" in str(caught.value)
 
 
@@ -492,8 +494,9 @@ def unpacked(lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 def _live_requirements(distribution: str) -> list[str]:
     """Requires-Dist entries that apply on the Lambda runtime, extras not requested."""
     environment = {
-        "python_version": packaging.LAMBDA_PYTHON, "python_full_version": packaging.LAMBDA_PYTHON
-        + ".0", "sys_platform": "linux", "platform_system": "Linux",
+        "python_version": zip_builder.LAMBDA_PYTHON,
+        "python_full_version": zip_builder.LAMBDA_PYTHON + ".0",
+        "sys_platform": "linux", "platform_system": "Linux",
         "platform_machine": "aarch64", "implementation_name": "cpython",
         "platform_python_implementation": "CPython", "os_name": "posix", "extra": "",
     }
@@ -513,7 +516,7 @@ def _runtime_closure() -> set[str]:
         requirement = Requirement(line)
         if requirement.marker and requirement.marker.evaluate({"extra": "dynamodb"}):
             roots.add(canonicalize_name(requirement.name))
-    stop = {canonicalize_name(n) for n in packaging.LAMBDA_PROVIDED} | WEB_ONLY
+    stop = {canonicalize_name(n) for n in zip_builder.LAMBDA_PROVIDED} | WEB_ONLY
     closure: set[str] = set()
     pending = roots - stop
     while pending:
@@ -524,22 +527,22 @@ def _runtime_closure() -> set[str]:
 
 
 def test_lambda_distribution_list_is_exactly_what_the_skill_needs() -> None:
-    shipped = {canonicalize_name(n) for n in packaging.LAMBDA_DISTRIBUTIONS}
-    assert len(shipped) == len(packaging.LAMBDA_DISTRIBUTIONS)
+    shipped = {canonicalize_name(n) for n in zip_builder.LAMBDA_DISTRIBUTIONS}
+    assert len(shipped) == len(zip_builder.LAMBDA_DISTRIBUTIONS)
     assert shipped == _runtime_closure()
 
 
 def test_lambda_zip_contents(lambda_zip: Path) -> None:
     size = lambda_zip.stat().st_size
-    assert size < packaging.MAX_ZIP_BYTES
+    assert size < zip_builder.MAX_ZIP_BYTES
     with zipfile.ZipFile(lambda_zip) as zf:
         infos = zf.infolist()
     names = [i.filename for i in infos]
     top = {n.split("/", 1)[0].lower() for n in names}
     assert "skill" in top and "ask_sdk_core" in top and "tzdata" in top
-    assert not top & set(packaging.FORBIDDEN_TOP_LEVEL)
+    assert not top & set(zip_builder.FORBIDDEN_TOP_LEVEL)
     assert not [n for n in names if n.startswith(("skill/web/", "bin/"))]
-    assert "skill/cli.py" not in names and "skill/packaging.py" not in names
+    assert "skill/cli.py" not in names and "skill/deploy/__init__.py" not in names
     assert "skill/lambda_function.py" in names and "skill/content/en-GB.json" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".so", ".pyd"))]
     for info in infos:

@@ -258,11 +258,10 @@ def lambda_on_dynamodb(
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        lambda_function.reset()
-        return lambda event: lambda_function.handler(json.loads(json.dumps(event)), None)
+        handler = lambda_function.create_handler()  # from the environment, as on AWS
+        return lambda event: handler(json.loads(json.dumps(event)), None)
 
     yield configure
-    lambda_function.reset()
 
 
 class _DynamoProxyHandler(http.server.BaseHTTPRequestHandler):

@@ -375,10 +375,7 @@ def test_lambda_handler_never_raises_on_generated_envelopes(
     fuzz_settings: Settings, timers_fake: TimersFake, api_endpoint: str, closed_endpoint: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("MAT_COACH_STORE", fuzz_settings.store_url or "")
-    monkeypatch.setenv("MAT_COACH_CA_BUNDLE", fuzz_settings.ca_bundle or "")
-    monkeypatch.delenv("MAT_COACH_SKILL_ID", raising=False)
-    lambda_function.reset()
+    handler = lambda_function.create_handler(fuzz_settings)
     counts = {"answered": 0, "refused": 0}
 
     @FUZZ_SETTINGS
@@ -387,7 +384,7 @@ def test_lambda_handler_never_raises_on_generated_envelopes(
     def run(case: tuple[dict, bool], other: object) -> None:
         envelope, bent = case
         event = copy.deepcopy(envelope) if other is None else other
-        answer = lambda_function.handler(event, {"aws_request_id": str(uuid.uuid4())})
+        answer = handler(event, {"aws_request_id": str(uuid.uuid4())})
         assert isinstance(answer, dict)
         if "error" in answer:
             counts["refused"] += 1
@@ -399,10 +396,7 @@ def test_lambda_handler_never_raises_on_generated_envelopes(
             counts["answered"] += 1
             check_response(answer)
 
-    try:
-        run()
-    finally:
-        lambda_function.reset()
+    run()
     print(f"lambda fuzz: {counts}")
     assert counts["answered"] > EXAMPLES_PER_ENTRY_POINT // 3
 

@@ -19,7 +19,7 @@ from ask_smapi_model.v1.skill.interaction_model import InteractionModelData
 
 from skill.builder import HANDLER_CLASSES, build_skill
 from skill.content import catalogue_for
-from skill.packaging import LOCALES
+from skill.deploy import LOCALES
 from skill.settings import Settings
 from tests import envelopes as env
 from tests.checks import MEDICAL_CLAIM, speech_of

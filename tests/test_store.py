@@ -158,16 +158,13 @@ def test_lambda_handler_runs_on_dynamodb_store(moto_url, monkeypatch, api_endpoi
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    lambda_function.reset()
-    try:
-        answer = lambda_function.handler(env.intent(
-            "StartSessionIntent", {"duration": "PT20M"}, api_endpoint=api_endpoint), None)
-        assert answer["response"]["shouldEndSession"] is True
-        item = dynamodb_resource(moto_url).Table(table).get_item(Key={"id": env.USER_ID})["Item"]
-        assert int(item["attributes"]["active"]["m"]) == 20
-        assert int(item["version"]) == 1
-        lambda_function.handler(env.skill_event("SkillDisabled"), None)
-        assert "Item" not in dynamodb_resource(moto_url).Table(table).get_item(
-            Key={"id": env.USER_ID})
-    finally:
-        lambda_function.reset()
+    handler = lambda_function.create_handler()  # from the environment, as on AWS
+    answer = handler(env.intent(
+        "StartSessionIntent", {"duration": "PT20M"}, api_endpoint=api_endpoint), None)
+    assert answer["response"]["shouldEndSession"] is True
+    item = dynamodb_resource(moto_url).Table(table).get_item(Key={"id": env.USER_ID})["Item"]
+    assert int(item["attributes"]["active"]["m"]) == 20
+    assert int(item["version"]) == 1
+    handler(env.skill_event("SkillDisabled"), None)
+    assert "Item" not in dynamodb_resource(moto_url).Table(table).get_item(
+        Key={"id": env.USER_ID})
