@@ -39,11 +39,16 @@ def suggested_minutes(routine: Routine) -> int:
 def plan_session(request: LengthRequest, routine: Routine, today: Progress) -> SessionPlan | None:
     """The session to start, or None when the length needs asking again (see `request.outcome`)."""
     if request.outcome is LengthOutcome.MISSING:
+        return plan_minutes(None, routine, today)
+    if request.outcome is LengthOutcome.GIVEN and request.minutes is not None:
+        return plan_minutes(request.minutes, routine, today)
+    return None
+
+
+def plan_minutes(minutes: int | None, routine: Routine, today: Progress) -> SessionPlan:
+    """The session for a length already within bounds (None: the user's suggested length)."""
+    if minutes is None:
         minutes = suggested_minutes(routine)
-    elif request.outcome is LengthOutcome.GIVEN and request.minutes is not None:
-        minutes = request.minutes
-    else:
-        return None
     notes = []
     if routine.is_new:
         notes.append("start.first_time")

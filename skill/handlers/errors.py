@@ -8,7 +8,8 @@ from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
-from skill.handlers.base import catalogue, prompt, reply
+from skill.handlers.turn import Turn
+from skill.services import Services
 from skill.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -20,27 +21,47 @@ def _silent_request(handler_input: HandlerInput) -> bool:
     return request_type == "SessionEndedRequest" or request_type.startswith("AlexaSkillEvent.")
 
 
-class StoreErrorHandler(AbstractExceptionHandler):
+class _ApologyHandler(AbstractExceptionHandler):
+    """Answer on the request's own Turn, in its locale; silent where speech is not allowed."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        self.log(exception)
+        turn = Turn.of(handler_input, self.services)
+        if _silent_request(handler_input):
+            return turn.silence()
+        return self.apologise(turn)
+
+    def log(self, exception: Exception) -> None:
+        raise NotImplementedError
+
+    def apologise(self, turn: Turn) -> Response:
+        raise NotImplementedError
+
+
+class StoreErrorHandler(_ApologyHandler):
     """The routine store failed: say so honestly; nothing already stored is touched."""
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
         return isinstance(exception, StoreError)
 
-    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+    def log(self, exception: Exception) -> None:
         log.error("store unavailable: %s", exception)
-        if _silent_request(handler_input):
-            return handler_input.response_builder.response
-        return reply(handler_input, catalogue(handler_input).text("store.unavailable"))
+
+    def apologise(self, turn: Turn) -> Response:
+        return turn.tell(turn.say.text("store.unavailable"))
 
 
-class CatchAllExceptionHandler(AbstractExceptionHandler):
+class CatchAllExceptionHandler(_ApologyHandler):
     """Anything else, including no handler for a request: apologise, log the traceback."""
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
         return True
 
-    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+    def log(self, exception: Exception) -> None:
         log.error("request failed: %s", type(exception).__name__, exc_info=exception)
-        if _silent_request(handler_input):
-            return handler_input.response_builder.response
-        return prompt(handler_input, "error")
+
+    def apologise(self, turn: Turn) -> Response:
+        return turn.prompt("error")

@@ -2,50 +2,33 @@
 
 from __future__ import annotations
 
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from skill.device_zone import device_zone
-from skill.domain.routine import progress
 from skill.domain.session_rules import suggested_minutes
-from skill.handlers.base import (
-    SkillHandler,
-    catalogue,
-    prompt,
-    remember_offer,
-    reply,
-    user_routine,
-)
-from skill.handlers.progress import describe_progress
+from skill.handlers import flows
+from skill.handlers.base import RequestTypeHandler
+from skill.handlers.turn import Turn
 
 
-class LaunchRequestHandler(SkillHandler):
+class LaunchRequestHandler(RequestTypeHandler):
     """Every path ends with a question and a reprompt, so the session stays open."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("LaunchRequest")(handler_input)
+    request_types = ("LaunchRequest",)
 
-    def handle(self, handler_input: HandlerInput) -> Response:
-        say = catalogue(handler_input)
-        routine = user_routine(handler_input, self.services)
-        now = self.services.now()
-        minutes = suggested_minutes(routine)
+    def respond(self, turn: Turn) -> Response:
+        say, routine, now = turn.say, turn.routine, turn.now
         active = routine.active
         if active is not None and active.remaining_seconds(now) > 0:
-            left = say.duration(active.remaining_seconds(now))
-            return reply(
-                handler_input,
-                say.text("launch.running", left=left),
+            return turn.ask(
+                say.text("launch.running", left=say.duration(active.remaining_seconds(now))),
                 say.text("launch.running.reprompt"),
             )
-        remember_offer(handler_input, "start", minutes)
+        minutes = suggested_minutes(routine)
+        turn.offer("start", minutes)
         if routine.is_new:
-            return prompt(handler_input, "launch.new")
-        figures = progress(routine, now, device_zone(handler_input))
+            return turn.prompt("launch.new")
         length = say.text("units.length", n=minutes)
-        return reply(
-            handler_input,
-            say.text("launch.returning", progress=describe_progress(say, figures), length=length),
+        return turn.ask(
+            say.text("launch.returning", progress=flows.describe_progress(turn), length=length),
             say.text("launch.returning.reprompt", length=length),
         )

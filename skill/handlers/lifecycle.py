@@ -5,25 +5,23 @@ from __future__ import annotations
 import logging
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from skill.handlers.base import SkillHandler
-from skill.store.base import user_id_of
+from skill.handlers.base import RequestTypeHandler, SkillHandler
+from skill.handlers.turn import Turn
 
 log = logging.getLogger(__name__)
 
 
-class SkillDisabledHandler(SkillHandler):
+class SkillDisabledHandler(RequestTypeHandler):
     """AlexaSkillEvent.SkillDisabled: delete the user's record."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input)
+    request_types = ("AlexaSkillEvent.SkillDisabled",)
 
-    def handle(self, handler_input: HandlerInput) -> Response:
-        self.services.store.delete(user_id_of(handler_input.request_envelope))
+    def respond(self, turn: Turn) -> Response:
+        self.services.store.delete(turn.user_id)
         log.info("skill disabled: user record deleted")
-        return handler_input.response_builder.response
+        return turn.silence()
 
 
 class OtherSkillEventHandler(SkillHandler):
@@ -33,5 +31,5 @@ class OtherSkillEventHandler(SkillHandler):
         request_type = getattr(handler_input.request_envelope.request, "object_type", "") or ""
         return request_type.startswith("AlexaSkillEvent.")
 
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return handler_input.response_builder.response
+    def respond(self, turn: Turn) -> Response:
+        return turn.silence()

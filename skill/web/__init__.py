@@ -11,6 +11,7 @@ import json
 import logging
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
 from skill.builder import build_skill
 from skill.dispatch import BadRequest, handle_envelope
@@ -84,21 +85,20 @@ def create_app(settings: Settings | None = None, *, skill=None, verifier=None) -
             json.dumps(answer, separators=(",", ":")), mimetype="application/json"
         )
 
-    @app.errorhandler(413)
-    def too_large(_exc: Exception) -> Response:
-        return _error(413, "request body too large")
-
-    @app.errorhandler(404)
-    def not_found(_exc: Exception) -> Response:
-        return _error(404, "not found")
-
-    @app.errorhandler(405)
-    def not_allowed(_exc: Exception) -> Response:
-        return _error(405, "method not allowed")
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        # What the request itself got wrong (too large, wrong method or path, a body the
+        # client stopped sending): its own 4xx status, as JSON.
+        status = exc.code or 400
+        if status == 413:
+            return _error(413, "request body too large")
+        return _error(status, (exc.name or "bad request").lower())
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
+        # A fault of ours, not of the request: 500, so monitoring can tell a bug from bad
+        # input. The traceback goes to the log only.
         log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
-        return _error(400, "request could not be processed")
+        return _error(500, "internal error")
 
     return app

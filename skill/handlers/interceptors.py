@@ -1,0 +1,70 @@
+"""Request interceptors: what runs before every handler (logging, session hygiene, API budget)."""
+
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_core.dispatch_components import AbstractRequestInterceptor
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model.services import ApiClient
+
+from skill.domain.offer import Offer
+
+log = logging.getLogger("skill.requests")
+
+
+def pseudonym(user_id: str | None) -> str:
+    """A short, stable stand-in for a userId in logs; the real id never appears there."""
+    if not user_id:
+        return "-"
+    # Imported on first use: hashlib loads OpenSSL's libcrypto, a few ms of every Lambda cold
+    # start, and this only runs when INFO logging is on.
+    import hashlib
+
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
+
+
+class RequestLogInterceptor(AbstractRequestInterceptor):
+    """One line per request: its type, intent and a pseudonymous user, never the body."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
+        envelope = handler_input.request_envelope
+        request = envelope.request
+        intent = getattr(getattr(request, "intent", None), "name", None)
+        user = getattr(getattr(envelope.context.system, "user", None), "user_id", None)
+        log.info(
+            "request type=%s intent=%s locale=%s user=%s",
+            getattr(request, "object_type", None), intent, getattr(request, "locale", None),
+            pseudonym(user),
+        )
+
+
+class SessionAttributesInterceptor(AbstractRequestInterceptor):
+    """Keep only the session attributes the skill itself writes, in the shape it writes them.
+
+    ask-sdk echoes a request's session attributes back in the response. Alexa only returns
+    what we sent, but an unverified request (development mode) could carry anything, and an
+    echoed blob would push the response past Alexa's 24 KB limit. The only attribute the skill
+    keeps across turns is the pending `Offer`; everything else is dropped on the way in.
+    """
+
+    def process(self, handler_input: HandlerInput) -> None:
+        if handler_input.request_envelope.session is None:
+            return
+        manager = handler_input.attributes_manager
+        offer = Offer.from_attributes(manager.session_attributes)
+        manager.session_attributes = offer.to_attributes() if offer else {}
+
+
+class ApiBudgetInterceptor(AbstractRequestInterceptor):
+    """Give each request one time budget for all its Alexa API calls (see `alexa_api`)."""
+
+    def __init__(self, api_client: ApiClient) -> None:
+        self.api_client = api_client
+
+    def process(self, handler_input: HandlerInput) -> None:
+        start = getattr(self.api_client, "start_request", None)
+        if start is not None:
+            start()

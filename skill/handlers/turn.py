@@ -1,0 +1,189 @@
+"""One `Turn` per request: everything a handler needs, derived once.
+
+A handler used to hand `(handler_input, services)` to helper after helper, each deriving the
+catalogue, the clock, the routine or the time zone again. A Turn derives each of them at most
+once, on first use, and keeps the request's guarantees in one place: the routine is read at
+most once, changed at most once (compare-and-set, so a concurrent update is never lost), and
+every spoken word passes through `tell` / `ask`, the only places text becomes SSML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import tzinfo
+from functools import cached_property
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.response_helper import ResponseFactory
+from ask_sdk_model import Response
+
+from skill.content import Catalogue, catalogue_for, to_ssml
+from skill.device_zone import device_zone
+from skill.domain import routine as rules
+from skill.domain.offer import OFFER_KEY, Offer
+from skill.services import Services
+from skill.store import Record
+from skill.store.base import user_id_of
+from skill.timers import TIMERS_SCOPE, TimersGateway
+
+_TURN = "mat_coach.turn"
+
+
+class Turn:
+    """The request being answered, as the conversation sees it."""
+
+    def __init__(self, handler_input: HandlerInput, services: Services) -> None:
+        self.handler_input = handler_input
+        self.services = services
+        self.envelope = handler_input.request_envelope
+        self.request = self.envelope.request
+        self.say: Catalogue = catalogue_for(getattr(self.request, "locale", None))
+        self._record: Record | None = None
+        self._routine: rules.Routine | None = None
+        self._written = False
+
+    @classmethod
+    def of(cls, handler_input: HandlerInput, services: Services) -> Turn:
+        """The request's Turn, made on first use (exception handlers reuse the handler's)."""
+        attributes = handler_input.attributes_manager.request_attributes
+        turn = attributes.get(_TURN)
+        if turn is None:
+            turn = attributes[_TURN] = cls(handler_input, services)
+        return turn
+
+    # --- the moment and the place ----------------------------------------------------------
+    @cached_property
+    def now(self) -> int:
+        """Whole epoch seconds, fixed for the whole request."""
+        return self.services.now()
+
+    @cached_property
+    def zone(self) -> tzinfo:
+        """The device's time zone (where the user's week starts)."""
+        return device_zone(self.handler_input)
+
+    # --- what the user said ----------------------------------------------------------------
+    def slot(self, name: str) -> object | None:
+        """The named slot object of an intent request, if any."""
+        slots = getattr(getattr(self.request, "intent", None), "slots", None) or {}
+        return slots.get(name) if isinstance(slots, dict) else None
+
+    def slot_value(self, name: str) -> str | None:
+        """The raw spoken value of a slot, stripped; None when missing or empty."""
+        value = getattr(self.slot(name), "value", None)
+        if not isinstance(value, str):
+            return None
+        return value.strip() or None
+
+    def resolved_id(self, name: str) -> str | None:
+        """The custom slot value id that entity resolution matched, if it matched one."""
+        resolutions = getattr(self.slot(name), "resolutions", None)
+        for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
+            code = getattr(getattr(getattr(authority, "status", None), "code", None), "value", None)
+            if code != "ER_SUCCESS_MATCH":
+                continue
+            for item in authority.values or []:
+                value_id = getattr(getattr(item, "value", None), "id", None)
+                if isinstance(value_id, str) and value_id:
+                    return value_id
+        return None
+
+    # --- the user's routine: read at most once, written at most once ------------------------
+    @property
+    def user_id(self) -> str:
+        return user_id_of(self.envelope)
+
+    @property
+    def routine(self) -> rules.Routine:
+        """The user's routine, from the one read this request makes."""
+        if self._routine is None:
+            if self._record is None:
+                self._record = self.services.store.load(self.user_id)
+            self._routine = rules.Routine.from_attributes(self._record.attributes)
+        return self._routine
+
+    @property
+    def progress(self) -> rules.Progress:
+        """This week's figures, today's load and the streak, as of now."""
+        return rules.progress(self.routine, self.now, self.zone)
+
+    def change(self, rule: Callable[[rules.Routine], rules.Routine]) -> rules.Routine:
+        """Apply a pure change to the routine and store it without losing a concurrent one.
+
+        `rule` may run again on a fresher record if another request wrote first. A second
+        change in one request is a bug: two writes could not be made atomic together.
+        """
+        if self._written:
+            raise RuntimeError("a request changes the routine at most once")
+        self._written = True
+        first = self._record
+        saved = self.services.store.update(
+            self.user_id,
+            lambda attributes: rule(rules.Routine.from_attributes(attributes)).to_attributes(),
+            first=first,
+        )
+        self._record = saved
+        self._routine = rules.Routine.from_attributes(saved.attributes)
+        return self._routine
+
+    # --- the offer a following "yes" agrees to ---------------------------------------------
+    def _session_attributes(self) -> dict | None:
+        if self.envelope.session is None:
+            return None
+        return self.handler_input.attributes_manager.session_attributes
+
+    def take_offer(self) -> Offer | None:
+        """The pending offer, which this turn answers: it is gone for the turns after."""
+        attributes = self._session_attributes()
+        offer = Offer.from_attributes(attributes)
+        if attributes is not None:
+            attributes.pop(OFFER_KEY, None)
+        return offer
+
+    def offer(self, action: str, minutes: int) -> None:
+        """Note what a following "yes" would agree to (only inside a conversation)."""
+        attributes = self._session_attributes()
+        if attributes is not None:
+            attributes.update(Offer(action, int(minutes)).to_attributes())  # type: ignore[arg-type]
+
+    # --- Alexa APIs -------------------------------------------------------------------------
+    @cached_property
+    def timers(self) -> TimersGateway:
+        """The Timers API for this user (no API access: every call is a permission miss)."""
+        factory = self.handler_input.service_client_factory
+        token = getattr(self.envelope.context.system, "api_access_token", None)
+        if factory is None or not token:
+            return TimersGateway(None)
+        return TimersGateway(factory.get_timer_management_service())
+
+    @property
+    def timers_refused(self) -> bool:
+        """True when the request itself says the timers permission is not granted."""
+        user = getattr(self.envelope.context.system, "user", None)
+        scopes = getattr(getattr(user, "permissions", None), "scopes", None)
+        if not isinstance(scopes, dict) or TIMERS_SCOPE not in scopes:
+            return False  # not stated: the API call will tell us
+        status = getattr(getattr(scopes[TIMERS_SCOPE], "status", None), "value", None)
+        return status != "GRANTED"
+
+    # --- the reply --------------------------------------------------------------------------
+    @property
+    def builder(self) -> ResponseFactory:
+        """For cards and directives that go with the words."""
+        return self.handler_input.response_builder
+
+    def tell(self, speech: str) -> Response:
+        """Say it and close the session: nothing more is expected of the user."""
+        return self.builder.speak(to_ssml(speech)).set_should_end_session(True).response
+
+    def ask(self, speech: str, reprompt: str) -> Response:
+        """Say it and listen; `reprompt` is said if the user stays silent."""
+        return self.builder.speak(to_ssml(speech)).ask(to_ssml(reprompt)).response
+
+    def prompt(self, key: str, **params: object) -> Response:
+        """Ask the line `key`, reprompting with `key.reprompt`."""
+        return self.ask(self.say.text(key, **params), self.say.text(f"{key}.reprompt", **params))
+
+    def silence(self) -> Response:
+        """No speech at all (session ended, skill events)."""
+        return self.builder.response
