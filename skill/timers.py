@@ -1,13 +1,15 @@
 """The seam to the Alexa Timers API.
 
 Handlers speak in sessions; this module speaks the Timers API through ask-sdk-model's
-`timer_management` client and turns its many failure shapes (401, 404, 5xx, timeouts,
-bodies that do not parse) into three exceptions a handler can answer in words.
+`timer_management` client and turns its many failure shapes (401, 400, 404, 5xx, timeouts,
+bodies that do not parse) into a few exceptions a handler can answer truthfully in words:
+no permission, the user's ten timers all in use, or an outage worth retrying.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,7 +29,11 @@ from skill.domain.lengths import iso_minutes
 log = logging.getLogger(__name__)
 
 TIMERS_SCOPE = "alexa::alerts:timers:skill:readwrite"
+MAX_TIMERS = 10  # per user, their own timers included
 _GONE = object()  # a 404: the timer went off or the user cancelled it
+# Words in a 400's error code that tell the two refusals of a valid create apart.
+_LIMIT_HINTS = ("MAX", "LIMIT", "EXCEED", "TOO_MANY")
+_LABEL_HINTS = ("LABEL", "DUPLICATE", "EXISTS")
 
 
 class TimersError(Exception):
@@ -39,19 +45,46 @@ class TimersPermissionError(TimersError):
 
 
 class TimersUnavailableError(TimersError):
-    """The API failed, timed out or answered nonsense."""
+    """The API failed, timed out or answered nonsense: worth trying again in a moment."""
+
+
+class TimersLimitError(TimersError):
+    """Every one of the user's timers is in use (Alexa allows ten, their own included)."""
+
+
+class _Refused(TimersError):
+    """A 400 to a create: a label already in use, or the limit. Decided by `create`."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 @dataclass(frozen=True)
 class TimerState:
-    """What a timer has left, and whether it is paused."""
+    """One of the skill's timers as the API reports it."""
 
     remaining_seconds: int
     paused: bool
+    timer_id: str = ""
+    duration_seconds: int = 0
+
+    @property
+    def ran_seconds(self) -> int:
+        """How long it has run: the API stops the clock while it is paused."""
+        return max(0, self.duration_seconds - self.remaining_seconds)
+
+
+def _error_code(exc: Exception) -> str:
+    body = getattr(exc, "body", None)
+    code = getattr(body, "code", None) if body is not None else None
+    if code is None and isinstance(body, dict):
+        code = body.get("code")
+    return str(code) if code else ""
 
 
 class TimersGateway:
-    """Create, read, pause, resume and delete one user's timers.
+    """List, create, read, pause, resume and delete one user's timers from this skill.
 
     `client` is ask-sdk-model's `TimerManagementServiceClient`, or None when the request
     carries no API access (then every call reports the permission as missing).
@@ -67,15 +100,50 @@ class TimersGateway:
             return getattr(self._client, operation)(*args)
         except Exception as exc:  # ServiceException, ApiClientException, parse errors
             status = getattr(exc, "status_code", None)
+            code = _error_code(exc)
             if status in (401, 403):
                 raise TimersPermissionError(f"{operation}: {status}") from exc
             if status == 404:
                 return _GONE
-            log.warning("timers %s failed: %s status=%s", operation, type(exc).__name__, status)
+            if status == 400 and operation == "create_timer":
+                log.info("timers %s refused: status=400 code=%s", operation, code or "-")
+                raise _Refused(code.upper()) from exc
+            log.warning("timers %s failed: %s status=%s code=%s", operation,
+                        type(exc).__name__, status, code or "-")
             raise TimersUnavailableError(f"{operation}: {status or type(exc).__name__}") from exc
 
-    def create(self, minutes: int, *, label: str, announcement: str, locale: str) -> str:
-        """Start an announcing, visible, audible timer; return its id."""
+    def list(self, now: datetime | None = None) -> list[TimerState]:
+        """This skill's timers for this user that are still set (one API call)."""
+        response = self._call("get_timers")
+        if response is _GONE or response is None:
+            return []
+        timers = getattr(response, "timers", None)
+        if timers is None:
+            return []
+        if not isinstance(timers, list):
+            raise TimersUnavailableError("get_timers: unreadable answer")
+        states = [self._state_of(timer, now) for timer in timers]
+        return [state for state in states if state is not None]
+
+    def create(
+        self, minutes: int, *, labels: Sequence[str], announcement: str, locale: str
+    ) -> str:
+        """Start an announcing, visible, audible timer; return its id.
+
+        A label already in use gets one more try with the next label; a refusal that names
+        the limit, or a second refusal, means the user's timers are all in use.
+        """
+        for attempt, label in enumerate(labels[:2]):
+            try:
+                return self._create(minutes, label, announcement, locale)
+            except _Refused as refused:
+                if any(hint in refused.code for hint in _LIMIT_HINTS):
+                    raise TimersLimitError(refused.code) from refused
+                if attempt == len(labels[:2]) - 1:
+                    raise TimersLimitError(refused.code or "refused twice") from refused
+        raise ValueError("create needs at least one label")
+
+    def _create(self, minutes: int, label: str, announcement: str, locale: str) -> str:
         request = TimerRequest(
             duration=iso_minutes(minutes),
             timer_label=label,
@@ -95,27 +163,36 @@ class TimersGateway:
             raise TimersUnavailableError("create_timer: no timer id in the answer")
         return timer_id
 
-    def state(self, timer_id: str, now: datetime | None = None) -> TimerState | None:
-        """Remaining time of a timer, or None when it no longer exists (it went off)."""
-        import isodate  # only a paused timer's answer needs it; kept off the cold-start path
+    def _state_of(self, response: object, now: datetime | None) -> TimerState | None:
+        import isodate  # only a timer's answer needs it; kept off the cold-start path
 
-        response = self._call("get_timer", timer_id)
-        if response is _GONE or response is None:
-            return None
         status = getattr(getattr(response, "status", None), "value", None)
         if status == "OFF":
             return None
         try:
+            duration = getattr(response, "duration", None)
+            total = int(isodate.parse_duration(duration).total_seconds()) if duration else 0
+            timer_id = str(getattr(response, "id", "") or "")
             if status == "PAUSED":
                 left = isodate.parse_duration(response.remaining_time_when_paused)
-                return TimerState(int(left.total_seconds()), paused=True)
+                return TimerState(int(left.total_seconds()), True, timer_id, total)
             trigger = response.trigger_time
             if trigger.tzinfo is None:
                 trigger = trigger.replace(tzinfo=UTC)
             moment = now or datetime.now(UTC)
-            return TimerState(max(0, int((trigger - moment).total_seconds())), paused=False)
+            left_seconds = int((trigger - moment).total_seconds())
+            if left_seconds <= 0:
+                return None  # it has gone off
+            return TimerState(left_seconds, False, timer_id, total)
         except (AttributeError, TypeError, ValueError, isodate.ISO8601Error) as exc:
-            raise TimersUnavailableError("get_timer: unreadable answer") from exc
+            raise TimersUnavailableError("timer: unreadable answer") from exc
+
+    def state(self, timer_id: str, now: datetime | None = None) -> TimerState | None:
+        """Remaining time of a timer, or None when it no longer exists (it went off)."""
+        response = self._call("get_timer", timer_id)
+        if response is _GONE or response is None:
+            return None
+        return self._state_of(response, now)
 
     def pause(self, timer_id: str) -> bool:
         """Pause; False when the timer is gone."""

@@ -1,27 +1,42 @@
-"""A user's routine: usual length, weekly goal, recent sessions and the one running now.
+"""A user's routine: weekly goal, the sessions done, the one running now, and the streak.
 
-Stored as a small dict of integers (DynamoDB refuses floats), kept to the last twelve weeks
-so a record never grows without bound. Weeks start on Monday in the device's time zone.
+Stored as a small dict of integers and short strings (DynamoDB refuses floats). History is
+kept to the last twelve weeks so a record never grows without bound; what must outlive it
+(the streak, whether the user ever had a session) is kept as running figures instead.
+Weeks start on Monday in the device's time zone.
+
+What counts is what really happened: a session's minutes are the minutes actually spent on
+the mat (pauses excluded), a session under one minute is not a session, and the usual length
+is the one the user most often *finished* recently, not the last one asked for.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 DEFAULT_GOAL = 3
 MIN_GOAL = 1
 MAX_GOAL = 14
 HISTORY_WEEKS = 12
 MAX_HISTORY_ENTRIES = HISTORY_WEEKS * 7 * 6  # a generous cap, even for heavy days
+USUAL_WINDOW = 10  # the usual length is read from this many recent finished sessions
+RECENT_REQUESTS = 5  # answers kept so a replayed request changes nothing twice
 
 
 @dataclass(frozen=True)
 class SessionEntry:
-    """One session: when it started (epoch seconds) and the minutes it lasted or will last."""
+    """One ended session: when it started, minutes actually spent, and how it ended."""
 
     started: int
     minutes: int
+    planned: int | None = None  # the length that was asked for (None: same as `minutes`)
+    completed: bool = True  # the timer ran out, rather than an early end
+
+    @property
+    def length(self) -> int:
+        return self.planned if self.planned is not None else self.minutes
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,7 @@ class ActiveSession:
     def elapsed_seconds(self, now: int) -> int:
         """Seconds actually spent on the mat, not counting pauses."""
         until = self.paused_at if self.paused_at is not None else now
-        return max(0, until - self.started - self.paused_total)
+        return max(0, min(self.minutes * 60, until - self.started - self.paused_total))
 
     def remaining_seconds(self, now: int) -> int:
         """Our own estimate, used when the timer cannot be read."""
@@ -45,19 +60,44 @@ class ActiveSession:
 
 
 @dataclass(frozen=True)
+class Streak:
+    """Weeks in a row that met the goal, through the Monday (ordinal) of the last such week."""
+
+    weeks: int = 0
+    through: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a request that changed the routine answered, so a replay hears the same."""
+
+    request_id: str
+    speech: str
+    reprompt: str | None = None
+
+
+@dataclass(frozen=True)
 class Routine:
     """Everything we keep about one user."""
 
-    usual_minutes: int | None = None
     weekly_goal: int = DEFAULT_GOAL
     history: tuple[SessionEntry, ...] = field(default_factory=tuple)
     active: ActiveSession | None = None
-    timers_created: int = 0
+    streak: Streak | None = None  # None: an older record; derived from history on first use
+    sessions_total: int = 0
+    recent: tuple[Answer, ...] = ()
+    written: int = 0  # when the record was last written (epoch seconds)
 
     @property
     def is_new(self) -> bool:
         """Never timed a session with us."""
-        return not self.history and self.usual_minutes is None
+        return not self.history and self.active is None and self.sessions_total == 0
+
+    def answer_for(self, request_id: str | None) -> Answer | None:
+        """The answer already given to this request, if it changed the routine before."""
+        if not request_id:
+            return None
+        return next((a for a in self.recent if a.request_id == request_id), None)
 
     # --- storage -------------------------------------------------------------------------
     @classmethod
@@ -66,9 +106,11 @@ class Routine:
         data = data or {}
 
         def as_int(value: object, default: int | None) -> int | None:
+            if isinstance(value, bool):
+                return int(value)
             try:
                 return int(value)  # type: ignore[call-overload]
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 return default
 
         history = []
@@ -76,7 +118,10 @@ class Routine:
             if isinstance(item, dict):
                 started, minutes = as_int(item.get("s"), None), as_int(item.get("m"), None)
                 if started is not None and minutes is not None:
-                    history.append(SessionEntry(started, minutes))
+                    history.append(SessionEntry(
+                        started, minutes, as_int(item.get("p"), None),
+                        bool(as_int(item.get("c"), 1)),
+                    ))
         active = None
         raw = data.get("active")
         if isinstance(raw, dict) and raw.get("timer"):
@@ -90,30 +135,51 @@ class Routine:
                     paused_at=as_int(raw.get("p"), None),
                     paused_total=as_int(raw.get("pt"), 0) or 0,
                 )
+        streak = None
+        raw = data.get("streak")
+        if isinstance(raw, dict):
+            streak = Streak(as_int(raw.get("w"), 0) or 0, as_int(raw.get("through"), 0) or 0)
+        recent = []
+        for item in data.get("recent") or []:
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                speech, reprompt = item.get("say"), item.get("re")
+                if isinstance(speech, str):
+                    recent.append(Answer(item["id"], speech,
+                                         reprompt if isinstance(reprompt, str) else None))
         goal = as_int(data.get("goal"), DEFAULT_GOAL) or DEFAULT_GOAL
         return cls(
-            usual_minutes=as_int(data.get("usual"), None),
             weekly_goal=min(MAX_GOAL, max(MIN_GOAL, goal)),
             history=tuple(history),
             active=active,
-            timers_created=as_int(data.get("timers"), 0) or 0,
+            streak=streak,
+            sessions_total=max(as_int(data.get("total"), 0) or 0, 0),
+            recent=tuple(recent[-RECENT_REQUESTS:]),
+            written=as_int(data.get("t"), 0) or 0,
         )
 
     def to_attributes(self) -> dict:
         """Integers and strings only, short keys: cheap to store in either backend."""
-        data: dict = {
-            "goal": self.weekly_goal,
-            "history": [{"s": e.started, "m": e.minutes} for e in self.history],
-            "timers": self.timers_created,
-        }
-        if self.usual_minutes is not None:
-            data["usual"] = self.usual_minutes
+        history = []
+        for e in self.history:
+            entry = {"s": e.started, "m": e.minutes, "c": int(e.completed)}
+            if e.planned is not None and e.planned != e.minutes:
+                entry["p"] = e.planned
+            history.append(entry)
+        data: dict = {"goal": self.weekly_goal, "history": history, "total": self.sessions_total,
+                      "t": self.written}
         if self.active is not None:
             active = {"timer": self.active.timer_id, "s": self.active.started,
                       "m": self.active.minutes, "pt": self.active.paused_total}
             if self.active.paused_at is not None:
                 active["p"] = self.active.paused_at
             data["active"] = active
+        if self.streak is not None:
+            data["streak"] = {"w": self.streak.weeks, "through": self.streak.through}
+        if self.recent:
+            data["recent"] = [
+                {"id": a.request_id, "say": a.speech, **({"re": a.reprompt} if a.reprompt else {})}
+                for a in self.recent
+            ]
         return data
 
 
@@ -124,16 +190,33 @@ def _pruned(history: tuple[SessionEntry, ...], now: int) -> tuple[SessionEntry, 
     return tuple(kept[-MAX_HISTORY_ENTRIES:])
 
 
+def _monday(moment: int, zone: tzinfo) -> date:
+    return week_start(datetime.fromtimestamp(moment, zone)).date()
+
+
+def record_session(routine: Routine, entry: SessionEntry, now: int, zone: tzinfo) -> Routine:
+    """Add an ended session; under one minute it is not a session and changes nothing.
+
+    The streak is a running figure: when this session's week reaches the goal, the week
+    joins the streak (extending it if the week before was in it, else starting a new one).
+    """
+    if entry.minutes < 1:
+        return routine
+    streak = current_streak(routine, zone)
+    history = _pruned((*routine.history, entry), now)
+    week = _monday(entry.started, zone)
+    in_week = sum(1 for e in history if e.minutes >= 1 and _monday(e.started, zone) == week)
+    if in_week >= routine.weekly_goal and streak.through != week.toordinal():
+        previous = (week - timedelta(days=7)).toordinal()
+        weeks = streak.weeks + 1 if streak.through == previous else 1
+        streak = Streak(weeks, week.toordinal())
+    return replace(routine, history=history, streak=streak,
+                   sessions_total=routine.sessions_total + 1)
+
+
 def start_session(routine: Routine, timer_id: str, minutes: int, now: int) -> Routine:
-    """Record a started session: it counts towards the week as soon as it begins."""
-    entry = SessionEntry(now, minutes)
-    return replace(
-        routine,
-        usual_minutes=minutes,
-        history=_pruned((*routine.history, entry), now),
-        active=ActiveSession(timer_id=timer_id, started=now, minutes=minutes),
-        timers_created=routine.timers_created + 1,
-    )
+    """Note the session that starts now; it is recorded in the history when it ends."""
+    return replace(routine, active=ActiveSession(timer_id=timer_id, started=now, minutes=minutes))
 
 
 def pause_session(routine: Routine, now: int) -> Routine:
@@ -153,21 +236,54 @@ def resume_session(routine: Routine, now: int) -> Routine:
     return replace(routine, active=replace(active, paused_at=None, paused_total=paused_total))
 
 
-def end_session(routine: Routine, now: int, *, completed: bool = False) -> tuple[Routine, int]:
-    """Close the running session; an early end records the whole minutes actually done."""
+def minutes_done(
+    routine: Routine, now: int, *, completed: bool = False, ran_seconds: int | None = None
+) -> int:
+    """Whole minutes the running session has lasted (all of it when its timer ran out).
+
+    `ran_seconds` is the timer's own account (its length less what it has left), which
+    is the truth when it can be read; the record's clock is the fallback.
+    """
+    active = routine.active
+    if active is None:
+        return 0
+    if completed:
+        return active.minutes
+    seconds = active.elapsed_seconds(now) if ran_seconds is None else ran_seconds
+    return min(active.minutes, max(0, seconds) // 60)
+
+
+def end_session(
+    routine: Routine, now: int, zone: tzinfo, *, completed: bool = False,
+    ran_seconds: int | None = None,
+) -> tuple[Routine, int]:
+    """Close the running session and record the whole minutes actually done."""
     active = routine.active
     if active is None:
         return routine, 0
-    done = active.minutes if completed else min(active.minutes, active.elapsed_seconds(now) // 60)
-    history = tuple(
-        replace(e, minutes=done) if e.started == active.started else e for e in routine.history
-    )
-    return replace(routine, history=history, active=None), done
+    done = minutes_done(routine, now, completed=completed, ran_seconds=ran_seconds)
+    entry = SessionEntry(active.started, done, active.minutes, completed)
+    return record_session(replace(routine, active=None), entry, now, zone), done
+
+
+def record_leftover(
+    routine: Routine, ran_seconds: int, duration_seconds: int, now: int, zone: tzinfo
+) -> Routine:
+    """A timer of ours the record never knew (its save failed), ended now: count what ran."""
+    entry = SessionEntry(now - max(0, ran_seconds), max(0, ran_seconds) // 60,
+                         max(1, duration_seconds // 60), completed=False)
+    return record_session(routine, entry, now, zone)
 
 
 def set_goal(routine: Routine, goal: int) -> Routine:
     """A new weekly goal, already validated by `valid_goal`."""
     return replace(routine, weekly_goal=goal)
+
+
+def remember_answer(routine: Routine, answer: Answer, now: int) -> Routine:
+    """Stamp the write and keep this request's answer among the last few."""
+    recent = (*[a for a in routine.recent if a.request_id != answer.request_id], answer)
+    return replace(routine, recent=recent[-RECENT_REQUESTS:], written=now)
 
 
 def valid_goal(value: str | None) -> int | None:
@@ -204,30 +320,62 @@ def week_start(moment: datetime) -> datetime:
     return day - timedelta(days=day.weekday())
 
 
-def progress(routine: Routine, now: int, zone: tzinfo) -> Progress:
-    """This week's sessions and minutes, today's load, and the streak of weeks that met the goal.
+def usual_minutes(routine: Routine, now: int | None = None) -> int | None:
+    """The length most often finished among the last few finished sessions (ties: latest).
 
-    The streak counts back from this week when its goal is already met, otherwise from last
-    week, so an unfinished week does not break a streak.
+    Given `now`, a running session whose time is already up counts as finished: its timer
+    has rung, though no request has closed it in the record yet.
+    """
+    finished = [e.length for e in routine.history if e.completed]
+    active = routine.active
+    if now is not None and active is not None and active.remaining_seconds(now) == 0:
+        finished.append(active.minutes)
+    finished = finished[-USUAL_WINDOW:]
+    if not finished:
+        return None
+    counts = Counter(finished)
+    best = max(counts.values())
+    return next(length for length in reversed(finished) if counts[length] == best)
+
+
+def current_streak(routine: Routine, zone: tzinfo) -> Streak:
+    """The running streak; an older record without one gets it from its history once."""
+    if routine.streak is not None:
+        return routine.streak
+    per_week = Counter(_monday(e.started, zone) for e in routine.history if e.minutes >= 1)
+    met = sorted(week for week, count in per_week.items() if count >= routine.weekly_goal)
+    if not met:
+        return Streak()
+    last, weeks = met[-1], 1
+    while last - timedelta(days=7 * weeks) in per_week and (
+        per_week[last - timedelta(days=7 * weeks)] >= routine.weekly_goal
+    ):
+        weeks += 1
+    return Streak(weeks, last.toordinal())
+
+
+def progress(routine: Routine, now: int, zone: tzinfo) -> Progress:
+    """This week's sessions and minutes, today's load, and the streak of weeks met.
+
+    A running session counts as soon as it has lasted a minute, with the minutes so far.
+    The streak still stands while this week is unfinished: it counts through last week.
     """
     local_now = datetime.fromtimestamp(now, zone)
     this_week = week_start(local_now).date()
     today = local_now.date()
-    per_week: dict = {}
-    sessions_today = minutes_today = 0
-    for entry in routine.history:
+    entries = [e for e in routine.history if e.minutes >= 1]
+    if routine.active is not None and minutes_done(routine, now) >= 1:
+        entries.append(SessionEntry(routine.active.started, minutes_done(routine, now)))
+    sessions = minutes = sessions_today = minutes_today = 0
+    for entry in entries:
         local = datetime.fromtimestamp(entry.started, zone)
-        week = week_start(local).date()
-        count, minutes = per_week.get(week, (0, 0))
-        per_week[week] = (count + 1, minutes + entry.minutes)
+        if week_start(local).date() == this_week:
+            sessions += 1
+            minutes += entry.minutes
         if local.date() == today:
             sessions_today += 1
             minutes_today += entry.minutes
-    sessions, minutes = per_week.get(this_week, (0, 0))
-    goal = routine.weekly_goal
-    week = this_week if sessions >= goal else this_week - timedelta(days=7)
-    streak = 0
-    while per_week.get(week, (0, 0))[0] >= goal:
-        streak += 1
-        week -= timedelta(days=7)
-    return Progress(sessions, minutes, goal, streak, sessions_today, minutes_today)
+    streak = current_streak(routine, zone)
+    last_week = (this_week - timedelta(days=7)).toordinal()
+    weeks = streak.weeks if streak.through in (this_week.toordinal(), last_week) else 0
+    return Progress(sessions, minutes, routine.weekly_goal, weeks, sessions_today, minutes_today)

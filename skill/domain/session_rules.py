@@ -16,7 +16,7 @@ from skill.domain.lengths import (
     LengthOutcome,
     LengthRequest,
 )
-from skill.domain.routine import Progress, Routine
+from skill.domain.routine import Progress, Routine, usual_minutes
 
 BUSY_DAY_MINUTES = 60
 
@@ -29,11 +29,11 @@ class SessionPlan:
     notes: tuple[str, ...] = ()
 
 
-def suggested_minutes(routine: Routine) -> int:
+def suggested_minutes(routine: Routine, now: int | None = None) -> int:
     """What "start a session" means for this user when they name no length."""
     if routine.is_new:
         return FIRST_SESSION_MINUTES
-    return routine.usual_minutes or DEFAULT_MINUTES
+    return usual_minutes(routine, now) or DEFAULT_MINUTES
 
 
 def plan_session(request: LengthRequest, routine: Routine, today: Progress) -> SessionPlan | None:
@@ -45,10 +45,12 @@ def plan_session(request: LengthRequest, routine: Routine, today: Progress) -> S
     return None
 
 
-def plan_minutes(minutes: int | None, routine: Routine, today: Progress) -> SessionPlan:
+def plan_minutes(
+    minutes: int | None, routine: Routine, today: Progress, now: int | None = None
+) -> SessionPlan:
     """The session for a length already within bounds (None: the user's suggested length)."""
     if minutes is None:
-        minutes = suggested_minutes(routine)
+        minutes = suggested_minutes(routine, now)
     notes = []
     if routine.is_new:
         notes.append("start.first_time")

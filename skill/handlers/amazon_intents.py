@@ -50,15 +50,14 @@ class YesIntentHandler(IntentHandler):
     """Yes to "start your usual twenty minutes?" or to restarting a running session."""
 
     intent_names = ("AMAZON.YesIntent",)
+    replay_safe = True
 
     def respond(self, turn: Turn) -> Response:
         offer = turn.take_offer()
         if offer is None:
             return turn.prompt("yes_no.nothing")
         session = flows.plan(turn, offer.minutes)
-        if offer.action == "restart":
-            return flows.restart_session(turn, session)
-        return flows.start_session(turn, session)
+        return flows.start_session(turn, session, restart=offer.action == "restart")
 
 
 class NoIntentHandler(IntentHandler):

@@ -18,11 +18,20 @@ from skill.services import Services
 class SkillHandler(AbstractRequestHandler):
     """A request handler with the shared services; subclasses implement `respond`."""
 
+    #: True for handlers that may change the routine: a replay of a request they already
+    #: answered (same requestId) hears the same answer and changes nothing again.
+    replay_safe = False
+
     def __init__(self, services: Services) -> None:
         self.services = services
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return self.respond(Turn.of(handler_input, self.services))
+        turn = Turn.of(handler_input, self.services)
+        if self.replay_safe:
+            replayed = turn.replay()
+            if replayed is not None:
+                return replayed
+        return self.respond(turn)
 
     def respond(self, turn: Turn) -> Response:
         raise NotImplementedError

@@ -9,21 +9,28 @@ behaves the same. Handler modules import this one, never each other.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
 from ask_sdk_model import Response
 
 from skill.domain import routine as rules
 from skill.domain.session_rules import SessionPlan, plan_minutes
 from skill.handlers.turn import Turn
-from skill.store import StoreError
-from skill.timers import TIMERS_SCOPE, TimersError, TimersPermissionError, TimersUnavailableError
+from skill.timers import (
+    TIMERS_SCOPE,
+    TimersError,
+    TimersLimitError,
+    TimersPermissionError,
+    TimerState,
+)
 
 log = logging.getLogger(__name__)
 
 
 def plan(turn: Turn, minutes: int | None = None) -> SessionPlan:
     """The session to time for a length within bounds (None: the user's usual length)."""
-    return plan_minutes(minutes, turn.routine, turn.progress)
+    return plan_minutes(minutes, turn.routine, turn.progress, turn.now)
 
 
 # --- the timers permission ------------------------------------------------------------------
@@ -58,76 +65,168 @@ def _answering_consent(turn: Turn) -> bool:
     return getattr(turn.request, "object_type", None) == "Connections.Response"
 
 
+# --- what the timers say, against the record -----------------------------------------------
+@dataclass(frozen=True)
+class KnownTimers:
+    """The skill's timers that really exist, sorted against what the record says.
+
+    `tracked` is the running session's timer; `finished` means the record has a session
+    whose timer is gone (it went off, or the user cancelled it with Alexa directly);
+    `leftovers` are timers no routine refers to (a start whose save failed).
+    """
+
+    tracked: TimerState | None
+    finished: bool
+    leftovers: tuple[TimerState, ...]
+
+
+def known_timers(turn: Turn) -> KnownTimers:
+    """One list call, then sorted; raises TimersError when the list cannot be had."""
+    timers = turn.skill_timers
+    active = turn.routine.active
+    tracked = next((t for t in timers if active and t.timer_id == active.timer_id), None)
+    leftovers = tuple(t for t in timers if t is not tracked)
+    return KnownTimers(tracked, active is not None and tracked is None, leftovers)
+
+
+def _settle(known: KnownTimers, cancelled: tuple[TimerState, ...], turn: Turn):
+    """The rule that records what already happened: a finished session, cancelled leftovers."""
+    now, zone = turn.now, turn.zone
+
+    def rule(routine: rules.Routine) -> rules.Routine:
+        if known.finished:
+            routine = rules.end_session(routine, now, zone, completed=True)[0]
+        for timer in cancelled:
+            routine = rules.record_leftover(routine, timer.ran_seconds, timer.duration_seconds,
+                                            now, zone)
+        return routine
+
+    return rule
+
+
+def _cancel(turn: Turn, timers: tuple[TimerState, ...]) -> tuple[TimerState, ...]:
+    """Cancel timers, returning those that are gone (a failure stops at the first one)."""
+    for timer in timers:
+        turn.timers.delete(timer.timer_id)
+    return timers
+
+
+def _timer_labels(turn: Turn) -> tuple[str, str]:
+    """Unique without a saved counter: named for the local start time, then with seconds."""
+    local = datetime.fromtimestamp(turn.now, turn.zone)
+    return (turn.say.text("timer.label", time=local.strftime("%H:%M")),
+            turn.say.text("timer.label", time=local.strftime("%H:%M:%S")))
+
+
 # --- starting -------------------------------------------------------------------------------
-def offer_restart(turn: Turn, session: SessionPlan) -> Response | None:
-    """When a session's timer is still running, offer to restart it instead of starting."""
-    active = turn.routine.active
-    if active is None or active.remaining_seconds(turn.now) <= 0:
-        return None
-    try:
-        state = turn.timers.state(active.timer_id)
-    except TimersError:
-        state = None
-    if state is None:
-        return None
-    say = turn.say
-    turn.offer("restart", session.minutes)
-    return turn.ask(
-        say.text("start.already_running", left=say.duration(state.remaining_seconds),
-                 length=say.text("units.length", n=session.minutes)),
-        say.text("start.already_running.reprompt"),
-    )
+def start_session(turn: Turn, session: SessionPlan, *, restart: bool = False) -> Response:
+    """Every way into a session: check the timers, never run two, then create and record.
 
-
-def start_session(turn: Turn, session: SessionPlan) -> Response:
-    """Create the timer, record the session, and say so."""
-    return _start(turn, session, replacing=None)
-
-
-def restart_session(turn: Turn, session: SessionPlan) -> Response:
-    """Cancel the running session's timer, then start `session` in its place."""
-    active = turn.routine.active
-    return _start(turn, session, replacing=active.timer_id if active else None)
-
-
-def _start(turn: Turn, session: SessionPlan, replacing: str | None) -> Response:
-    say = turn.say
+    A running session is offered a restart (or, when `restart` is what the user agreed to,
+    ended with the minutes actually spent); leftovers are cancelled and counted; a failed
+    list never leads to a blind second timer.
+    """
+    say, minutes = turn.say, session.minutes
     after_consent = _answering_consent(turn)
     if not after_consent and turn.timers_refused:
-        return ask_for_timer_permission(turn, session.minutes)
-    routine = turn.routine
+        return ask_for_timer_permission(turn, minutes)
     try:
-        if replacing is not None:
-            turn.timers.delete(replacing)
-        timer_id = turn.timers.create(
-            session.minutes,
-            label=say.text("timer.label", number=routine.timers_created + 1),
-            announcement=say.text("timer.announce"),
-            locale=say.locale,
-        )
+        known = known_timers(turn)
     except TimersPermissionError:
-        if after_consent:
-            return permission_missing(turn, session.minutes)
-        return ask_for_timer_permission(turn, session.minutes)
-    except TimersUnavailableError:
-        return turn.tell(say.text("timers.unavailable", minutes=session.minutes))
-    now = turn.now
-    speech = say.join("start.started", *session.notes,
-                      length=say.text("units.length", n=session.minutes))
+        return permission_missing(turn, minutes) if after_consent else (
+            ask_for_timer_permission(turn, minutes))
+    except TimersError:
+        return turn.tell(say.text("timers.unavailable", minutes=minutes))
+    if known.tracked is not None and not restart:
+        turn.offer("restart", minutes)
+        return turn.ask(
+            say.text("start.already_running", left=say.duration(known.tracked.remaining_seconds),
+                     length=say.text("units.length", n=minutes)),
+            say.text("start.already_running.reprompt"),
+        )
+    settle = _settle(known, known.leftovers, turn)
+    now, zone, tracked = turn.now, turn.zone, known.tracked
     try:
-        turn.change(lambda r: rules.start_session(r, timer_id, session.minutes, now))
-    except StoreError as exc:
-        log.error("session started but not recorded: %s", exc)
-        speech = say.join(speech, "start.not_saved")
-    return turn.tell(speech)
+        _cancel(turn, known.leftovers + ((tracked,) if tracked else ()))
+        timer_id = turn.timers.create(minutes, labels=_timer_labels(turn),
+                                      announcement=say.text("timer.announce"), locale=say.locale)
+    except TimersError as exc:
+        if known.finished or known.leftovers:
+            turn.change(settle)  # what did happen is still recorded
+        return _timers_refusal(turn, exc, minutes, after_consent)
+
+    def rule(routine: rules.Routine) -> rules.Routine:
+        routine = settle(routine)
+        if tracked is not None:
+            routine = rules.end_session(routine, now, zone, ran_seconds=tracked.ran_seconds)[0]
+        return rules.start_session(routine, timer_id, minutes, now)
+
+    turn.change(rule)
+    speech = say.join("start.started", *session.notes, length=say.text("units.length", n=minutes))
+    return turn.tell(speech, unsaved=say.join(speech, "start.not_saved"))
 
 
-# --- finishing ------------------------------------------------------------------------------
+def _timers_refusal(turn: Turn, exc: TimersError, minutes: int, after_consent: bool) -> Response:
+    """The truth about a failed timer call: no permission, no room, or an outage."""
+    if isinstance(exc, TimersPermissionError):
+        if after_consent:
+            return permission_missing(turn, minutes)
+        return ask_for_timer_permission(turn, minutes)
+    if isinstance(exc, TimersLimitError):
+        return turn.tell(turn.say.text("timers.limit", minutes=minutes))
+    return turn.tell(turn.say.text("timers.unavailable", minutes=minutes))
+
+
+# --- during and after -----------------------------------------------------------------------
+def timers_unreadable(turn: Turn, exc: TimersError) -> Response:
+    """The timers could not be read: a missing permission, or an outage worth retrying."""
+    if isinstance(exc, TimersPermissionError):
+        return turn.tell(turn.say.text("timers.no_permission"))
+    return turn.tell(turn.say.text("timers.unavailable.read"))
+
+
 def complete_session(turn: Turn) -> Response:
     """The timer already went off: close the session in the record as completed."""
-    now = turn.now
-    turn.change(lambda r: rules.end_session(r, now, completed=True)[0])
+    now, zone = turn.now, turn.zone
+    turn.change(lambda r: rules.end_session(r, now, zone, completed=True)[0])
     return turn.tell(turn.say.text("time_left.finished"))
+
+
+def end_session(turn: Turn) -> Response:
+    """"I'm done": cancel every timer of ours and count the minutes each really ran."""
+    say = turn.say
+    try:
+        known = known_timers(turn)
+    except TimersError as exc:
+        return timers_unreadable(turn, exc)
+    if known.tracked is None and not known.leftovers:
+        if known.finished:
+            return complete_session(turn)
+        return turn.tell(say.text("end.none"))
+    try:
+        _cancel(turn, known.leftovers + ((known.tracked,) if known.tracked else ()))
+    except TimersError as exc:
+        return timers_unreadable(turn, exc)
+    now, zone, tracked = turn.now, turn.zone, known.tracked
+    settle = _settle(known, known.leftovers, turn)
+    if tracked is not None:
+        planned = turn.routine.active.minutes
+        done = rules.minutes_done(turn.routine, now, ran_seconds=tracked.ran_seconds)
+    else:
+        longest = max(known.leftovers, key=lambda t: t.ran_seconds)
+        planned, done = max(1, longest.duration_seconds // 60), longest.ran_seconds // 60
+
+    def rule(routine: rules.Routine) -> rules.Routine:
+        routine = settle(routine)
+        if tracked is not None:
+            routine = rules.end_session(routine, now, zone, ran_seconds=tracked.ran_seconds)[0]
+        return routine
+
+    turn.change(rule)
+    if done < 1:
+        return turn.tell(say.text("end.done_short"))
+    key = "end.done" if done * 2 >= planned else "end.done_partial"
+    return turn.tell(say.text(key, done=say.count("minute", done)))
 
 
 # --- progress -------------------------------------------------------------------------------
@@ -135,17 +234,15 @@ def describe_progress(turn: Turn) -> str:
     """One or two sentences: this week against the goal, and the streak when there is one."""
     say, figures = turn.say, turn.progress
     goal = say.count("session", figures.goal)
+    minutes = say.count("minute", figures.minutes)
     if figures.sessions == 0:
         lines = [say.text("progress.none_yet", goal=goal)]
+    elif figures.goal_met:
+        lines = [say.text("progress.summary_met", sessions=say.count("session", figures.sessions),
+                          goal=goal, minutes=minutes)]
     else:
-        lines = [say.text(
-            "progress.summary",
-            sessions=figures.sessions,
-            goal=goal,
-            minutes=say.count("minute", figures.minutes),
-        )]
-        if figures.goal_met:
-            lines.append(say.text("progress.goal_met"))
+        lines = [say.text("progress.summary", sessions=figures.sessions, goal=goal,
+                          minutes=minutes)]
     if figures.streak_weeks >= 2:
         lines.append(say.text("progress.streak", weeks=say.count("week", figures.streak_weeks)))
     return " ".join(lines)

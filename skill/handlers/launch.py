@@ -23,7 +23,7 @@ class LaunchRequestHandler(RequestTypeHandler):
                 say.text("launch.running", left=say.duration(active.remaining_seconds(now))),
                 say.text("launch.running.reprompt"),
             )
-        minutes = suggested_minutes(routine)
+        minutes = suggested_minutes(routine, now)
         turn.offer("start", minutes)
         if routine.is_new:
             return turn.prompt("launch.new")

@@ -15,6 +15,8 @@ from skill.handlers.turn import Turn
 class TimerPermissionResponseHandler(SkillHandler):
     """ACCEPTED: start the session that was asked for. Anything else: card and tip."""
 
+    replay_safe = True
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         request = handler_input.request_envelope.request
         return is_request_type("Connections.Response")(handler_input) and getattr(

@@ -17,7 +17,7 @@ class ProgressIntentHandler(IntentHandler):
     intent_names = ("ProgressIntent",)
 
     def respond(self, turn: Turn) -> Response:
-        turn.offer("start", suggested_minutes(turn.routine))
+        turn.offer("start", suggested_minutes(turn.routine, turn.now))
         return turn.ask(flows.describe_progress(turn), turn.say.text("progress.reprompt"))
 
 
@@ -25,6 +25,7 @@ class SetGoalIntentHandler(IntentHandler):
     """A weekly goal from one to fourteen sessions; anything else is asked again."""
 
     intent_names = ("SetGoalIntent",)
+    replay_safe = True
 
     def respond(self, turn: Turn) -> Response:
         goal = valid_goal(turn.slot_value("count"))

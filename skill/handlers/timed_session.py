@@ -29,62 +29,74 @@ class StartSessionIntentHandler(IntentHandler):
     """"Start a twenty minute session": check the length, then time it."""
 
     intent_names = ("StartSessionIntent",)
+    replay_safe = True
 
     def respond(self, turn: Turn) -> Response:
         asked = requested_length(turn.slot_value("duration"), turn.slot_value("minutes"))
         if asked.outcome in _UNCLEAR_LENGTH:
             return turn.ask(turn.say.text(_UNCLEAR_LENGTH[asked.outcome]),
                             turn.say.text("start.length.reprompt"))
-        session = flows.plan(turn, asked.minutes)
-        return flows.offer_restart(turn, session) or flows.start_session(turn, session)
+        return flows.start_session(turn, flows.plan(turn, asked.minutes))
 
 
 class TimeLeftIntentHandler(IntentHandler):
     """Read the real timer: it may have been paused or cancelled by the user directly."""
 
     intent_names = ("TimeLeftIntent",)
+    replay_safe = True
 
     def respond(self, turn: Turn) -> Response:
-        say, active = turn.say, turn.routine.active
-        if active is None:
-            turn.offer("start", suggested_minutes(turn.routine))
-            return turn.prompt("time_left.none")
+        say = turn.say
         try:
-            state = turn.timers.state(active.timer_id)
-        except TimersError:
-            return turn.tell(say.text("timers.unavailable.read"))
-        if state is None:
+            known = flows.known_timers(turn)
+        except TimersError as exc:
+            return flows.timers_unreadable(turn, exc)
+        timer = known.tracked or next(iter(known.leftovers), None)
+        if timer is not None:
+            key = "time_left.paused" if timer.paused else "time_left.running"
+            return turn.tell(say.text(key, left=say.duration(timer.remaining_seconds)))
+        if known.finished:
             return flows.complete_session(turn)
-        key = "time_left.paused" if state.paused else "time_left.running"
-        return turn.tell(say.text(key, left=say.duration(state.remaining_seconds)))
+        turn.offer("start", suggested_minutes(turn.routine, turn.now))
+        return turn.prompt("time_left.none")
 
 
 class _PauseOrResumeHandler(IntentHandler):
     """Pause and resume differ only in names: which intent, which call, which rule, which words.
 
-    The record remembers when a pause began, so paused time is never counted as time done.
+    The timer says whether it is paused; the record remembers when a pause began, so paused
+    time is never counted as time done.
     """
 
     acts_when_paused: bool  # resume acts on a paused session, pause on a running one
+    replay_safe = True
     timer_call: str  # TimersGateway method
     rule: Callable[[rules.Routine, int], rules.Routine]
     done_key: str
     nothing_to_do_key: str
 
     def respond(self, turn: Turn) -> Response:
-        say, active, now = turn.say, turn.routine.active, turn.now
-        if active is None:
-            return turn.tell(say.text("end.none"))
-        left = say.duration(active.remaining_seconds(now))
-        if (active.paused_at is not None) != self.acts_when_paused:
+        say, now = turn.say, turn.now
+        try:
+            known = flows.known_timers(turn)
+        except TimersError as exc:
+            return flows.timers_unreadable(turn, exc)
+        timer = known.tracked or next(iter(known.leftovers), None)
+        if timer is None:
+            return flows.complete_session(turn) if known.finished else turn.tell(
+                say.text("end.none"))
+        left = say.duration(timer.remaining_seconds)
+        if timer.paused != self.acts_when_paused:
             return turn.tell(say.text(self.nothing_to_do_key, left=left))
         try:
-            exists = getattr(turn.timers, self.timer_call)(active.timer_id)
-        except TimersError:
-            return turn.tell(say.text("timers.unavailable.read"))
+            exists = getattr(turn.timers, self.timer_call)(timer.timer_id)
+        except TimersError as exc:
+            return flows.timers_unreadable(turn, exc)
         if not exists:
-            return flows.complete_session(turn)
-        turn.change(lambda r: self.rule(r, now))
+            return flows.complete_session(turn) if timer is known.tracked else turn.tell(
+                say.text("time_left.finished"))
+        if timer is known.tracked:
+            turn.change(lambda r: self.rule(r, now))
         return turn.tell(say.text(self.done_key, left=left))
 
 
@@ -114,17 +126,7 @@ class EndSessionIntentHandler(IntentHandler):
     """"I'm done": cancel the timer and record the minutes actually spent on the mat."""
 
     intent_names = ("EndSessionIntent",)
+    replay_safe = True
 
     def respond(self, turn: Turn) -> Response:
-        say, routine, now = turn.say, turn.routine, turn.now
-        if routine.active is None:
-            return turn.tell(say.text("end.none"))
-        try:
-            turn.timers.delete(routine.active.timer_id)
-        except TimersError:
-            return turn.tell(say.text("timers.unavailable.read"))
-        done = rules.end_session(routine, now)[1]
-        turn.change(lambda r: rules.end_session(r, now)[0])
-        if done <= 0:
-            return turn.tell(say.text("end.done_short"))
-        return turn.tell(say.text("end.done", done=say.count("minute", done)))
+        return flows.end_session(turn)

@@ -9,7 +9,9 @@ every spoken word passes through `tell` / `ask`, the only places text becomes SS
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import tzinfo
 from functools import cached_property
 
@@ -22,11 +24,12 @@ from skill.device_zone import device_zone
 from skill.domain import routine as rules
 from skill.domain.offer import OFFER_KEY, Offer
 from skill.services import Services
-from skill.store import Record
+from skill.store import Record, StoreError
 from skill.store.base import user_id_of
-from skill.timers import TIMERS_SCOPE, TimersGateway
+from skill.timers import TIMERS_SCOPE, TimersGateway, TimerState
 
 _TURN = "mat_coach.turn"
+log = logging.getLogger(__name__)
 
 
 class Turn:
@@ -40,7 +43,7 @@ class Turn:
         self.say: Catalogue = catalogue_for(getattr(self.request, "locale", None))
         self._record: Record | None = None
         self._routine: rules.Routine | None = None
-        self._written = False
+        self._pending: Callable[[rules.Routine], rules.Routine] | None = None
 
     @classmethod
     def of(cls, handler_input: HandlerInput, services: Services) -> Turn:
@@ -107,24 +110,50 @@ class Turn:
         """This week's figures, today's load and the streak, as of now."""
         return rules.progress(self.routine, self.now, self.zone)
 
-    def change(self, rule: Callable[[rules.Routine], rules.Routine]) -> rules.Routine:
-        """Apply a pure change to the routine and store it without losing a concurrent one.
+    def change(self, rule: Callable[[rules.Routine], rules.Routine]) -> None:
+        """Stage a pure change to the routine; the reply writes it, with the answer.
 
-        `rule` may run again on a fresher record if another request wrote first. A second
-        change in one request is a bug: two writes could not be made atomic together.
+        The write happens once, when the turn answers (`tell` / `ask`), so the record keeps
+        the answer next to the change and a replay of this request hears it again instead of
+        changing anything twice. `rule` may run again on a fresher record if another request
+        wrote first (compare-and-set). A second change in one request is a bug.
         """
-        if self._written:
+        if self._pending is not None:
             raise RuntimeError("a request changes the routine at most once")
-        self._written = True
-        first = self._record
-        saved = self.services.store.update(
-            self.user_id,
-            lambda attributes: rule(rules.Routine.from_attributes(attributes)).to_attributes(),
-            first=first,
-        )
+        self._pending = rule
+
+    @property
+    def request_id(self) -> str | None:
+        value = getattr(self.request, "request_id", None)
+        return value if isinstance(value, str) and value else None
+
+    def replay(self) -> Response | None:
+        """The answer already given, when this very request changed the routine before."""
+        answer = self.routine.answer_for(self.request_id)
+        if answer is None:
+            return None
+        if answer.reprompt:
+            return self._reply(answer.speech, answer.reprompt)
+        return self._reply(answer.speech, None)
+
+    def _commit(self, speech: str, reprompt: str | None) -> None:
+        rule, self._pending = self._pending, None
+        if rule is None:
+            return
+        now, request_id = self.now, self.request_id
+
+        def apply(attributes: dict) -> dict:
+            changed = rule(rules.Routine.from_attributes(attributes))
+            if request_id:
+                answer = rules.Answer(request_id, speech, reprompt)
+                changed = rules.remember_answer(changed, answer, now)
+            else:
+                changed = replace(changed, written=now)
+            return changed.to_attributes()
+
+        saved = self.services.store.update(self.user_id, apply, first=self._record)
         self._record = saved
         self._routine = rules.Routine.from_attributes(saved.attributes)
-        return self._routine
 
     # --- the offer a following "yes" agrees to ---------------------------------------------
     def _session_attributes(self) -> dict | None:
@@ -147,6 +176,11 @@ class Turn:
             attributes.update(Offer(action, int(minutes)).to_attributes())  # type: ignore[arg-type]
 
     # --- Alexa APIs -------------------------------------------------------------------------
+    @cached_property
+    def skill_timers(self) -> list[TimerState]:
+        """This skill's timers that exist for the user right now: one list call a request."""
+        return self.timers.list()
+
     @cached_property
     def timers(self) -> TimersGateway:
         """The Timers API for this user (no API access: every call is a permission miss)."""
@@ -172,13 +206,32 @@ class Turn:
         """For cards and directives that go with the words."""
         return self.handler_input.response_builder
 
-    def tell(self, speech: str) -> Response:
-        """Say it and close the session: nothing more is expected of the user."""
-        return self.builder.speak(to_ssml(speech)).set_should_end_session(True).response
+    def tell(self, speech: str, *, unsaved: str | None = None) -> Response:
+        """Say it and close the session: nothing more is expected of the user.
+
+        A staged change is written first; if the store fails, `unsaved` is said instead
+        when given (something already happened that the user must hear about), otherwise
+        the store error reaches the apology handler.
+        """
+        try:
+            self._commit(speech, None)
+        except StoreError as exc:
+            if unsaved is None:
+                raise
+            log.error("answered, but the routine was not saved: %s", exc)
+            return self._reply(unsaved, None)
+        return self._reply(speech, None)
 
     def ask(self, speech: str, reprompt: str) -> Response:
         """Say it and listen; `reprompt` is said if the user stays silent."""
-        return self.builder.speak(to_ssml(speech)).ask(to_ssml(reprompt)).response
+        self._commit(speech, reprompt)
+        return self._reply(speech, reprompt)
+
+    def _reply(self, speech: str, reprompt: str | None) -> Response:
+        builder = self.builder.speak(to_ssml(speech))
+        if reprompt is None:
+            return builder.set_should_end_session(True).response
+        return builder.ask(to_ssml(reprompt)).response
 
     def prompt(self, key: str, **params: object) -> Response:
         """Ask the line `key`, reprompting with `key.reprompt`."""

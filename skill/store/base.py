@@ -61,6 +61,10 @@ class UserStore(AbstractPersistenceAdapter, abc.ABC):
     def delete(self, user_id: str) -> None:
         """Forget everything about `user_id` (the skill was disabled)."""
 
+    @abc.abstractmethod
+    def delete_if_version(self, user_id: str, version: int) -> bool:
+        """Forget `user_id` only if the record is still at `version` (nothing newer landed)."""
+
     def close(self) -> None:
         """Release connections; stores without any keep the default."""
 

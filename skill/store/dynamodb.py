@@ -102,6 +102,21 @@ class DynamoStore(UserStore):
         except self._errors as exc:
             raise StoreError(f"dynamodb delete failed: {type(exc).__name__}") from exc
 
+    def delete_if_version(self, user_id: str, version: int) -> bool:
+        try:
+            self._table.delete_item(
+                Key={"id": user_id}, ConditionExpression="#v = :v",
+                ExpressionAttributeNames={"#v": VERSION},
+                ExpressionAttributeValues={":v": version},
+            )
+        except self._client_error as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise StoreError(f"dynamodb delete failed: {type(exc).__name__}") from exc
+        except self._errors as exc:
+            raise StoreError(f"dynamodb delete failed: {type(exc).__name__}") from exc
+        return True
+
     def get_attributes(self, request_envelope) -> dict:  # type: ignore[override]
         """Keyed like ask-sdk's adapter (its key generator), so records stay compatible."""
         return self.load(self._adapter.partition_keygen(request_envelope)).attributes

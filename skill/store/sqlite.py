@@ -119,6 +119,15 @@ class SqliteStore(UserStore):
         except sqlite3.Error as exc:
             raise StoreError(f"sqlite delete failed: {type(exc).__name__}") from exc
 
+    def delete_if_version(self, user_id: str, version: int) -> bool:
+        try:
+            cursor = self._connection().execute(
+                "DELETE FROM users WHERE id = ? AND version = ?", (user_id, version)
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"sqlite delete failed: {type(exc).__name__}") from exc
+        return cursor.rowcount == 1
+
     def close(self) -> None:
         with self._lock:
             for conn in self._connections:
