@@ -22,13 +22,14 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 
 from bench import anchor
 from bench.common import Row, bench_skill, ms, percentile, ratio
 from skill.dispatch import handle_envelope
 from skill.domain.routine import Routine, end_session, start_session
-from tests import envelopes
+from testkit import envelopes
 
 TARGET_RATIO = 1.5
 TARGETED = ("explain", "safety", "help")
@@ -40,7 +41,7 @@ def _returning_record(skill: object, now: int) -> None:
     routine = Routine.from_attributes({})
     for minutes_ago in (90, 30):
         routine = start_session(routine, f"t{minutes_ago}", 20, now - minutes_ago * 60)
-        routine = end_session(routine, now - minutes_ago * 60 + 20 * 60, completed=True)[0]
+        routine = end_session(routine, now - minutes_ago * 60 + 20 * 60, UTC, completed=True)[0]
     skill.services.store.update(RETURNING_USER, lambda _old: routine.to_attributes())
 
 

@@ -31,9 +31,10 @@ log = logging.getLogger(__name__)
 TIMERS_SCOPE = "alexa::alerts:timers:skill:readwrite"
 MAX_TIMERS = 10  # per user, their own timers included
 _GONE = object()  # a 404: the timer went off or the user cancelled it
-# Words in a 400's error code that tell the two refusals of a valid create apart.
+# Amazon documents a create's 400s (a label in use, the ten-timer limit) but not their codes:
+# a code that names the limit is the limit; any other refusal is retried once with a fresh
+# label, and a second refusal of a valid timer can only be the limit.
 _LIMIT_HINTS = ("MAX", "LIMIT", "EXCEED", "TOO_MANY")
-_LABEL_HINTS = ("LABEL", "DUPLICATE", "EXISTS")
 
 
 class TimersError(Exception):

@@ -1,0 +1,273 @@
+"""The timers and the record never disagree, through both doors, against a Timers stand-in
+that keeps Amazon's rules (unique labels, ten timers per user counting their own, a list of
+this skill's timers only, 401 without consent).
+
+Each scenario ends by checking the agreement itself: at most one timer of ours per user, the
+record's running session pointing at it, and progress equal to the minutes timers really ran.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from skill.content import catalogue_for
+from skill.settings import Settings
+from skill.store import StoreError, open_store
+from skill.store.sqlite import SqliteStore
+from testkit import envelopes as env
+from testkit.alexa_apis import TimersFake
+from testkit.checks import speech_of
+from testkit.conversation import Conversation
+from testkit.entry_points import SenderFactory
+
+EN = catalogue_for("en-US")
+MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+class CrashingStore(SqliteStore):
+    """A store whose next write fails once when armed: the request created its timer and then
+    died (a worker killed, a store outage) before the record could say so."""
+
+    armed = False
+
+    def save_if_version(self, user_id: str, attributes: dict, version: int) -> bool:
+        if self.armed:
+            self.armed = False
+            raise StoreError("simulated crash between the timer and the save")
+        return super().save_if_version(user_id, attributes, version)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """Every scenario runs at a fixed Monday noon; the fake and the skill share this clock."""
+    with time_machine.travel(MONDAY_NOON, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def store(settings: Settings) -> CrashingStore:
+    return CrashingStore(settings.store_url.removeprefix("sqlite://"))
+
+
+@pytest.fixture
+def talk(entry_point: SenderFactory, settings: Settings, store: CrashingStore,
+         api_endpoint: str) -> Conversation:
+    """A conversation through one door, on the crash-able store, with the Timers fake."""
+    return Conversation(entry_point(settings, store=store), api_endpoint=api_endpoint)
+
+
+def record(store: SqliteStore) -> dict:
+    return store.load(env.USER_ID).attributes
+
+
+def history_minutes(store: SqliteStore) -> list[int]:
+    return [entry["m"] for entry in record(store).get("history", [])]
+
+
+def assert_agreement(store: SqliteStore, fake: TimersFake) -> None:
+    """At most one timer of ours, and the record's running session is exactly that one."""
+    timers = fake.timers_of(env.ACCESS_TOKEN)
+    assert len(timers) <= 1, [t.label for t in timers]
+    active = record(store).get("active")
+    assert (active["timer"] if active else None) == (timers[0].id if timers else None)
+
+
+def start(talk: Conversation, duration: str | None = "PT20M") -> dict:
+    talk.reset()  # "Alexa, tell Mat Coach to start ...": a one-shot request
+    return talk.intent("StartSessionIntent", {"duration": duration} if duration else {})
+
+
+def crash_start(talk: Conversation, store: CrashingStore, fake: TimersFake) -> str:
+    """A start whose timer is created but whose record is never written."""
+    store.armed = True
+    answer = start(talk)
+    assert speech_of(answer).endswith(EN.text("start.not_saved"))
+    assert "active" not in record(store)
+    (leftover,) = fake.timers_of(env.ACCESS_TOKEN)
+    return leftover.id
+
+
+# --- a timer the record never knew ----------------------------------------------------------
+def test_after_a_crash_a_start_cancels_the_leftover_and_counts_it(clock, talk, store, timers_fake):
+    leftover = crash_start(talk, store, timers_fake)
+    clock.shift(timedelta(minutes=5))
+    answer = start(talk)
+    assert speech_of(answer).startswith(EN.text("start.started", length="20 minute session"))
+    assert ("DELETE", f"/v1/alerts/timers/{leftover}") in [
+        (c.method, c.path) for c in timers_fake.calls]
+    assert history_minutes(store) == [5]  # the leftover ran five minutes: they count
+    assert timers_fake.paths("GET").count("/v1/alerts/timers") == 2  # one list per request
+    assert_agreement(store, timers_fake)
+
+
+def test_after_a_crash_im_done_cancels_the_leftover(clock, talk, store, timers_fake):
+    crash_start(talk, store, timers_fake)
+    clock.shift(timedelta(minutes=12))
+    answer = talk.intent("EndSessionIntent")
+    assert speech_of(answer) == EN.text("end.done", done="12 minutes")
+    assert timers_fake.timers_of(env.ACCESS_TOKEN) == []
+    assert history_minutes(store) == [12]
+    assert_agreement(store, timers_fake)
+
+
+def test_after_a_crash_time_left_reads_the_leftover(clock, talk, store, timers_fake):
+    crash_start(talk, store, timers_fake)
+    clock.shift(timedelta(minutes=5))
+    before = record(store)
+    answer = talk.intent("TimeLeftIntent")
+    assert speech_of(answer) == EN.text("time_left.running", left="15 minutes")
+    assert record(store) == before  # reading changes nothing
+    assert len(timers_fake.timers_of(env.ACCESS_TOKEN)) == 1
+
+
+def test_after_a_crash_pause_acts_on_the_leftover(clock, talk, store, timers_fake):
+    leftover = crash_start(talk, store, timers_fake)
+    clock.shift(timedelta(minutes=3))
+    answer = talk.intent("AMAZON.PauseIntent")
+    assert speech_of(answer) == EN.text("pause.done", left="17 minutes")
+    assert timers_fake.timers[leftover].paused_remaining is not None
+
+
+# --- never two session timers ---------------------------------------------------------------
+def test_progress_then_yes_while_running_offers_a_restart_not_a_second_timer(
+    clock,     talk, store, timers_fake
+):
+    start(talk)
+    clock.shift(timedelta(minutes=4))
+    talk.reset()
+    talk.intent("ProgressIntent")
+    answer = talk.intent("AMAZON.YesIntent")
+    assert speech_of(answer) == EN.text(
+        "start.already_running", left="16 minutes", length="20 minute session")
+    assert len(timers_fake.paths("POST")) == 1
+    assert_agreement(store, timers_fake)
+
+
+def test_a_failed_timer_read_never_starts_a_blind_second_timer(talk, store, timers_fake):
+    start(talk)
+    timers_fake.fail_status = 500
+    answer = start(talk, "PT15M")
+    timers_fake.fail_status = None
+    assert speech_of(answer) == EN.text("timers.unavailable", minutes=15)
+    assert "try again in a moment" in speech_of(answer)
+    assert len(timers_fake.paths("POST")) == 1  # only the first start created a timer
+    assert_agreement(store, timers_fake)
+
+
+# --- restarts and replays -------------------------------------------------------------------
+def test_restart_counts_the_minutes_really_spent_then_starts_anew(clock, talk, store, timers_fake):
+    start(talk)
+    clock.shift(timedelta(minutes=3))
+    talk.intent("AMAZON.PauseIntent")
+    clock.shift(timedelta(minutes=10))  # paused: none of this counts
+    talk.intent("AMAZON.ResumeIntent")
+    clock.shift(timedelta(minutes=2))
+    talk.reset()
+    offer = talk.intent("StartSessionIntent", {"duration": "PT15M"})
+    assert not offer["response"].get("shouldEndSession")
+    talk.intent("AMAZON.YesIntent")
+    assert history_minutes(store) == [5]  # 3 + 2 minutes on the mat, not 20, not 15
+    assert record(store)["active"]["m"] == 15
+    assert_agreement(store, timers_fake)
+
+
+def test_a_replayed_yes_changes_the_routine_once(clock, talk, store, timers_fake):
+    start(talk)
+    clock.shift(timedelta(minutes=6))
+    talk.reset()
+    talk.intent("StartSessionIntent", {"duration": "PT15M"})  # offers a restart
+    yes = env.intent("AMAZON.YesIntent", session_id=talk.session_id, new_session=False,
+                     session_attributes=dict(talk.attributes),
+                     api_endpoint=talk.defaults["api_endpoint"])
+    answers = {speech_of(talk.send(copy.deepcopy(yes))) for _ in range(100)}
+    assert len(answers) == 1 and next(iter(answers)).startswith(
+        EN.text("start.started", length="15 minute session"))
+    assert history_minutes(store) == [6]  # one restart recorded, not 101 sessions
+    assert len(timers_fake.paths("POST")) == 2
+    assert_agreement(store, timers_fake)
+
+
+def test_a_replayed_end_is_answered_the_same_and_counted_once(clock, talk, store, timers_fake):
+    start(talk)
+    clock.shift(timedelta(minutes=15))
+    done = env.intent("EndSessionIntent", api_endpoint=talk.defaults["api_endpoint"])
+    first, second = talk.send(copy.deepcopy(done)), talk.send(copy.deepcopy(done))
+    assert speech_of(first) == speech_of(second) == EN.text("end.done", done="15 minutes")
+    assert history_minutes(store) == [15]
+
+
+# --- refusals, each with its own truth ------------------------------------------------------
+def test_ten_timers_in_use_counting_personal_ones(talk, store, timers_fake):
+    timers_fake.add_personal_timers(env.ACCESS_TOKEN, 10)
+    answer = start(talk)
+    assert speech_of(answer) == EN.text("timers.limit", minutes=20)
+    assert "try again in a moment" not in speech_of(answer)
+    assert "active" not in record(store)
+    assert_agreement(store, timers_fake)
+
+
+def test_a_taken_label_is_retried_and_never_heard(talk, store, timers_fake):
+    timers_fake.add_personal_timers(env.ACCESS_TOKEN, 1,
+                                    labels=[EN.text("timer.label", time="12:00")])
+    answer = start(talk)
+    assert speech_of(answer).startswith(EN.text("start.started", length="20 minute session"))
+    labels = [c.body["timerLabel"] for c in timers_fake.calls if c.method == "POST"]
+    assert labels == [EN.text("timer.label", time="12:00"),
+                      EN.text("timer.label", time="12:00:00")]
+    assert_agreement(store, timers_fake)
+
+
+def test_no_permission_is_asked_for_not_apologised_for(talk, store, timers_fake):
+    timers_fake.revoke(env.ACCESS_TOKEN)
+    answer = start(talk)
+    directives = answer["response"].get("directives") or []
+    assert directives and directives[0]["name"] == "AskFor"
+    assert speech_of(answer) == EN.text("permission.ask")
+    talk.reset()
+    left = talk.intent("TimeLeftIntent")
+    assert speech_of(left) == EN.text("timers.no_permission")
+
+
+# --- progress that tells the truth ----------------------------------------------------------
+def test_a_session_under_a_minute_is_not_a_session(clock, talk, store, timers_fake):
+    start(talk)
+    clock.shift(timedelta(seconds=30))
+    answer = talk.intent("EndSessionIntent")
+    assert speech_of(answer) == EN.text("end.done_short")
+    talk.reset()
+    progress = talk.intent("ProgressIntent")
+    assert speech_of(progress).startswith(EN.text("progress.none_yet", goal="3 sessions"))
+    assert history_minutes(store) == []
+
+
+def test_an_abandoned_long_session_does_not_become_the_usual(clock, talk, store, timers_fake):
+    start(talk, "PT25M")
+    clock.shift(timedelta(minutes=26))  # went off: a finished 25
+    start(talk, "PT60M")
+    clock.shift(timedelta(minutes=5))
+    talk.intent("EndSessionIntent")  # abandoned at 5 of 60
+    clock.shift(timedelta(hours=3))
+    start(talk, None)
+    assert timers_fake.calls[-1].body["duration"] == "PT25M"
+
+
+# --- SkillDisabled --------------------------------------------------------------------------
+def _disabled_at(moment: datetime) -> dict:
+    event = env.skill_event("SkillDisabled")
+    event["request"]["timestamp"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return event
+
+
+def test_a_late_skill_disabled_keeps_what_was_written_after_it(clock, talk, store, timers_fake):
+    start(talk)
+    clock.shift(timedelta(minutes=1))
+    talk.send(_disabled_at(MONDAY_NOON - timedelta(minutes=30)))  # older than the write
+    assert record(store)["active"]["m"] == 20
+    talk.send(_disabled_at(MONDAY_NOON + timedelta(seconds=30)))  # after it: delete
+    assert record(store) == {}
+    talk.send(_disabled_at(MONDAY_NOON + timedelta(seconds=30)))  # replayed: harmless
+    assert open_store(f"sqlite://{store.path}").load(env.USER_ID).version == 0
