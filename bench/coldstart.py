@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import ROOT, Row, median, ms, ratio
-from tests import envelopes
+from testkit import envelopes
 
 TARGET_RATIO = 1.25
 

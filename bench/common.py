@@ -79,7 +79,7 @@ class MemoryAlexaApi(ApiClient):
 
     Warm-dispatch figures are about Mat Coach's own code, so the network is taken out: a
     loopback HTTPS fake would add a TLS round trip that measures the fake's web server, not
-    the skill. The answers have the documented shapes (those of `tests/timers_fake.py`), so
+    the skill. The answers have the documented shapes (those of `testkit/alexa_apis.py`), so
     ask-sdk-model's service clients still serialise the requests and parse the replies.
     """
 

@@ -18,10 +18,10 @@ import os
 
 from flask import Flask
 
-from bench.loopback import loopback_fetch
 from skill.settings import Settings
 from skill.web import create_app
 from skill.web.verifier import RequestVerifier
+from testkit.loopback import loopback_fetch
 
 CHAIN_ORIGIN_ENV = "MAT_COACH_BENCH_CHAIN_ORIGIN"
 

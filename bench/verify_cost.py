@@ -3,7 +3,7 @@
 One Mat Coach skill, two apps from the same factory: `create_app(settings, skill=...)` with
 verification on, and the same with `verify_requests=False`. Both receive the same signed
 explain request through Flask's test client (in-process, so no socket time dilutes the
-difference). The signing chain comes from a throwaway CA (`tests.alexa_signing`), is served
+difference). The signing chain comes from a throwaway CA (`testkit.signing`), is served
 by an injected `fetch` and is cached after the first request - the steady state, where a
 request costs one RSA-2048 signature check, the URL and timestamp rules and a JSON parse.
 
@@ -26,8 +26,8 @@ from bench.common import MemoryAlexaApi, Row, bench_settings, median, ratio
 from skill.builder import build_skill
 from skill.web import create_app
 from skill.web.verifier import RequestVerifier
-from tests import envelopes
-from tests.alexa_signing import AlexaSigner, rsa_ca
+from testkit import envelopes
+from testkit.signing import AlexaSigner, rsa_ca
 
 TARGET_MS = 0.3
 

@@ -1,27 +1,38 @@
-"""Shared fixtures: a local CA, the loopback Timers fake, a fresh store, and both entry points."""
+"""Shared fixtures, one of each kind: CAs and signing, the loopback servers (Timers API, signing
+chain, DynamoDB), a fresh store, both entry points, and a conversation through each.
+
+The pieces themselves live in `testkit` (the benchmarks use them too); this file only gives
+them pytest lifetimes.
+"""
 
 from __future__ import annotations
 
-import json
-import re
-import ssl
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import trustme
-from pytest_httpserver import HTTPServer
 
-from bench.loopback import CHAIN_PATH, ChainServer, server_context
-from skill import device_zone, lambda_function
+from skill import device_zone
 from skill.settings import Settings
-from skill.web import create_app
-from tests.alexa_signing import AlexaSigner, rsa_ca
-from tests.checks import check_response
-from tests.timers_fake import TimersFake
+from testkit.alexa_apis import TimersFake
+from testkit.conversation import Conversation
+from testkit.entry_points import ENTRY_POINTS, Send, SenderFactory, verified_client
+from testkit.envelopes import APP_ID
+from testkit.loopback import (
+    PROXY_VARIABLES,
+    ChainServer,
+    TimersServer,
+    closed_origin,
+    server_context,
+)
+from testkit.moto import boto3_environ, moto_server
+from testkit.signing import CHAIN_PATH, AlexaSigner, rsa_ca
 
 
 @pytest.fixture(scope="session")
 def ca() -> trustme.CA:
+    """The CA behind the loopback Timers API's TLS; the skill trusts it via `ca_bundle`."""
     return trustme.CA()
 
 
@@ -33,30 +44,28 @@ def ca_bundle(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def _timers_server(ca: trustme.CA) -> Iterator[tuple[HTTPServer, TimersFake]]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context, threaded=True)
-    fake = TimersFake()
-    server.expect_request(re.compile(".*")).respond_with_handler(fake.handle)
-    server.start()
-    yield server, fake
-    server.clear()
-    if server.is_running():
-        server.stop()
+def _timers_server(ca: trustme.CA) -> Iterator[TimersServer]:
+    with TimersServer(ca) as server:
+        yield server
 
 
 @pytest.fixture
-def timers_fake(_timers_server: tuple[HTTPServer, TimersFake]) -> TimersFake:
-    fake = _timers_server[1]
-    fake.reset()
-    return fake
+def timers_fake(_timers_server: TimersServer) -> TimersFake:
+    """The Alexa Timers and settings API fake, forgotten before each test that asks for it."""
+    _timers_server.fake.reset()
+    return _timers_server.fake
 
 
 @pytest.fixture
-def api_endpoint(_timers_server: tuple[HTTPServer, TimersFake]) -> str:
-    server = _timers_server[0]
-    return f"https://127.0.0.1:{server.port}"
+def api_endpoint(_timers_server: TimersServer) -> str:
+    """The `apiEndpoint` that sends the skill's API calls to the Timers fake."""
+    return _timers_server.origin
+
+
+@pytest.fixture
+def closed_endpoint() -> str:
+    """A loopback origin nobody listens on: a service refusing connections, instantly."""
+    return closed_origin()
 
 
 # --- Amazon's request signing, imitated by a throwaway RSA CA ---------------------------------
@@ -84,11 +93,49 @@ def chain_server(alexa_ca: trustme.CA, signer: AlexaSigner) -> Iterator[ChainSer
         yield server
 
 
+@pytest.fixture
+def verified(
+    chain_server: ChainServer, alexa_bundle: str, ca_bundle: str, store_url: str
+) -> Callable[..., Any]:
+    """Build the Flask app with verification ON (skill id `APP_ID`), as a test client.
+
+    `verified()` uses the test's store; pass `settings` for another store or timing, and
+    `chain_origin` to download the chain from somewhere other than `chain_server`.
+    """
+
+    def build(settings: Settings | None = None, *, chain_origin: str | None = None) -> Any:
+        settings = settings or Settings(store_url=store_url, ca_bundle=ca_bundle,
+                                        skill_id=APP_ID)
+        return verified_client(settings, alexa_bundle=alexa_bundle,
+                               chain_origin=chain_origin or chain_server.origin)
+
+    return build
+
+
+# --- DynamoDB ------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """moto's DynamoDB on loopback, one server for the run; each test creates its own table."""
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def dynamodb_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Point boto3 (and so the product's DynamoDB store) at a loopback endpoint."""
+
+    def point_at(url: str) -> None:
+        for name, value in boto3_environ(url).items():
+            monkeypatch.setenv(name, value)
+
+    return point_at
+
+
+# --- the process around every test -------------------------------------------------------------
 @pytest.fixture(autouse=True)
 def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     """urllib, requests and botocore honour proxy variables; loopback traffic must stay local."""
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-                 "ALL_PROXY"):
+    for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -99,6 +146,7 @@ def _fresh_zone_cache() -> Iterator[None]:
     device_zone.clear_cache()
 
 
+# --- the skill and its entry points ------------------------------------------------------------
 @pytest.fixture
 def store_url(tmp_path) -> str:
     return f"sqlite://{tmp_path / 'mat-coach.db'}"
@@ -106,38 +154,24 @@ def store_url(tmp_path) -> str:
 
 @pytest.fixture
 def settings(store_url: str, ca_bundle: str) -> Settings:
+    """Development settings: no verification, a fresh SQLite file, a 1 s API timeout."""
     return Settings(store_url=store_url, ca_bundle=ca_bundle, verify_requests=False,
                     api_timeout=1.0)
 
 
-Send = Callable[[dict], dict]
+@pytest.fixture(params=sorted(ENTRY_POINTS))
+def entry_point(request: pytest.FixtureRequest) -> SenderFactory:
+    """One door, Flask route or Lambda handler: call it with `Settings` to get a sender."""
+    return ENTRY_POINTS[request.param]
 
 
-def flask_sender(settings: Settings) -> Send:
-    client = create_app(settings).test_client()
-
-    def send(envelope: dict) -> dict:
-        answer = client.post("/", data=json.dumps(envelope), content_type="application/json")
-        assert answer.status_code == 200, answer.get_data(as_text=True)
-        return check_response(answer.get_json())
-
-    return send
-
-
-def lambda_sender(settings: Settings, monkeypatch: pytest.MonkeyPatch | None = None) -> Send:
-    handle = lambda_function.create_handler(settings)
-
-    def send(envelope: dict) -> dict:
-        return check_response(handle(json.loads(json.dumps(envelope)), None))
-
-    return send
-
-
-@pytest.fixture(params=["flask", "lambda"])
-def send(request: pytest.FixtureRequest, settings: Settings,
-         monkeypatch: pytest.MonkeyPatch) -> Iterator[Send]:
+@pytest.fixture
+def send(entry_point: SenderFactory, settings: Settings) -> Send:
     """Post an envelope through a real entry point; the answer is already checked."""
-    if request.param == "flask":
-        yield flask_sender(settings)
-    else:
-        yield lambda_sender(settings)
+    return entry_point(settings)
+
+
+@pytest.fixture
+def conversation(send: Send, api_endpoint: str) -> Conversation:
+    """A conversation through the same entry point, its API calls going to the Timers fake."""
+    return Conversation(send, api_endpoint=api_endpoint)

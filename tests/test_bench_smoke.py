@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests import envelopes
+from testkit import envelopes
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,14 +7,10 @@ import json
 import pytest
 
 from skill.content import catalogue_for
-from tests import envelopes as env
-from tests.checks import speech_of
+from testkit import envelopes as env
+from testkit.checks import ends_session, speech_of
 
 EN = catalogue_for("en-US")
-
-
-def ends(response: dict) -> bool:
-    return response["response"].get("shouldEndSession") is True
 
 
 def test_launch_new_user_welcomes_with_safety_line_and_offer(send, api_endpoint):
@@ -22,7 +18,7 @@ def test_launch_new_user_welcomes_with_safety_line_and_offer(send, api_endpoint)
     text = speech_of(answer)
     assert text == EN.text("launch.new")
     assert "spikes can break skin" in text
-    assert not ends(answer)
+    assert not ends_session(answer)
     assert answer["sessionAttributes"]["offer"] == {"action": "start", "minutes": 10}
 
 
@@ -34,14 +30,14 @@ def test_explain_each_topic(send, topic):
     answer = send(env.intent("ExplainMatIntent", {
         "topic": env.slot("topic", topic.lower(), resolved_id=topic)}))
     assert speech_of(answer) == EN.text(f"explain.topic.{topic}")
-    assert not ends(answer)
+    assert not ends_session(answer)
     assert len(speech_of(answer).split()) <= 60
 
 
 def test_explain_without_topic_gives_overview(send):
     answer = send(env.intent("ExplainMatIntent", {"topic": env.slot("topic")}))
     assert speech_of(answer) == EN.text("explain.overview")
-    assert not ends(answer)
+    assert not ends_session(answer)
 
 
 @pytest.mark.parametrize("topic_slot", [
@@ -78,7 +74,7 @@ def test_safety_condition_is_cautious_and_not_diagnostic(send, condition):
     assert EN.text("safety.disclaimer") in text
     if condition in MEDICAL:
         assert "doctor" in text
-    assert not ends(answer)
+    assert not ends_session(answer)
 
 
 def test_safety_without_condition_gives_general_rules(send):
@@ -94,28 +90,28 @@ def test_safety_unknown_condition_is_helpful(send):
         "condition": env.slot("condition", "broken toaster", no_match=True)}))
     assert speech_of(answer) == EN.text("safety.unknown")
     assert "doctor" in speech_of(answer)
-    assert not ends(answer)
+    assert not ends_session(answer)
 
 
 def test_help_keeps_session_open(send):
     answer = send(env.intent("AMAZON.HelpIntent"))
     assert speech_of(answer) == EN.text("help")
-    assert not ends(answer)
+    assert not ends_session(answer)
 
 
 @pytest.mark.parametrize("name", ["AMAZON.StopIntent", "AMAZON.CancelIntent"])
 def test_stop_and_cancel_exit(send, name):
     answer = send(env.intent(name))
     assert speech_of(answer) == EN.text("goodbye")
-    assert ends(answer)
+    assert ends_session(answer)
     assert "reprompt" not in answer["response"]
 
 
 def test_navigate_home_and_fallback(send):
     home = send(env.intent("AMAZON.NavigateHomeIntent"))
-    assert speech_of(home) == EN.text("home") and not ends(home)
+    assert speech_of(home) == EN.text("home") and not ends_session(home)
     fallback = send(env.intent("AMAZON.FallbackIntent"))
-    assert speech_of(fallback) == EN.text("fallback") and not ends(fallback)
+    assert speech_of(fallback) == EN.text("fallback") and not ends_session(fallback)
 
 
 def test_session_ended_has_no_speech(send):
@@ -126,7 +122,7 @@ def test_session_ended_has_no_speech(send):
 def test_unknown_intent_gets_spoken_apology(send):
     answer = send(env.intent("SomethingNewIntent"))
     assert speech_of(answer) == EN.text("error")
-    assert not ends(answer)
+    assert not ends_session(answer)
 
 
 def test_ssml_special_characters_are_escaped(send):

@@ -33,8 +33,9 @@ from skill.content import catalogue_for
 from skill.deploy import ask_project
 from skill.deploy import lambda_zip as zip_builder
 from skill.settings import Settings
-from tests import envelopes as env
-from tests.checks import check_response, speech_of
+from skill.timers import TIMERS_SCOPE
+from testkit import envelopes as env
+from testkit.checks import check_response, speech_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_TEXT = (ROOT / "template.yaml").read_text("utf-8")
@@ -257,7 +258,7 @@ def test_manifest_privacy_permissions_and_events() -> None:
     assert privacy["isChildDirected"] is False
     assert privacy["isExportCompliant"] is True
     assert privacy["containsAds"] is False
-    assert MANIFEST["permissions"] == [{"name": "alexa::alerts:timers:skill:readwrite"}]
+    assert MANIFEST["permissions"] == [{"name": TIMERS_SCOPE}]  # the scope the skill asks for
     assert MANIFEST["events"]["subscriptions"] == [{"eventName": "SKILL_DISABLED"}]
     placeholder = {"uri": ask_project.ENDPOINT_PLACEHOLDER}
     assert MANIFEST["apis"]["custom"]["endpoint"] == placeholder

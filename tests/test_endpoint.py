@@ -9,15 +9,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 import requests
 
-from skill.settings import Settings
-from skill.web import create_app
-from skill.web.verifier import RequestVerifier
-from tests import envelopes as env
-from tests.checks import check_response, speech_of
-from tests.local_servers import free_port, wait_until_up
+from testkit import envelopes as env
+from testkit.checks import check_response, speech_of
+from testkit.loopback import free_port, wait_until_up
 
 
 @contextmanager
@@ -58,16 +54,8 @@ def test_serve_dev_answers_and_serve_refuses_unsigned(store_url):
     assert "verification is OFF" not in serving.output  # type: ignore[attr-defined]
 
 
-@pytest.fixture
-def verified_client(alexa_bundle, signer, store_url):
-    """The app with verification on; the chain 'download' hands back the signer's chain."""
-    settings = Settings(store_url=store_url, ca_bundle=alexa_bundle, skill_id=env.APP_ID)
-    verifier = RequestVerifier(skill_id=env.APP_ID, ca_bundle=alexa_bundle,
-                               fetch=lambda _url: signer.chain_pem)
-    return create_app(settings, verifier=verifier).test_client()
-
-
-def test_signed_request_is_answered_and_tampering_refused(verified_client, signer):
+def test_signed_request_is_answered_and_tampering_refused(verified, signer):
+    verified_client = verified()  # verification on; the chain comes from the loopback "S3"
     body = json.dumps(env.intent("ExplainMatIntent", {
         "topic": env.slot("topic", "cost", resolved_id="COST")})).encode()
     answer = verified_client.post("/", data=body, headers=signer.headers(body))

@@ -24,24 +24,22 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bench.loopback import CERT_URL, ChainServer, loopback_fetch
-from skill import lambda_function
-from skill.builder import build_skill
 from skill.content import catalogue_for
 from skill.domain.routine import ActiveSession, Routine, SessionEntry
 from skill.settings import Settings
 from skill.store import Record, UserStore
 from skill.store.sqlite import SqliteStore
-from skill.web import create_app
-from skill.web.verifier import RequestVerifier
-from tests import envelopes as env
-from tests.alexa_signing import AlexaSigner
-from tests.checks import check_response, speech_of
-from tests.moto_dynamodb import create_table, dynamodb_resource, free_port, moto_server
-from tests.timers_fake import TimersFake
+from testkit import envelopes as env
+from testkit.alexa_apis import TimersFake
+from testkit.checks import check_response, speech_of
+from testkit.entry_points import flask_sender, lambda_sender, signed_post
+from testkit.loopback import ChainServer, closed_origin
+from testkit.moto import create_table, dynamodb_resource
+from testkit.signing import AlexaSigner
 
 EN = catalogue_for("en-US")
 DEADLINE_SECONDS = 3.0
@@ -55,11 +53,9 @@ def seeded_routine(*, active: bool = False) -> dict:
     """A returning user's record: two sessions this fortnight, a goal, maybe one running."""
     now = int(time.time())
     routine = Routine(
-        usual_minutes=15,
         weekly_goal=4,
         history=(SessionEntry(now - 2 * 86400, 15), SessionEntry(now - 86400, 15)),
         active=ActiveSession("seeded-timer", now - 60, 15) if active else None,
-        timers_created=2,
     )
     return routine.to_attributes()
 
@@ -120,18 +116,6 @@ def assert_sqlite_intact(db_path: Path, seeded: Record) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def flask_sender(settings: Settings, store: UserStore | None = None) -> Callable[[dict], dict]:
-    """POST through the Flask route (development mode); every answer must be a 200."""
-    client = create_app(settings, skill=build_skill(settings, store=store)).test_client()
-
-    def send(envelope: dict) -> dict:
-        answer = client.post("/", data=json.dumps(envelope), content_type="application/json")
-        assert answer.status_code == 200, answer.get_data(as_text=True)
-        return answer.get_json()
-
-    return send
-
-
 @pytest.fixture
 def production_settings(db_path: Path, ca_bundle: str) -> Settings:
     """The defaults that decide timing (API timeout and budget, busy timeout), dev mode on."""
@@ -155,7 +139,7 @@ def test_sqlite_refusing_writes_apologises_and_keeps_the_record(
     production_settings: Settings, db_path: Path, sqlite_seed: Record, timers_fake: TimersFake,
     api_endpoint: str,
 ) -> None:
-    send = flask_sender(production_settings, QueryOnlySqliteStore(str(db_path)))
+    send = flask_sender(production_settings, store=QueryOnlySqliteStore(str(db_path)))
     answer = within_deadline(lambda: send(set_goal(api_endpoint=api_endpoint)))
     assert speech(answer) == STORE_DOWN
     # A start still gets its timer (the announcement will come), and says it was not saved.
@@ -223,12 +207,6 @@ def test_sqlite_path_that_cannot_be_opened_apologises(
 # --- DynamoDB (through the Lambda handler, configured as deployed) ----------------------------
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
 @pytest.fixture
 def dynamo_seed(moto_url: str) -> tuple[str, Record]:
     from skill.store.dynamodb import DynamoStore
@@ -246,22 +224,18 @@ def assert_dynamo_intact(moto_url: str, table: str, seeded: Record) -> None:
 
 @pytest.fixture
 def lambda_on_dynamodb(
-    monkeypatch: pytest.MonkeyPatch, ca_bundle: str
-) -> Iterator[Callable[[str, str], Callable[[dict], dict]]]:
-    """Point the Lambda handler at `dynamodb://table` behind `endpoint`, as boto3 finds it."""
+    dynamodb_env: Callable[[str], None], ca_bundle: str
+) -> Callable[[str, str], Callable[[dict], dict]]:
+    """The Lambda handler on `dynamodb://table`, with boto3 finding DynamoDB at `endpoint`.
+
+    Production settings otherwise (timeouts included): the deadline is about those.
+    """
 
     def configure(endpoint: str, table: str) -> Callable[[dict], dict]:
-        monkeypatch.setenv("MAT_COACH_STORE", f"dynamodb://{table}")
-        monkeypatch.setenv("MAT_COACH_CA_BUNDLE", ca_bundle)
-        monkeypatch.delenv("MAT_COACH_SKILL_ID", raising=False)
-        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        handler = lambda_function.create_handler()  # from the environment, as on AWS
-        return lambda event: handler(json.loads(json.dumps(event)), None)
+        dynamodb_env(endpoint)
+        return lambda_sender(Settings(store_url=f"dynamodb://{table}", ca_bundle=ca_bundle))
 
-    yield configure
+    return configure
 
 
 class _DynamoProxyHandler(http.server.BaseHTTPRequestHandler):
@@ -346,7 +320,7 @@ def test_dynamodb_unreachable_apologises(
     lambda_on_dynamodb, dynamo_seed: tuple[str, Record], moto_url: str,
 ) -> None:
     table, seeded = dynamo_seed
-    send = lambda_on_dynamodb(f"http://127.0.0.1:{free_port()}", table)
+    send = lambda_on_dynamodb(closed_origin("http"), table)
     assert speech(within_deadline(lambda: send(env.launch()))) == STORE_DOWN
     assert speech(within_deadline(lambda: send(set_goal()))) == STORE_DOWN
     assert_dynamo_intact(moto_url, table, seeded)
@@ -402,7 +376,7 @@ def timers_fault(
 ) -> str:
     """Break the Timers API one way; return the apiEndpoint requests should carry."""
     if request.param == "refused":
-        return f"https://127.0.0.1:{free_port()}"
+        return closed_origin()
     if request.param == "hang":
         timers_fake.delay = 5.0  # far past the 2 s timeout; the fake drops it at reset
     elif request.param == "status-500":
@@ -455,33 +429,20 @@ def test_timers_api_fault_on_a_running_session_says_so(
 # --- the signing-certificate download (verification on, through the Flask app) ----------------
 
 
-def verified_client(settings: Settings, origin: str, alexa_bundle: str):
-    """The production app with verification ON; only the chain's origin is loopback."""
-    verifier = RequestVerifier(
-        skill_id=env.APP_ID, ca_bundle=alexa_bundle, timeout=settings.cert_timeout,
-        fetch=loopback_fetch(origin, ca_bundle=alexa_bundle, timeout=settings.cert_timeout),
-    )
-    return create_app(settings, verifier=verifier).test_client()
-
-
-def signed_post(client, signer: AlexaSigner, envelope: dict):
-    body = json.dumps(envelope).encode()
-    return client.post("/", data=body, headers=signer.headers(body, CERT_URL))
-
-
 @pytest.mark.parametrize("fault", ["404", "refused", "hang"])
 def test_certificate_download_failure_is_a_400_in_time(
-    fault: str, chain_server: ChainServer, signer: AlexaSigner, alexa_bundle: str,
-    db_path: Path, sqlite_seed: Record, ca_bundle: str,
+    fault: str, chain_server: ChainServer, signer: AlexaSigner, verified: Callable[..., Any],
+    db_path: Path, sqlite_seed: Record, ca_bundle: str, closed_endpoint: str,
 ) -> None:
+    """The production app with verification ON; only the chain's origin is loopback."""
     settings = Settings(store_url=f"sqlite://{db_path}", ca_bundle=ca_bundle,
                         skill_id=env.APP_ID, verify_requests=True)
     origin = chain_server.origin
     if fault == "refused":
-        origin = f"https://127.0.0.1:{free_port()}"
+        origin = closed_endpoint
     else:
         chain_server.mode = fault
-    client = verified_client(settings, origin, alexa_bundle)
+    client = verified(settings, chain_origin=origin)
     answer = within_deadline(lambda: signed_post(client, signer, env.launch()))
     assert answer.status_code == 400
     assert answer.get_json() == {"error": "certificate download failed"}

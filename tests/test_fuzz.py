@@ -36,21 +36,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from werkzeug.serving import make_server
 
 from skill import lambda_function
+from skill.deploy import LOCALES
 from skill.settings import DEFAULT_MAX_BODY_BYTES, Settings
+from skill.timers import TIMERS_SCOPE
 from skill.web import create_app
 from skill.web.verifier import RequestVerifier
-from tests import envelopes as env
-from tests.checks import check_response
-from tests.moto_dynamodb import free_port
-from tests.timers_fake import TimersFake
+from testkit import envelopes as env
+from testkit.alexa_apis import TimersFake
+from testkit.checks import check_response
+from testkit.signing import CERT_URL
 
 EXAMPLES_PER_ENTRY_POINT = 1000
-FUZZ_SETTINGS = settings(
+FUZZ_SETTINGS = hypothesis_settings(
     max_examples=EXAMPLES_PER_ENTRY_POINT,
     deadline=None,
     derandomize=True,
@@ -74,7 +77,6 @@ INTENT_SLOTS: dict[str, list[tuple[str, str]]] = {
 TYPE_IDS: dict[str, list[str]] = {
     t["name"]: [v["id"] for v in t["values"] if v.get("id")] for t in MODEL.get("types", [])
 }
-LOCALES = ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"]
 SKILL_EVENTS = [
     "SkillEnabled", "SkillDisabled", "SkillPermissionAccepted", "SkillPermissionChanged",
     "SkillAccountLinked", "ProactiveSubscriptionChanged",
@@ -99,8 +101,7 @@ LENGTH_WORDS = [
 #: An enum value Amazon has not defined (yet). ask-sdk-model's deserialiser refuses unknown
 #: enum values, so such an envelope may get a 400; the fuzz accepts that, but not a crash.
 NEW_ENUM_VALUE = "SOMETHING_NEW"
-FAKE_SCOPE = "alexa::alerts:timers:skill:readwrite"
-CATCH_ALL_400 = "request could not be processed"
+SERVER_FAULT = "internal error"  # the Flask door's 500 body: a bug of ours, never bad input
 
 # Junk that replaces a field: every JSON type, and sizes that test the response limits.
 JUNK = st.one_of(
@@ -188,7 +189,7 @@ def requests_(draw: st.DrawFn) -> dict:
             "token": draw(st.one_of(st.sampled_from(["20", "1", "60", "0", "61", "-3", ""]),
                                     st.text(max_size=10))),
             "payload": {
-                "permissionScope": draw(st.sampled_from([FAKE_SCOPE, "other::scope"])),
+                "permissionScope": draw(st.sampled_from([TIMERS_SCOPE, "other::scope"])),
                 "status": draw(st.sampled_from(["ACCEPTED", "DENIED", "NOT_ANSWERED", "MAYBE"])),
             },
         }
@@ -218,8 +219,8 @@ def envelopes(draw: st.DrawFn, api_endpoints: list[str]) -> tuple[dict, bool]:
         st.sampled_from(LOCALES),
         st.sampled_from(["de-DE", "en", "EN-us", "en-ZZ", "", "xx-YY", "fr-CA", "ja-JP"]),
     ))
-    scopes = draw(st.one_of(st.none(), st.just({FAKE_SCOPE: "GRANTED"}),
-                            st.just({FAKE_SCOPE: "DENIED"})))
+    scopes = draw(st.one_of(st.none(), st.just({TIMERS_SCOPE: "GRANTED"}),
+                            st.just({TIMERS_SCOPE: "DENIED"})))
     token = draw(st.one_of(st.none(), st.sampled_from(["tok-a", "tok-b"]),
                            st.uuids().map(str)))
     # Deep copies throughout: `st.just({})` hands out one shared object, and mutating it would
@@ -290,20 +291,8 @@ def raw_bodies() -> st.SearchStrategy[bytes]:
 # --- the two entry points -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def closed_endpoint() -> str:
-    """A loopback port nobody listens on: the Timers API refusing connections, instantly."""
-    return f"https://127.0.0.1:{free_port()}"
-
-
-@pytest.fixture
-def fuzz_settings(store_url: str, ca_bundle: str) -> Settings:
-    return Settings(store_url=store_url, ca_bundle=ca_bundle, verify_requests=False,
-                    api_timeout=1.0)
-
-
 class CatchAllWatch(logging.Handler):
-    """Counts the Flask app's last-resort log line: that 400 would have been a 500."""
+    """Counts the Flask app's last-resort log line (its JSON 500): a crash, not bad input."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
@@ -326,15 +315,15 @@ def catch_all_watch() -> Iterator[CatchAllWatch]:
 def _check_error(payload: object) -> None:
     assert isinstance(payload, dict) and set(payload) == {"error"}, payload
     assert isinstance(payload["error"], str) and payload["error"]
-    assert CATCH_ALL_400 not in payload["error"], "the app's last resort answered: a crash"
+    assert SERVER_FAULT not in payload["error"], "the app's last resort answered: a crash"
 
 
 def test_flask_endpoint_never_fails_on_generated_envelopes(
-    fuzz_settings: Settings, timers_fake: TimersFake, api_endpoint: str, closed_endpoint: str,
+    settings: Settings, timers_fake: TimersFake, api_endpoint: str, closed_endpoint: str,
     catch_all_watch: CatchAllWatch,
 ) -> None:
-    client = create_app(fuzz_settings).test_client()
-    limit = fuzz_settings.max_body_bytes
+    client = create_app(settings).test_client()
+    limit = settings.max_body_bytes
     counts = {"200": 0, "400": 0, "413": 0}
 
     def post(body: bytes) -> tuple[int, object]:
@@ -372,10 +361,10 @@ def test_flask_endpoint_never_fails_on_generated_envelopes(
 
 
 def test_lambda_handler_never_raises_on_generated_envelopes(
-    fuzz_settings: Settings, timers_fake: TimersFake, api_endpoint: str, closed_endpoint: str,
+    settings: Settings, timers_fake: TimersFake, api_endpoint: str, closed_endpoint: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    handler = lambda_function.create_handler(fuzz_settings)
+    handler = lambda_function.create_handler(settings)
     counts = {"answered": 0, "refused": 0}
 
     @FUZZ_SETTINGS
@@ -432,7 +421,7 @@ def test_body_over_the_limit_is_refused_before_verification_or_parsing(
     settings = Settings(store_url=store_url, ca_bundle=ca_bundle, skill_id=env.APP_ID)
     verifier = RequestVerifier(skill_id=env.APP_ID, ca_bundle=ca_bundle, fetch=fetch)
     client = create_app(settings, verifier=verifier).test_client()
-    headers = {"SignatureCertChainUrl": "https://s3.amazonaws.com/echo.api/echo-api-cert.pem",
+    headers = {"SignatureCertChainUrl": CERT_URL,
                "Signature-256": "c2lnbmF0dXJl", "Content-Type": "application/json"}
     limit = settings.max_body_bytes
     for size in (limit + 1, 4 * limit):
@@ -461,14 +450,14 @@ def _post_chunked(port: int, body: bytes) -> tuple[int, bytes]:
 
 
 def test_chunked_body_without_length_is_limited_through_a_real_server(
-    fuzz_settings: Settings,
+    settings: Settings,
 ) -> None:
     """werkzeug's server marks chunked input as terminated, like gunicorn (see bench.load)."""
-    server = make_server("127.0.0.1", 0, create_app(fuzz_settings), threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        limit = fuzz_settings.max_body_bytes
+        limit = settings.max_body_bytes
         status, payload = _post_chunked(server.server_port, _body_of_size(limit + 1))
         assert status == 413 and json.loads(payload) == {"error": "request body too large"}
         status, payload = _post_chunked(server.server_port, _body_of_size(10 * limit))

@@ -21,8 +21,8 @@ from skill.builder import HANDLER_CLASSES, build_skill
 from skill.content import catalogue_for
 from skill.deploy import LOCALES
 from skill.settings import Settings
-from tests import envelopes as env
-from tests.checks import MEDICAL_CLAIM, speech_of
+from testkit import envelopes as env
+from testkit.checks import MEDICAL_CLAIM, speech_of
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "interaction_models"

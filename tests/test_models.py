@@ -14,7 +14,7 @@ from ask_smapi_model.v1.skill.interaction_model import InteractionModelData
 from skill.builder import HANDLER_CLASSES, build_skill
 from skill.content import catalogue_for
 from skill.settings import Settings
-from tests import envelopes as env
+from testkit import envelopes as env
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = sorted((ROOT / "interaction_models").glob("*.json"))

@@ -16,27 +16,28 @@ import json
 import logging
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
 
-from bench.loopback import CERT_URL, ChainServer, loopback_fetch
 from skill import lambda_function
 from skill.builder import pseudonym
 from skill.content import catalogue_for
 from skill.settings import Settings
 from skill.store import Record, UserStore, open_store
 from skill.web import create_app
-from skill.web.verifier import RequestVerifier
-from tests import envelopes as env
-from tests.alexa_signing import AlexaSigner, rsa_ca
-from tests.checks import check_response, speech_of
-from tests.conftest import flask_sender, lambda_sender
-from tests.moto_dynamodb import create_table, free_port, moto_server
-from tests.timers_fake import TimersFake
+from testkit import envelopes as env
+from testkit.alexa_apis import TimersFake
+from testkit.checks import check_response, speech_of
+from testkit.conversation import Conversation
+from testkit.entry_points import ENTRY_POINTS, SenderFactory, flask_sender, signed_post
+from testkit.loopback import ChainServer
+from testkit.moto import create_table
+from testkit.signing import AlexaSigner, rsa_ca
 
 EN = catalogue_for("en-US")
 OTHER_USER = "amzn1.ask.account.OTHERUSER"
@@ -46,44 +47,27 @@ OTHER_TOKEN = "other-access-token"
 Send = Callable[[dict], dict]
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def store_url_any(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, tmp_path: Path, dynamodb_env: Callable[[str], None]
 ) -> str:
     """A store URL as deployments write it; DynamoDB is found through boto3's environment."""
     if request.param == "sqlite":
         return f"sqlite://{tmp_path / 'privacy.db'}"
     url = request.getfixturevalue("moto_url")
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    dynamodb_env(url)
     return f"dynamodb://{create_table(url)}"
 
 
-flask_send = flask_sender
-lambda_send = lambda_sender
-
-
-@pytest.fixture(params=["flask", "lambda"])
-def entry(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, ca_bundle: str
-) -> Iterator[Callable[[str], Send]]:
+@pytest.fixture
+def entry(entry_point: SenderFactory, ca_bundle: str) -> Callable[[str], Send]:
     """Build a sender for a store URL through one entry point (dev mode for Flask)."""
 
     def build(store_url: str) -> Send:
-        settings = Settings(store_url=store_url, ca_bundle=ca_bundle, verify_requests=False)
-        if request.param == "flask":
-            return flask_send(settings)
-        return lambda_send(settings, monkeypatch)
+        return entry_point(Settings(store_url=store_url, ca_bundle=ca_bundle,
+                                    verify_requests=False))
 
-    yield build
+    return build
 
 
 def start_for(user_id: str, device_id: str, token: str, api_endpoint: str) -> dict:
@@ -132,35 +116,25 @@ def test_skill_disabled_leaves_nothing_in_the_sqlite_file(
 # --- SkillDisabled with verification ON, delivered late ---------------------------------------
 
 
-def verified_client(store_url: str, ca_bundle: str, alexa_bundle: str, origin: str):
-    settings = Settings(store_url=store_url, ca_bundle=ca_bundle, skill_id=env.APP_ID)
-    verifier = RequestVerifier(
-        skill_id=env.APP_ID, ca_bundle=alexa_bundle,
-        fetch=loopback_fetch(origin, ca_bundle=alexa_bundle, timeout=settings.cert_timeout),
-    )
-    return create_app(settings, verifier=verifier).test_client()
-
-
-def signed(client, signer: AlexaSigner, envelope: dict):
-    body = json.dumps(envelope).encode()
-    return client.post("/", data=body, headers=signer.headers(body, CERT_URL))
-
-
 def test_late_skill_disabled_through_the_verified_route_deletes(
-    store_url_any: str, ca_bundle: str, alexa_bundle: str, chain_server: ChainServer,
-    signer: AlexaSigner, timers_fake: TimersFake, api_endpoint: str,
+    store_url_any: str, ca_bundle: str, verified: Callable[..., Any], signer: AlexaSigner,
+    timers_fake: TimersFake, api_endpoint: str,
 ) -> None:
-    client = verified_client(store_url_any, ca_bundle, alexa_bundle, chain_server.origin)
-    started = signed(client, signer, start_for(env.USER_ID, env.DEVICE_ID, env.ACCESS_TOKEN,
+    client = verified(Settings(store_url=store_url_any, ca_bundle=ca_bundle, skill_id=env.APP_ID))
+    started = signed_post(client, signer, start_for(env.USER_ID, env.DEVICE_ID, env.ACCESS_TOKEN,
                                                api_endpoint))
     assert started.status_code == 200, started.get_data(as_text=True)
     store = open_store(store_url_any)
     assert record_of(store, env.USER_ID).version == 1
+    # The user started that session, then disabled the skill: the record's last write
+    # (55 minutes ago) is older than the event (50 minutes ago), so the event deletes it.
+    written = int((datetime.now(UTC) - timedelta(minutes=55)).timestamp())
+    store.update(env.USER_ID, lambda attributes: {**attributes, "t": written})
 
     event = env.skill_event("SkillDisabled", api_endpoint=api_endpoint)
     late = datetime.now(UTC) - timedelta(minutes=50)
     event["request"]["timestamp"] = late.strftime("%Y-%m-%dT%H:%M:%SZ")
-    answer = signed(client, signer, event)
+    answer = signed_post(client, signer, event)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     check_response(answer.get_json())
     assert record_of(store, env.USER_ID) == Record({}, 0)
@@ -189,47 +163,43 @@ def _identity(tag: str) -> tuple[str, str, str]:
 
 def _conversation(send: Send, who: tuple[str, str, str], api_endpoint: str, closed: str,
                   timers_fake: TimersFake) -> None:
-    """Every kind of request, the happy paths and the failing ones."""
+    """Every kind of request, the happy paths and the failing ones, session state carried."""
     user_id, device_id, token = who
-    ids = {"user_id": user_id, "device_id": device_id, "access_token": token}
+    chat = Conversation(send, api_endpoint=api_endpoint, user_id=user_id, device_id=device_id,
+                        access_token=token)
 
-    def say(builder: Callable[..., dict], *args: object, endpoint: str = api_endpoint,
-            **kwargs: object) -> dict:
-        return send(builder(*args, api_endpoint=endpoint, **ids, **kwargs))
-
-    say(env.launch)
-    say(env.intent, "ExplainMatIntent", {"topic": env.slot("topic", "what", resolved_id="WHAT_IS")})
-    say(env.intent, "CheckSafetyIntent", {"condition": env.slot("condition", "ufo", no_match=True)})
-    say(env.intent, "StartSessionIntent", {"duration": "PT25M"})
-    say(env.intent, "TimeLeftIntent")
+    chat.launch()
+    chat.intent("ExplainMatIntent", {"topic": env.slot("topic", "what", resolved_id="WHAT_IS")})
+    chat.intent("CheckSafetyIntent", {"condition": env.slot("condition", "ufo", no_match=True)})
+    chat.intent("StartSessionIntent", {"duration": "PT25M"})
+    chat.intent("TimeLeftIntent")
     timers_fake.garbage = True  # the Timers API answers nonsense, then fails, mid-session
-    assert speech_of(say(env.intent, "TimeLeftIntent")) == EN.text("timers.unavailable.read")
+    assert speech_of(chat.intent("TimeLeftIntent")) == EN.text("timers.unavailable.read")
     timers_fake.garbage = False
     timers_fake.fail_status = 500
-    assert speech_of(say(env.intent, "AMAZON.PauseIntent")) == EN.text("timers.unavailable.read")
+    assert speech_of(chat.intent("AMAZON.PauseIntent")) == EN.text("timers.unavailable.read")
     timers_fake.fail_status = None
-    say(env.intent, "AMAZON.PauseIntent")
-    say(env.intent, "AMAZON.ResumeIntent")
-    say(env.intent, "ProgressIntent")
-    say(env.intent, "SetGoalIntent", {"count": "4"})
-    say(env.intent, "StartSessionIntent", {"duration": "PT10M"})  # offers a restart
-    say(env.intent, "AMAZON.YesIntent",
-        session_attributes={"offer": {"action": "restart", "minutes": 10}})
-    say(env.intent, "EndSessionIntent")
-    say(env.intent, "AMAZON.HelpIntent")
-    say(env.intent, "AMAZON.FallbackIntent")
-    say(env.intent, "NoSuchIntent")  # no handler: the catch-all logs a traceback
-    say(env.connections_response, "DENIED")
-    say(env.session_ended)
+    chat.intent("AMAZON.PauseIntent")
+    chat.intent("AMAZON.ResumeIntent")
+    chat.intent("ProgressIntent")
+    chat.intent("SetGoalIntent", {"count": "4"})
+    chat.intent("StartSessionIntent", {"duration": "PT10M"})  # offers a restart
+    chat.intent("AMAZON.YesIntent")  # accepts the offer carried in the session
+    chat.intent("EndSessionIntent")
+    chat.intent("AMAZON.HelpIntent")
+    chat.intent("AMAZON.FallbackIntent")
+    chat.intent("NoSuchIntent")  # no handler: the catch-all logs a traceback
+    chat.connections_response("DENIED")
+    chat.session_ended()
     # A second device of the same user whose zone is not cached, with both APIs refusing.
-    refused = send(env.intent("StartSessionIntent", {"duration": "PT20M"}, api_endpoint=closed,
-                              **{**ids, "device_id": f"{device_id}-KITCHEN"}))
+    refused = chat.intent("StartSessionIntent", {"duration": "PT20M"}, api_endpoint=closed,
+                          device_id=f"{device_id}-KITCHEN")
     assert speech_of(refused) == EN.text("timers.unavailable", minutes=20)
     timers_fake.fail_status = 500
-    say(env.intent, "StartSessionIntent", {"duration": "PT20M"})
+    chat.intent("StartSessionIntent", {"duration": "PT20M"})
     timers_fake.fail_status = None
-    say(env.skill_event, "SkillPermissionChanged")
-    say(env.skill_event, "SkillDisabled")
+    chat.say(env.skill_event, "SkillPermissionChanged")
+    chat.say(env.skill_event, "SkillDisabled")
 
 
 def _scan(records: list[logging.LogRecord], secrets: list[str]) -> list[str]:
@@ -255,25 +225,23 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 def test_logs_carry_no_identifiers_or_bodies_through_both_entry_points(
     logs: pytest.LogCaptureFixture, tmp_path: Path, ca_bundle: str, timers_fake: TimersFake,
-    api_endpoint: str, monkeypatch: pytest.MonkeyPatch,
+    api_endpoint: str, closed_endpoint: str,
 ) -> None:
-    closed = f"https://127.0.0.1:{free_port()}"
     secrets: list[str] = []
-    for name, build in (("FLASK", flask_send), ("LAMBDA", None)):
-        who = _identity(name)
+    for name, build in ENTRY_POINTS.items():
+        who = _identity(name.upper())
         secrets.extend(who)
         settings = Settings(store_url=f"sqlite://{tmp_path / name}.db", ca_bundle=ca_bundle,
                             verify_requests=False)
-        send = build(settings) if build else lambda_send(settings, monkeypatch)
-        _conversation(send, who, api_endpoint, closed, timers_fake)
+        _conversation(build(settings), who, api_endpoint, closed_endpoint, timers_fake)
 
     # The store failing: its path runs through a file, so it cannot even be opened.
     blocker = tmp_path / "blocker"
     blocker.write_text("x")
     who = _identity("NOSTORE")
     secrets.extend(who)
-    broken = flask_send(Settings(store_url=f"sqlite://{blocker / 'x.db'}", ca_bundle=ca_bundle,
-                                 verify_requests=False))
+    broken = flask_sender(Settings(store_url=f"sqlite://{blocker / 'x.db'}", ca_bundle=ca_bundle,
+                                   verify_requests=False))
     assert speech_of(broken(env.launch(user_id=who[0], device_id=who[1], access_token=who[2],
                                        api_endpoint=api_endpoint))) == EN.text("store.unavailable")
 
@@ -295,29 +263,29 @@ def test_logs_carry_no_identifiers_or_bodies_through_both_entry_points(
         "the request log line (with the pseudonym) was not captured: the scan would be empty"
     assert any(r.exc_info for r in logs.records), "no traceback was captured to scan"
     messages = " ".join(r.getMessage() for r in logs.records)
-    for expected in ("timers get_timer failed", "timers pause_timer failed",
+    for expected in ("timers get_timers failed",
                      "device time zone unavailable", "store unavailable", "refused event"):
         assert expected in messages, f"no {expected!r} line: the failure paths were not reached"
     assert _scan(logs.records, secrets) == []
 
 
 def test_verifier_logs_carry_no_identifiers(
-    logs: pytest.LogCaptureFixture, tmp_path: Path, ca_bundle: str, alexa_bundle: str,
+    logs: pytest.LogCaptureFixture, tmp_path: Path, ca_bundle: str, verified: Callable[..., Any],
     chain_server: ChainServer, signer: AlexaSigner, alexa_ca: trustme.CA,
 ) -> None:
     """Refusals at the door: bad signature, untrusted chain, download failures, stale stamps."""
     who = _identity("VERIFY")
     ids = {"user_id": who[0], "device_id": who[1], "access_token": who[2]}
     store_url = f"sqlite://{tmp_path / 'verified.db'}"
-    client = verified_client(store_url, ca_bundle, alexa_bundle, chain_server.origin)
+    client = verified(Settings(store_url=store_url, ca_bundle=ca_bundle, skill_id=env.APP_ID))
     body = json.dumps(env.launch(**ids)).encode()
 
-    assert signed(client, signer, env.launch(**ids)).status_code == 200
+    assert signed_post(client, signer, env.launch(**ids)).status_code == 200
     tampered = body.replace(b"LaunchRequest", b"IntentRequest")
     assert client.post("/", data=tampered, headers=signer.headers(body)).status_code == 400
     stale = env.launch(**ids)
     stale["request"]["timestamp"] = "2020-01-01T00:00:00Z"
-    assert signed(client, signer, stale).status_code == 400
+    assert signed_post(client, signer, stale).status_code == 400
     stranger = AlexaSigner.create(rsa_ca())  # a chain from a CA nobody trusts
     chain_server.files["/echo.api/stranger.pem"] = stranger.chain_pem
     strange_url = "https://s3.amazonaws.com/echo.api/stranger.pem"

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
+from datetime import UTC
 
 import pytest
 
-from skill.domain.routine import Routine, start_session
+from skill.domain.routine import (
+    Routine,
+    SessionEntry,
+    end_session,
+    record_session,
+    start_session,
+)
 from skill.store import ConflictError, Record, UserStore, open_store
 from skill.store.sqlite import SqliteStore
-from tests.moto_dynamodb import create_table, dynamodb_resource, moto_server
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    with moto_server() as url:
-        yield url
+from testkit.moto import create_table, dynamodb_resource
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
@@ -39,7 +38,9 @@ def test_missing_user_is_empty_at_version_zero(store):
 
 
 def test_write_read_roundtrip_keeps_integers(store):
-    routine = start_session(Routine(), "timer-1", 20, now=1_700_000_000)
+    routine = start_session(Routine(), "timer-0", 20, now=1_700_000_000)
+    routine = end_session(routine, 1_700_000_000 + 600, UTC)[0]  # ten minutes, into history
+    routine = start_session(routine, "timer-1", 20, now=1_700_003_600)
     saved = store.update("u1", lambda _old: routine.to_attributes())
     loaded = store.load("u1")
     assert loaded.attributes == routine.to_attributes() == saved.attributes
@@ -79,7 +80,7 @@ def test_ask_sdk_adapter_interface(store):
     from ask_sdk_model import RequestEnvelope
 
     from skill.dispatch import handle_envelope  # noqa: F401 - proves import order is safe
-    from tests.envelopes import USER_ID, launch
+    from testkit.envelopes import USER_ID, launch
 
     envelope = DefaultSerializer().deserialize(json.dumps(launch()), RequestEnvelope)
     store.save_attributes(envelope, {"goal": 5})
@@ -100,8 +101,9 @@ def test_twenty_threads_recording_sessions_lose_none(tmp_path):
             barrier.wait()
             store.update(
                 "same-user",
-                lambda attrs: start_session(
-                    Routine.from_attributes(attrs), f"timer-{n}", 20, now=1_700_000_000 + n
+                lambda attrs: record_session(
+                    Routine.from_attributes(attrs), SessionEntry(1_700_000_000 + n, 20),
+                    1_700_000_000 + n, UTC,
                 ).to_attributes(),
                 first=first,
             )
@@ -145,19 +147,19 @@ def test_store_urls():
             open_store(bad)
 
 
-def test_lambda_handler_runs_on_dynamodb_store(moto_url, monkeypatch, api_endpoint, timers_fake,
-                                               ca_bundle):
-    """The deployed shape: Lambda handler, `dynamodb://Table`, boto3 finding its endpoint."""
+def test_lambda_handler_runs_on_dynamodb_store(moto_url, monkeypatch, dynamodb_env, api_endpoint,
+                                               timers_fake, ca_bundle):
+    """The deployed shape: Lambda handler, `dynamodb://Table`, boto3 finding its endpoint.
+
+    Its point is the environment AWS gives the function, so it is read from there.
+    """
     from skill import lambda_function
-    from tests import envelopes as env
+    from testkit import envelopes as env
 
     table = create_table(moto_url)
     monkeypatch.setenv("MAT_COACH_STORE", f"dynamodb://{table}")
     monkeypatch.setenv("MAT_COACH_CA_BUNDLE", ca_bundle)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    dynamodb_env(moto_url)
     handler = lambda_function.create_handler()  # from the environment, as on AWS
     answer = handler(env.intent(
         "StartSessionIntent", {"duration": "PT20M"}, api_endpoint=api_endpoint), None)

@@ -1,7 +1,7 @@
 """Store traffic per request kind stays within the design's promise (README, "Lazy store").
 
 Explain, safety, help and stop never touch the store; start, end and progress read at most
-once and write at most once. Counted by `bench.traffic.CountingStore` around a real SQLite
+once and write at most once. Counted by `testkit.traffic.CountingStore` around a real SQLite
 store, with the product's own Alexa API client talking to the loopback Timers fake, so the
 start and end below really create and delete a timer.
 """
@@ -13,12 +13,12 @@ from collections.abc import Iterator
 import pytest
 from ask_sdk_core.skill import CustomSkill
 
-from bench.traffic import BUDGETS, CountingStore, count_traffic
 from skill.builder import build_skill
 from skill.settings import Settings
 from skill.store.sqlite import SqliteStore
-from tests.checks import check_response, speech_of
-from tests.timers_fake import TimersFake
+from testkit.alexa_apis import TimersFake
+from testkit.checks import check_response, speech_of
+from testkit.traffic import BUDGETS, CountingStore, count_traffic
 
 USER = "amzn1.ask.account.TRAFFIC"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import socket
 import ssl
 import subprocess
 import sys
@@ -23,7 +22,6 @@ from pathlib import Path
 import pytest
 import trustme
 
-from bench.loopback import ChainHandler, ChainServer, server_context
 from skill.web import verifier as verifier_module
 from skill.web.verifier import (
     MAX_CHAIN_BYTES,
@@ -33,9 +31,11 @@ from skill.web.verifier import (
     download_pem,
     make_downloader,
 )
-from tests.alexa_signing import DEFAULT_CERT_URL, AlexaSigner, rsa_ca
+from testkit import envelopes as env
+from testkit.envelopes import APP_ID
+from testkit.loopback import ChainHandler, ChainServer, free_port, server_context
+from testkit.signing import CERT_URL, AlexaSigner, rsa_ca
 
-APP_ID = "amzn1.ask.skill.00000000-1111-2222-3333-444444444444"
 CERT_NAME = "echo-api-cert.pem"
 DOWNLOAD_TIMEOUT = 0.5
 
@@ -47,30 +47,10 @@ def stamp(moment: datetime) -> str:
 def launch_envelope(
     timestamp: datetime, *, application_id: str = APP_ID, request_type: str = "LaunchRequest"
 ) -> dict:
-    """A minimal LaunchRequest as Alexa sends it; only what verification reads matters."""
-    return {
-        "version": "1.0",
-        "session": {
-            "new": True,
-            "sessionId": "amzn1.echo-api.session.test",
-            "application": {"applicationId": application_id},
-            "user": {"userId": "amzn1.ask.account.TEST"},
-        },
-        "context": {
-            "System": {
-                "application": {"applicationId": application_id},
-                "user": {"userId": "amzn1.ask.account.TEST"},
-                "device": {"deviceId": "amzn1.ask.device.TEST", "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-            }
-        },
-        "request": {
-            "type": request_type,
-            "requestId": "amzn1.echo-api.request.test",
-            "timestamp": stamp(timestamp),
-            "locale": "en-US",
-        },
-    }
+    """A request as Alexa sends it, stamped `timestamp`: the verifier reads the stamp against
+    its own (test-controlled) clock, not the wall clock."""
+    return env.envelope({"type": request_type, "timestamp": stamp(timestamp)},
+                        application_id=application_id)
 
 
 def encode(envelope: dict) -> bytes:
@@ -209,10 +189,10 @@ def test_accepts_correctly_signed_request_over_real_tls_download(
     body = encode(envelope)
     hits_before = len(loopback_s3.hits)
 
-    result = make_verifier().verify(signer.headers(body, DEFAULT_CERT_URL), body)
+    result = make_verifier().verify(signer.headers(body, CERT_URL), body)
 
     assert result == envelope
-    assert fetch.calls == [DEFAULT_CERT_URL]
+    assert fetch.calls == [CERT_URL]
     assert loopback_s3.hits[hits_before:] == [f"/echo.api/{CERT_NAME}"]
 
 
@@ -471,9 +451,7 @@ def test_download_404_is_refused(make_verifier, signer, clock):
 
 
 def test_download_connection_refused(alexa_bundle):
-    with socket.socket() as probe:  # a port that was free a moment ago and now has no listener
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # free a moment ago, and nothing listens on it now
     context = ssl.create_default_context(cafile=alexa_bundle)
 
     with pytest.raises(VerificationError, match="certificate download failed"):
@@ -544,7 +522,7 @@ def test_default_fetch_downloads_with_bundle_roots_and_timeout(
 
     assert verifier.verify(signer.headers(body), body)["request"]["type"] == "LaunchRequest"
     [(url, context, timeout)] = seen
-    assert url == DEFAULT_CERT_URL and timeout == 1.25
+    assert url == CERT_URL and timeout == 1.25
     bundle_der = ssl.PEM_cert_to_DER_cert(alexa_ca.cert_pem.bytes().decode("ascii"))
     assert context.get_ca_certs(binary_form=True) == [bundle_der]  # the bundle, no system roots
 
@@ -558,7 +536,7 @@ def test_same_url_is_fetched_once(make_verifier, signer, clock, fetch):
         body = encode(launch_envelope(clock.now))
         verifier.verify(signer.headers(body), body)
 
-    assert fetch.calls == [DEFAULT_CERT_URL]
+    assert fetch.calls == [CERT_URL]
 
 
 def test_cache_is_bounded_and_least_recently_used_goes_first(make_verifier, signer, clock, fetch):

@@ -37,6 +37,11 @@ def speech_of(response: dict) -> str:
     return re.sub(r"<[^>]+>", "", ssml).replace("&apos;", "'").replace("&amp;", "&")
 
 
+def ends_session(response: dict) -> bool:
+    """Whether the answer closes the session (`shouldEndSession: true`); left out keeps it."""
+    return (response.get("response") or {}).get("shouldEndSession") is True
+
+
 def check_response(response: dict) -> dict:
     """Assert everything Alexa requires of a response; return it for further assertions."""
     raw = json.dumps(response)

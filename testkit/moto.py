@@ -1,4 +1,4 @@
-"""DynamoDB for tests: `moto_server` over real HTTP on a free loopback port."""
+"""DynamoDB on loopback: moto's server over real HTTP, and tables shaped as deployed."""
 
 from __future__ import annotations
 
@@ -7,17 +7,16 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from tests.local_servers import free_port, wait_until_up
-
-__all__ = ["create_table", "dynamodb_resource", "free_port", "moto_server"]
+from testkit.loopback import free_port, wait_until_up
 
 REGION = "us-east-1"
 
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """Start moto's server, wait until it answers, yield its URL, and stop it."""
+    """Start moto's server, wait until it answers, yield its URL, and stop it (by its pid)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -35,8 +34,23 @@ def moto_server() -> Iterator[str]:
             process.kill()
 
 
-def dynamodb_resource(url: str):
-    import boto3
+def boto3_environ(url: str) -> dict[str, str]:
+    """The environment that points boto3 (and so the product's DynamoDB store) at `url`.
+
+    The product has no endpoint setting: on AWS boto3 finds DynamoDB by itself, so a test
+    reaches moto the same way, through the variables boto3 reads.
+    """
+    return {
+        "AWS_ENDPOINT_URL_DYNAMODB": url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }
+
+
+def dynamodb_resource(url: str) -> Any:
+    """A boto3 DynamoDB resource talking to `url`, for seeding and reading tables directly."""
+    import boto3  # only the DynamoDB tests need boto3
 
     return boto3.resource(
         "dynamodb", endpoint_url=url, region_name=REGION,

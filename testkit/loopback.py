@@ -1,11 +1,12 @@
-"""Loopback stand-ins for Amazon's side of a self-hosted endpoint, for the load run and tests.
+"""Loopback servers standing in for Amazon's side, and the helpers every loopback test needs.
 
 Amazon's rules pin the signing-chain URL to `https://s3.amazonaws.com/echo.api/`, so the
 verifier's `fetch` is the seam: `loopback_fetch` maps that URL onto a local HTTPS server and
 downloads with the product's own downloader (`make_downloader`: timeout, size cap, trust in
 exactly one CA bundle). `ChainServer` is that server; it can also answer 404 or hang, which is
-what the fault tests need. `TimersServer` mounts `tests.timers_fake.TimersFake` on a threaded
-loopback HTTPS server. Nothing here ever talks to anything but 127.0.0.1.
+what the fault tests need. `TimersServer` mounts `testkit.alexa_apis.TimersFake` on a threaded
+loopback HTTPS server. `free_port`, `closed_origin` and `wait_until_up` are for tests that start
+(or must not find) a real server. Nothing here ever talks to anything but 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -14,18 +15,49 @@ import http.server
 import logging
 import posixpath
 import re
+import socket
 import ssl
+import subprocess
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from types import TracebackType
 
+import requests
 import trustme
 
 from skill.web.verifier import make_downloader
+from testkit.alexa_apis import TimersFake
 
-CHAIN_PATH = "/echo.api/echo-api-cert.pem"
-CERT_URL = f"https://s3.amazonaws.com{CHAIN_PATH}"
+#: Variables urllib, requests and botocore read a proxy from; loopback traffic must bypass them.
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+                   "ALL_PROXY")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def closed_origin(scheme: str = "https") -> str:
+    """An origin nobody listens on: a service that refuses connections, instantly."""
+    return f"{scheme}://127.0.0.1:{free_port()}"
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    """Poll `url` until it answers; fail early if the process died."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server at {url} did not start") from None
+            time.sleep(0.1)
 
 
 def server_context(ca: trustme.CA) -> ssl.SSLContext:
@@ -121,14 +153,16 @@ class ChainServer(http.server.ThreadingHTTPServer):
 
 
 class TimersServer:
-    """`TimersFake` on a threaded loopback HTTPS server (pytest-httpserver, as in the tests)."""
+    """`TimersFake` on a threaded loopback HTTPS server (pytest-httpserver).
 
-    def __init__(self, ca: trustme.CA) -> None:
-        from pytest_httpserver import HTTPServer
+    The test session and the load run both use this one server; tests reset the fake between
+    tests instead of starting a server each.
+    """
 
-        from tests.timers_fake import TimersFake
+    def __init__(self, ca: trustme.CA, fake: TimersFake | None = None) -> None:
+        from pytest_httpserver import HTTPServer  # a test dependency; the load run has it too
 
-        self.fake = TimersFake()
+        self.fake = fake or TimersFake()
         self._server = HTTPServer(
             host="127.0.0.1", port=0, ssl_context=server_context(ca), threaded=True
         )

@@ -1,9 +1,15 @@
-"""Builders for real Alexa request envelopes, as the Alexa service sends them."""
+"""Builders for real Alexa request envelopes, as the Alexa service sends them.
+
+The ids below are the test identity every builder uses unless told otherwise; tests and
+benchmarks import them from here instead of spelling them again.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+
+from skill.timers import TIMERS_SCOPE
 
 APP_ID = "amzn1.ask.skill.00000000-1111-2222-3333-444444444444"
 USER_ID = "amzn1.ask.account.TESTUSER"
@@ -13,6 +19,11 @@ ACCESS_TOKEN = "test-access-token"
 
 def now_stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_session_id() -> str:
+    """A session id shaped like Alexa's."""
+    return f"amzn1.echo-api.session.{uuid.uuid4()}"
 
 
 def envelope(
@@ -27,8 +38,13 @@ def envelope(
     with_session: bool = True,
     scopes: dict | None = None,
     access_token: str | None = ACCESS_TOKEN,
+    session_id: str | None = None,
 ) -> dict:
-    """A full request envelope around `request`."""
+    """A full request envelope around `request`.
+
+    Each call is a new session (fresh `sessionId`) unless `session_id` is given: a
+    conversation (`testkit.conversation.Conversation`) passes the same id turn after turn.
+    """
     user: dict = {"userId": user_id}
     if scopes is not None:
         user["permissions"] = {"scopes": {k: {"status": v} for k, v in scopes.items()}}
@@ -53,7 +69,7 @@ def envelope(
     if with_session:
         body["session"] = {
             "new": new_session,
-            "sessionId": f"amzn1.echo-api.session.{uuid.uuid4()}",
+            "sessionId": session_id or new_session_id(),
             "application": {"applicationId": application_id},
             "user": {"userId": user_id},
             "attributes": session_attributes or {},
@@ -111,7 +127,7 @@ def connections_response(status: str, token: str = "20", **kwargs) -> dict:
             "status": {"code": "200", "message": "OK"},
             "token": token,
             "payload": {
-                "permissionScope": "alexa::alerts:timers:skill:readwrite",
+                "permissionScope": TIMERS_SCOPE,
                 "status": status,
             },
         },

@@ -23,7 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 ECHO_API_SAN = "echo-api.amazon.com"
-DEFAULT_CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"
+#: Where Amazon publishes its signing chain; loopback stand-ins serve it at the same path.
+CHAIN_PATH = "/echo.api/echo-api-cert.pem"
+CERT_URL = f"https://s3.amazonaws.com{CHAIN_PATH}"
 
 
 def rsa_ca() -> trustme.CA:
@@ -103,7 +105,7 @@ class AlexaSigner:
         signature = self.private_key.sign(body, padding.PKCS1v15(), hashes.SHA256())
         return base64.b64encode(signature).decode("ascii")
 
-    def headers(self, body: bytes, cert_url: str = DEFAULT_CERT_URL) -> dict[str, str]:
+    def headers(self, body: bytes, cert_url: str = CERT_URL) -> dict[str, str]:
         """The headers Alexa sends with a signed request."""
         return {
             "SignatureCertChainUrl": cert_url,
