@@ -12,11 +12,14 @@ from hypothesis import strategies as st
 from skill.domain.lengths import LengthOutcome, LengthRequest, iso_minutes, requested_length
 from skill.domain.routine import (
     ActiveSession,
+    Answer,
     Routine,
     SessionEntry,
     end_session,
     pause_session,
     progress,
+    record_session,
+    remember_answer,
     resume_session,
     start_session,
     valid_goal,
@@ -77,13 +80,14 @@ def test_plan_defaults():
     assert suggested_minutes(new) == 10
     plan = plan_session(LengthRequest(MISSING), new, _today())
     assert plan.minutes == 10 and plan.notes == ("start.first_time",)
-    returning = Routine(usual_minutes=25, history=(SessionEntry(1, 25),))
+    returning = Routine(history=(SessionEntry(1, 25),))
     assert plan_session(LengthRequest(MISSING), returning, _today()).minutes == 25
-    assert suggested_minutes(Routine(history=(SessionEntry(1, 5),))) == 20
+    # An early end is not a finished session: it does not set the usual length.
+    assert suggested_minutes(Routine(history=(SessionEntry(1, 5, 60, completed=False),))) == 20
 
 
 def test_plan_notes():
-    returning = Routine(usual_minutes=20, history=(SessionEntry(1, 20),))
+    returning = Routine(history=(SessionEntry(1, 20),))
     assert plan_session(LengthRequest(G, 40), returning, _today()).notes == ()
     assert plan_session(LengthRequest(G, 41), returning, _today()).notes == ("start.long",)
     busy = plan_session(LengthRequest(G, 10), returning, _today(1, 20))
@@ -93,22 +97,23 @@ def test_plan_notes():
 
 def test_start_pause_resume_end():
     routine = start_session(Routine(), "t", 20, now=1000)
-    assert routine.usual_minutes == 20 and routine.active.timer_id == "t"
+    assert routine.active.timer_id == "t" and routine.history == ()
     routine = pause_session(routine, now=1000 + 300)
     assert pause_session(routine, now=5000) == routine  # already paused
     routine = resume_session(routine, now=1000 + 900)
     assert routine.active.paused_total == 600
     assert routine.active.remaining_seconds(1000 + 1200) == 20 * 60 - 600
-    ended, done = end_session(routine, now=1000 + 1200)
+    ended, done = end_session(routine, now=1000 + 1200, zone=UTC)
     assert done == 10 and ended.active is None
-    assert ended.history == (SessionEntry(1000, 10),)
-    assert end_session(Routine(), now=1) == (Routine(), 0)
+    assert ended.history == (SessionEntry(1000, 10, 20, completed=False),)
+    assert end_session(Routine(), now=1, zone=UTC) == (Routine(), 0)
 
 
 def test_history_is_bounded_to_recent_weeks():
     old = tuple(SessionEntry(1_000 + i, 20) for i in range(5))
-    routine = start_session(Routine(history=old), "t", 20, now=1_000 + 200 * 86400)
-    assert routine.history == (SessionEntry(1_000 + 200 * 86400, 20),)
+    later = 1_000 + 200 * 86400
+    routine = record_session(Routine(history=old), SessionEntry(later, 20), later, UTC)
+    assert routine.history == (SessionEntry(later, 20),)
 
 
 def test_routine_from_damaged_attributes():
@@ -180,3 +185,71 @@ def test_elapsed_never_negative():
     assert active.elapsed_seconds(50) == 0
     assert active.remaining_seconds(100 + 3600) == 0
     assert timedelta(seconds=active.remaining_seconds(100)) == timedelta(minutes=10)
+
+
+# --- what really happened: streak, usual length, short sessions, replays --------------------
+def _weekly(weeks: int, per_week: int, start: int = 1_767_571_200) -> Routine:
+    """`per_week` sessions of 20 minutes a week for `weeks` weeks (start: a Monday, UTC)."""
+    routine = Routine(weekly_goal=per_week)
+    for week in range(weeks):
+        for day in range(per_week):
+            moment = start + week * 7 * 86400 + day * 86400
+            routine = record_session(routine, SessionEntry(moment, 20), moment, UTC)
+    return routine
+
+
+def test_streak_is_a_running_figure_beyond_the_pruned_history():
+    routine = _weekly(20, 3)
+    assert routine.streak.weeks == 20
+    last = routine.history[-1].started
+    assert progress(routine, last + 3600, UTC).streak_weeks == 20
+    # The history has forgotten the first weeks; the streak has not.
+    assert routine.history[0].started > 1_767_571_200 + 6 * 7 * 86400
+    stored = Routine.from_attributes(routine.to_attributes())
+    assert stored.streak == routine.streak
+
+
+def test_streak_breaks_after_a_missed_week_and_restarts():
+    routine = _weekly(3, 2)
+    later = routine.history[-1].started + 14 * 86400  # a whole week with nothing
+    routine = record_session(routine, SessionEntry(later, 20), later, UTC)
+    assert progress(routine, later, UTC).streak_weeks == 0
+    routine = record_session(routine, SessionEntry(later + 60, 20), later + 60, UTC)
+    assert progress(routine, later + 120, UTC).streak_weeks == 1
+
+
+def test_a_session_under_a_minute_is_not_recorded():
+    routine = record_session(Routine(), SessionEntry(1000, 0, 20, completed=False), 1000, UTC)
+    assert routine == Routine()
+    assert routine.is_new
+
+
+def test_usual_length_is_the_one_most_often_finished_recently():
+    entries = (SessionEntry(1, 20), SessionEntry(2, 25), SessionEntry(3, 25),
+               SessionEntry(4, 5, 60, completed=False))
+    assert suggested_minutes(Routine(history=entries)) == 25
+    tie = (SessionEntry(1, 15), SessionEntry(2, 30))
+    assert suggested_minutes(Routine(history=tie)) == 30  # a tie goes to the latest
+
+
+def test_a_running_session_counts_once_it_has_lasted_a_minute():
+    routine = start_session(Routine(), "t", 20, now=10_000)
+    assert progress(routine, 10_030, UTC).sessions == 0
+    figures = progress(routine, 10_000 + 7 * 60 + 5, UTC)
+    assert (figures.sessions, figures.minutes) == (1, 7)
+
+
+def test_restart_accounting_uses_the_timers_own_figure():
+    routine = start_session(Routine(), "t", 20, now=0)
+    ended, done = end_session(routine, 900, UTC, ran_seconds=5 * 60 + 59)
+    assert done == 5 and ended.history[-1] == SessionEntry(0, 5, 20, completed=False)
+
+
+def test_answers_are_remembered_for_replays_and_bounded():
+    routine = Routine()
+    for n in range(8):
+        routine = remember_answer(routine, Answer(f"r{n}", f"said {n}"), now=n)
+    assert [a.request_id for a in routine.recent] == ["r3", "r4", "r5", "r6", "r7"]
+    assert routine.answer_for("r7").speech == "said 7" and routine.answer_for("r0") is None
+    assert routine.written == 7
+    assert Routine.from_attributes(routine.to_attributes()) == routine
