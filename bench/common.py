@@ -87,6 +87,9 @@ class MemoryAlexaApi(ApiClient):
         self.zone = zone
         self.calls: Counter[str] = Counter()
         self._ids = itertools.count(1)
+        # Each user's timers, by the Authorization header (the token stands for the user), so
+        # the skill's list call sees what it created, as it would with Alexa.
+        self._timers: dict[str, dict[str, dict]] = {}
 
     def invoke(self, request: ApiClientRequest) -> ApiClientResponse:
         method = (request.method or "GET").upper()
@@ -94,11 +97,25 @@ class MemoryAlexaApi(ApiClient):
         self.calls[f"{method} {path.split('/')[1] if '/' in path else path}"] += 1
         if method == "GET" and path.endswith("/settings/System.timeZone"):
             return self._json(self.zone)
-        if method == "POST" and path == "/v1/alerts/timers":
-            return self._json(self._timer(f"timer-{next(self._ids)}"))
-        if path.startswith("/v1/alerts/timers/"):
+        owner = dict(request.headers or []).get("Authorization", "")
+        timers = self._timers.setdefault(owner, {})
+        if path == "/v1/alerts/timers":
+            if method == "POST":
+                timer = self._timer(f"timer-{next(self._ids)}")
+                timers[timer["id"]] = timer
+                return self._json(timer)
             if method == "GET":
-                return self._json(self._timer(path.rsplit("/", 1)[1]))
+                listed = list(timers.values())
+                return self._json({"timers": listed, "totalCount": len(listed),
+                                   "nextToken": None})
+        if path.startswith("/v1/alerts/timers/"):
+            timer_id = path.split("/")[4]
+            if timer_id not in timers:
+                return self._json({"code": "NOT_FOUND", "message": path}, status=404)
+            if method == "GET":
+                return self._json(timers[timer_id])
+            if method == "DELETE":
+                del timers[timer_id]
             return ApiClientResponse(headers=[], status_code=200, body="")
         return self._json({"code": "NOT_FOUND", "message": path}, status=404)
 

@@ -57,7 +57,8 @@ def _envelopes(count: int) -> dict[str, Callable[[int], dict]]:
     help_ = envelopes.intent("AMAZON.HelpIntent")
     starts = [
         envelopes.intent("StartSessionIntent", {"duration": "PT20M"},
-                         user_id=f"amzn1.ask.account.BENCH-START-{i}")
+                         user_id=f"amzn1.ask.account.BENCH-START-{i}",
+                         access_token=f"bench-start-token-{i}")
         for i in range(count)
     ]
     return {

@@ -71,21 +71,31 @@ BUDGETS: dict[str, Budget] = {
     "safety": Budget(0, 0),
     "help": Budget(0, 0),
     "stop": Budget(0, 0),
+    "launch": Budget(1, 1),
     "start": Budget(1, 1),
+    "time left": Budget(1, 1),
+    "pause": Budget(1, 1),
+    "resume": Budget(1, 1),
+    "start while running": Budget(1, 1),
+    "yes (restart)": Budget(1, 1),
     "end": Budget(1, 1),
+    "goal": Budget(1, 1),
     "progress": Budget(1, 1),
+    "skill disabled": Budget(1, 1),
 }
 
 
 def script(user_id: str, **envelope_kwargs: object) -> list[tuple[str, dict]]:
     """One user's requests, in an order where each does its real work.
 
-    Start comes before end (so end has a session to finish) and progress after it (so there
-    is a week to report); the catalogue-only kinds come first, for a user with no record.
+    The catalogue-only kinds come first, for a user with no record; then a session is
+    started, read, paused, resumed, offered a restart, restarted and ended, a goal is set and
+    progress read, and last the user disables the skill.
     """
-    def intent(name: str, slots: dict | None = None) -> dict:
-        return envelopes.intent(name, slots, user_id=user_id, **envelope_kwargs)
+    def intent(name: str, slots: dict | None = None, **kwargs: object) -> dict:
+        return envelopes.intent(name, slots, user_id=user_id, **envelope_kwargs, **kwargs)
 
+    restart = {"offer": {"action": "restart", "minutes": 15}}  # what "start while running" set
     return [
         ("explain", intent("ExplainMatIntent", {
             "topic": envelopes.slot("topic", "how does it work", resolved_id="HOW_IT_WORKS")})),
@@ -93,9 +103,19 @@ def script(user_id: str, **envelope_kwargs: object) -> list[tuple[str, dict]]:
             "condition": envelopes.slot("condition", "pregnant", resolved_id="PREGNANCY")})),
         ("help", intent("AMAZON.HelpIntent")),
         ("stop", intent("AMAZON.StopIntent")),
+        ("launch", envelopes.launch(user_id=user_id, **envelope_kwargs)),
         ("start", intent("StartSessionIntent", {"duration": "PT20M"})),
+        ("time left", intent("TimeLeftIntent")),
+        ("pause", intent("AMAZON.PauseIntent")),
+        ("resume", intent("AMAZON.ResumeIntent")),
+        ("start while running", intent("StartSessionIntent", {"duration": "PT15M"})),
+        ("yes (restart)", intent("AMAZON.YesIntent", session_attributes=restart,
+                                 new_session=False)),
         ("end", intent("EndSessionIntent")),
+        ("goal", intent("SetGoalIntent", {"count": "4"})),
         ("progress", intent("ProgressIntent")),
+        ("skill disabled", envelopes.skill_event("SkillDisabled", user_id=user_id,
+                                                 **envelope_kwargs)),
     ]
 
 

@@ -271,3 +271,10 @@ def test_a_late_skill_disabled_keeps_what_was_written_after_it(clock, talk, stor
     assert record(store) == {}
     talk.send(_disabled_at(MONDAY_NOON + timedelta(seconds=30)))  # replayed: harmless
     assert open_store(f"sqlite://{store.path}").load(env.USER_ID).version == 0
+
+
+def test_skill_disabled_allows_for_clock_skew(talk, store, timers_fake):
+    start(talk)
+    # Alexa's clock a minute behind ours: the event still counts, and the record goes.
+    talk.send(_disabled_at(MONDAY_NOON - timedelta(seconds=60)))
+    assert record(store) == {}

@@ -14,12 +14,17 @@ from skill.handlers.turn import Turn
 
 log = logging.getLogger(__name__)
 
+# Alexa's clock and ours may differ by this much (Amazon's own request tolerance): a write
+# must be clearly after the event to be kept, so a genuine event is never ignored for skew.
+CLOCK_SKEW_SECONDS = 150
+
 
 class SkillDisabledHandler(RequestTypeHandler):
     """AlexaSkillEvent.SkillDisabled: delete the user's record, unless it is newer.
 
     Alexa may deliver the event late, or twice. A user who removed the skill and came back
-    has written to their record since; an event older than that write must not erase it.
+    has written to their record since; an event clearly older than that write (by more than
+    the clock skew we allow) must not erase it.
     The delete is conditional on the version read, so a write racing it is not lost either.
     """
 
@@ -31,7 +36,7 @@ class SkillDisabledHandler(RequestTypeHandler):
         if record.version == 0:
             return turn.silence()
         written = Routine.from_attributes(record.attributes).written
-        if written > _event_time(turn):
+        if written > _event_time(turn) + CLOCK_SKEW_SECONDS:
             log.info("skill disabled event predates the record's last write: kept")
         elif store.delete_if_version(turn.user_id, record.version):
             log.info("skill disabled: user record deleted")
