@@ -112,10 +112,17 @@ class MemoryAlexaApi(ApiClient):
             timer_id = path.split("/")[4]
             if timer_id not in timers:
                 return self._json({"code": "NOT_FOUND", "message": path}, status=404)
+            timer = timers[timer_id]
             if method == "GET":
-                return self._json(timers[timer_id])
+                return self._json(timer)
             if method == "DELETE":
                 del timers[timer_id]
+            elif path.endswith("/pause") and timer["status"] == "ON":
+                timer.update(status="PAUSED", remainingTimeWhenPaused="PT20M")
+                del timer["triggerTime"]
+            elif path.endswith("/resume") and timer["status"] == "PAUSED":
+                timer.update(self._timer(timer_id))
+                del timer["remainingTimeWhenPaused"]
             return ApiClientResponse(headers=[], status_code=200, body="")
         return self._json({"code": "NOT_FOUND", "message": path}, status=404)
 

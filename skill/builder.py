@@ -24,13 +24,10 @@ from skill.handlers.interceptors import (
     ApiBudgetInterceptor,
     RequestLogInterceptor,
     SessionAttributesInterceptor,
-    pseudonym,
 )
 from skill.services import Services
 from skill.settings import Settings
 from skill.store import UserStore
-
-__all__ = ["HANDLER_CLASSES", "build_skill", "pseudonym"]
 
 # Order matters only where two handlers could claim one request; specific ones come first.
 HANDLER_CLASSES = (

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from testkit import envelopes
+from testkit.traffic import BUDGETS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,8 +33,7 @@ EXPECTED_ROWS = (
     "endpoint req/s, verification off",
     "endpoint req/s, verification on",
     "verification, added cost per request",
-    *(f"store reads/writes, {kind}"
-      for kind in ("explain", "safety", "help", "stop", "start", "end", "progress")),
+    *(f"store reads/writes, {kind}" for kind in BUDGETS),
     "Lambda zip size",
 )
 

@@ -25,8 +25,8 @@ import pytest
 import trustme
 
 from skill import lambda_function
-from skill.builder import pseudonym
 from skill.content import catalogue_for
+from skill.handlers.interceptors import pseudonym
 from skill.settings import Settings
 from skill.store import Record, UserStore, open_store
 from skill.web import create_app

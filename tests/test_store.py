@@ -73,6 +73,17 @@ def test_delete_forgets_the_user_only(store):
     assert store.load("u2").attributes == {"goal": 4}
 
 
+def test_delete_if_version_only_deletes_what_was_read(store):
+    store.update("u1", lambda _old: {"goal": 3})
+    read = store.load("u1")
+    store.update("u1", lambda _old: {"goal": 4})  # written after the read
+    assert store.delete_if_version("u1", read.version) is False
+    assert store.load("u1").attributes == {"goal": 4}
+    assert store.delete_if_version("u1", read.version + 1) is True
+    assert store.load("u1") == Record({}, 0)
+    assert store.delete_if_version("u1", 1) is False  # nothing left to delete
+
+
 def test_ask_sdk_adapter_interface(store):
     import json
 

@@ -1,9 +1,10 @@
 """Store traffic per request kind stays within the design's promise (README, "Lazy store").
 
 Explain, safety, help and stop never touch the store; every other kind reads at most once and
-writes at most once (reads alone where there is nothing to change). Counted by `testkit.traffic.CountingStore` around a real SQLite
-store, with the product's own Alexa API client talking to the loopback Timers fake, so the
-start and end below really create and delete a timer.
+writes at most once (reads alone where there is nothing to change). Counted by
+`testkit.traffic.CountingStore` around a real SQLite store, with the product's own Alexa API
+client talking to the loopback Timers fake, so the timers below are really created, paused,
+resumed and deleted.
 """
 
 from __future__ import annotations

@@ -278,3 +278,18 @@ def test_skill_disabled_allows_for_clock_skew(talk, store, timers_fake):
     # Alexa's clock a minute behind ours: the event still counts, and the record goes.
     talk.send(_disabled_at(MONDAY_NOON - timedelta(seconds=60)))
     assert record(store) == {}
+
+
+def test_a_restart_refused_by_the_limit_still_records_the_ended_session(
+    clock, talk, store, timers_fake
+):
+    start(talk)
+    clock.shift(timedelta(minutes=8))
+    timers_fake.add_personal_timers(env.ACCESS_TOKEN, 10)  # the kitchen filled the rest
+    talk.reset()
+    talk.intent("StartSessionIntent", {"duration": "PT15M"})
+    answer = talk.intent("AMAZON.YesIntent")
+    assert speech_of(answer) == EN.text("timers.limit", minutes=15)
+    assert history_minutes(store) == [8]  # the old timer was cancelled: its minutes count
+    assert "active" not in record(store)
+    assert_agreement(store, timers_fake)

@@ -8,7 +8,6 @@ behaves the same. Handler modules import this one, never each other.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,8 +23,6 @@ from skill.timers import (
     TimersPermissionError,
     TimerState,
 )
-
-log = logging.getLogger(__name__)
 
 
 def plan(turn: Turn, minutes: int | None = None) -> SessionPlan:
@@ -89,26 +86,40 @@ def known_timers(turn: Turn) -> KnownTimers:
     return KnownTimers(tracked, active is not None and tracked is None, leftovers)
 
 
-def _settle(known: KnownTimers, cancelled: tuple[TimerState, ...], turn: Turn):
-    """The rule that records what already happened: a finished session, cancelled leftovers."""
+def _cancel_all(
+    turn: Turn, known: KnownTimers
+) -> tuple[tuple[TimerState, ...], TimersError | None]:
+    """Cancel every timer of ours, leftovers first; stop at the first failure.
+
+    Returns what was really cancelled (the record must count exactly that) and the failure.
+    """
+    cancelled: list[TimerState] = []
+    for timer in (*known.leftovers, *((known.tracked,) if known.tracked else ())):
+        try:
+            turn.timers.delete(timer.timer_id)
+        except TimersError as exc:
+            return tuple(cancelled), exc
+        cancelled.append(timer)
+    return tuple(cancelled), None
+
+
+def _closing(turn: Turn, known: KnownTimers, cancelled: tuple[TimerState, ...]):
+    """The rule that records what has happened: a timer that rang counts in full, a timer
+    cancelled now counts the time it really ran (the tracked one ends the running session)."""
     now, zone = turn.now, turn.zone
 
     def rule(routine: rules.Routine) -> rules.Routine:
         if known.finished:
             routine = rules.end_session(routine, now, zone, completed=True)[0]
         for timer in cancelled:
-            routine = rules.record_leftover(routine, timer.ran_seconds, timer.duration_seconds,
-                                            now, zone)
+            if timer is known.tracked:
+                routine = rules.end_session(routine, now, zone, ran_seconds=timer.ran_seconds)[0]
+            else:
+                routine = rules.record_leftover(routine, timer.ran_seconds,
+                                                timer.duration_seconds, now, zone)
         return routine
 
     return rule
-
-
-def _cancel(turn: Turn, timers: tuple[TimerState, ...]) -> tuple[TimerState, ...]:
-    """Cancel timers, returning those that are gone (a failure stops at the first one)."""
-    for timer in timers:
-        turn.timers.delete(timer.timer_id)
-    return timers
 
 
 def _timer_labels(turn: Turn) -> tuple[str, str]:
@@ -144,24 +155,22 @@ def start_session(turn: Turn, session: SessionPlan, *, restart: bool = False) ->
                      length=say.text("units.length", n=minutes)),
             say.text("start.already_running.reprompt"),
         )
-    settle = _settle(known, known.leftovers, turn)
-    now, zone, tracked = turn.now, turn.zone, known.tracked
-    try:
-        _cancel(turn, known.leftovers + ((tracked,) if tracked else ()))
-        timer_id = turn.timers.create(minutes, labels=_timer_labels(turn),
-                                      announcement=say.text("timer.announce"), locale=say.locale)
-    except TimersError as exc:
-        if known.finished or known.leftovers:
-            turn.change(settle)  # what did happen is still recorded
-        return _timers_refusal(turn, exc, minutes, after_consent)
-
-    def rule(routine: rules.Routine) -> rules.Routine:
-        routine = settle(routine)
-        if tracked is not None:
-            routine = rules.end_session(routine, now, zone, ran_seconds=tracked.ran_seconds)[0]
-        return rules.start_session(routine, timer_id, minutes, now)
-
-    turn.change(rule)
+    cancelled, failure = _cancel_all(turn, known)
+    timer_id = ""
+    if failure is None:
+        try:
+            timer_id = turn.timers.create(minutes, labels=_timer_labels(turn),
+                                          announcement=say.text("timer.announce"),
+                                          locale=say.locale)
+        except TimersError as exc:
+            failure = exc
+    closing = _closing(turn, known, cancelled)
+    if failure is not None:
+        if known.finished or cancelled:
+            turn.change(closing)  # what did happen is still recorded
+        return _timers_refusal(turn, failure, minutes, after_consent)
+    now = turn.now
+    turn.change(lambda routine: rules.start_session(closing(routine), timer_id, minutes, now))
     speech = say.join("start.started", *session.notes, length=say.text("units.length", n=minutes))
     return turn.tell(speech, unsaved=say.join(speech, "start.not_saved"))
 
@@ -203,26 +212,18 @@ def end_session(turn: Turn) -> Response:
         if known.finished:
             return complete_session(turn)
         return turn.tell(say.text("end.none"))
-    try:
-        _cancel(turn, known.leftovers + ((known.tracked,) if known.tracked else ()))
-    except TimersError as exc:
-        return timers_unreadable(turn, exc)
-    now, zone, tracked = turn.now, turn.zone, known.tracked
-    settle = _settle(known, known.leftovers, turn)
+    cancelled, failure = _cancel_all(turn, known)
+    if cancelled or known.finished:
+        turn.change(_closing(turn, known, cancelled))
+    if failure is not None:
+        return timers_unreadable(turn, failure)
+    tracked = known.tracked
     if tracked is not None:
         planned = turn.routine.active.minutes
-        done = rules.minutes_done(turn.routine, now, ran_seconds=tracked.ran_seconds)
+        done = rules.minutes_done(turn.routine, turn.now, ran_seconds=tracked.ran_seconds)
     else:
         longest = max(known.leftovers, key=lambda t: t.ran_seconds)
         planned, done = max(1, longest.duration_seconds // 60), longest.ran_seconds // 60
-
-    def rule(routine: rules.Routine) -> rules.Routine:
-        routine = settle(routine)
-        if tracked is not None:
-            routine = rules.end_session(routine, now, zone, ran_seconds=tracked.ran_seconds)[0]
-        return routine
-
-    turn.change(rule)
     if done < 1:
         return turn.tell(say.text("end.done_short"))
     key = "end.done" if done * 2 >= planned else "end.done_partial"

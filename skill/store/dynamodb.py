@@ -9,6 +9,7 @@ overlapping requests for one user never lose an update. DynamoDB hands numbers b
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from decimal import Decimal
 
 from skill.store.base import Record, StoreError, UserStore
@@ -72,29 +73,25 @@ class DynamoStore(UserStore):
         return Record(attributes if isinstance(attributes, dict) else {},
                       int(item.get(VERSION, 1)))
 
-    def save_if_version(self, user_id: str, attributes: dict, version: int) -> bool:
-        if version == 0:
-            condition = "attribute_not_exists(id)"
-            values = None
-        else:
-            condition = "#v = :v"
-            values = {":v": version}
-        kwargs: dict = {
-            "Item": {"id": user_id, VERSION: version + 1, ATTRIBUTES: attributes},
-            "ConditionExpression": condition,
-        }
-        if values is not None:
-            kwargs["ExpressionAttributeNames"] = {"#v": VERSION}
-            kwargs["ExpressionAttributeValues"] = values
+    def _conditional(self, what: str, call: Callable[..., object], **kwargs: object) -> bool:
+        """Run a conditional write; False when its condition no longer holds."""
         try:
-            self._table.put_item(**kwargs)
+            call(**kwargs)
         except self._client_error as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False
-            raise StoreError(f"dynamodb write failed: {type(exc).__name__}") from exc
+            raise StoreError(f"dynamodb {what} failed: {type(exc).__name__}") from exc
         except self._errors as exc:
-            raise StoreError(f"dynamodb write failed: {type(exc).__name__}") from exc
+            raise StoreError(f"dynamodb {what} failed: {type(exc).__name__}") from exc
         return True
+
+    def save_if_version(self, user_id: str, attributes: dict, version: int) -> bool:
+        item = {"id": user_id, VERSION: version + 1, ATTRIBUTES: attributes}
+        if version == 0:
+            return self._conditional("write", self._table.put_item, Item=item,
+                                     ConditionExpression="attribute_not_exists(id)")
+        return self._conditional("write", self._table.put_item, Item=item,
+                                 **self._at_version(version))
 
     def delete(self, user_id: str) -> None:
         try:
@@ -103,19 +100,16 @@ class DynamoStore(UserStore):
             raise StoreError(f"dynamodb delete failed: {type(exc).__name__}") from exc
 
     def delete_if_version(self, user_id: str, version: int) -> bool:
-        try:
-            self._table.delete_item(
-                Key={"id": user_id}, ConditionExpression="#v = :v",
-                ExpressionAttributeNames={"#v": VERSION},
-                ExpressionAttributeValues={":v": version},
-            )
-        except self._client_error as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise StoreError(f"dynamodb delete failed: {type(exc).__name__}") from exc
-        except self._errors as exc:
-            raise StoreError(f"dynamodb delete failed: {type(exc).__name__}") from exc
-        return True
+        return self._conditional("delete", self._table.delete_item, Key={"id": user_id},
+                                 **self._at_version(version))
+
+    @staticmethod
+    def _at_version(version: int) -> dict:
+        return {
+            "ConditionExpression": "#v = :v",
+            "ExpressionAttributeNames": {"#v": VERSION},
+            "ExpressionAttributeValues": {":v": version},
+        }
 
     def get_attributes(self, request_envelope) -> dict:  # type: ignore[override]
         """Keyed like ask-sdk's adapter (its key generator), so records stay compatible."""
