@@ -230,6 +230,7 @@ def test_no_permission_is_asked_for_not_apologised_for(talk, store, timers_fake)
     talk.reset()
     left = talk.intent("TimeLeftIntent")
     assert speech_of(left) == EN.text("timers.no_permission")
+    assert left["response"]["card"]["type"] == "AskForPermissionsConsent"
 
 
 # --- progress that tells the truth ----------------------------------------------------------

@@ -49,11 +49,16 @@ def ask_for_timer_permission(turn: Turn, minutes: int) -> Response:
     return turn.tell(turn.say.text("permission.ask"))
 
 
-def permission_missing(turn: Turn, minutes: int) -> Response:
-    """Explain, send the consent card, and offer the plain Alexa timer as a way round."""
+def _consent_card(turn: Turn) -> None:
+    """The card in the Alexa app where the user can allow timers with one tap."""
     from ask_sdk_model.ui import AskForPermissionsConsentCard
 
     turn.builder.set_card(AskForPermissionsConsentCard(permissions=[TIMERS_SCOPE]))
+
+
+def permission_missing(turn: Turn, minutes: int) -> Response:
+    """Explain, send the consent card, and offer the plain Alexa timer as a way round."""
+    _consent_card(turn)
     return turn.tell(turn.say.text("permission.denied", minutes=minutes))
 
 
@@ -190,6 +195,7 @@ def _timers_refusal(turn: Turn, exc: TimersError, minutes: int, after_consent: b
 def timers_unreadable(turn: Turn, exc: TimersError) -> Response:
     """The timers could not be read: a missing permission, or an outage worth retrying."""
     if isinstance(exc, TimersPermissionError):
+        _consent_card(turn)
         return turn.tell(turn.say.text("timers.no_permission"))
     return turn.tell(turn.say.text("timers.unavailable.read"))
 
