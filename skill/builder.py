@@ -33,7 +33,9 @@ from skill.store import UserStore
 HANDLER_CLASSES = (
     launch.LaunchRequestHandler,
     explain.ExplainMatIntentHandler,
+    explain.AboutMatIntentHandler,
     safety.CheckSafetyIntentHandler,
+    safety.SafetyTipsIntentHandler,
     timed_session.StartSessionIntentHandler,
     timed_session.TimeLeftIntentHandler,
     timed_session.PauseIntentHandler,

@@ -57,6 +57,23 @@ def _lambda_zip(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_models(args: argparse.Namespace) -> int:
+    from skill.deploy import PackagingError, models
+
+    try:
+        if args.check:
+            stale = models.stale_models()
+            for locale in stale:
+                print(f"interaction_models/{locale}.json is stale", file=sys.stderr)
+            return 1 if stale else 0
+        for path in models.write_models():
+            print(f"wrote {path.name}")
+    except PackagingError as exc:
+        print(f"mat-coach build-models: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command tree; subcommands import their modules only when they run."""
     parser = argparse.ArgumentParser(prog="mat-coach", description=__doc__)
@@ -94,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     zip_command.add_argument("out", metavar="OUT.zip", type=Path)
     zip_command.set_defaults(run=_lambda_zip)
+
+    build = commands.add_parser(
+        "build-models",
+        help="write interaction_models/<locale>.json from interaction_models/source",
+    )
+    build.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 if a written model is stale")
+    build.set_defaults(run=_build_models)
     return parser
 
 

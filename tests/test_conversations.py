@@ -93,6 +93,15 @@ def test_safety_unknown_condition_is_helpful(send):
     assert not ends_session(answer)
 
 
+@pytest.mark.parametrize(("intent", "key"), [
+    ("AboutMatIntent", "explain.overview"), ("SafetyTipsIntent", "safety.general"),
+])
+def test_general_questions_have_intents_of_their_own(send, intent, key):
+    answer = send(env.intent(intent))
+    assert speech_of(answer) == EN.text(key)
+    assert answer["response"].get("shouldEndSession") is not True
+
+
 def test_help_keeps_session_open(send):
     answer = send(env.intent("AMAZON.HelpIntent"))
     assert speech_of(answer) == EN.text("help")

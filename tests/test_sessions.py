@@ -244,6 +244,21 @@ def test_strange_lengths_get_a_question(talk, timers_fake, slots, key):
     assert speech_of(answer) == EN.text(key)
     assert not ends_session(answer)
     assert not timers_fake.calls
+    # Asked with Dialog.ElicitSlot, so the answer comes back as this intent, slot filled.
+    (directive,) = answer["response"]["directives"]
+    assert directive["type"] == "Dialog.ElicitSlot"
+    assert directive["slotToElicit"] == "duration"
+    assert directive["updatedIntent"]["name"] == "StartSessionIntent"
+    assert not directive["updatedIntent"]["slots"]["duration"].get("value")
+
+
+def test_the_elicited_length_comes_back_in_the_same_intent(conversation, timers_fake):
+    question = conversation.intent("StartSessionIntent", {"duration": "P2D"})
+    assert speech_of(question) == EN.text("start.too_long")
+    # "twenty five minutes", heard as the answer to the elicitation:
+    answer = conversation.intent("StartSessionIntent", {"duration": "PT25M"})
+    assert speech_of(answer).startswith(EN.text("start.started", length="25 minute session"))
+    assert timers_fake.calls[-1].body["duration"] == "PT25M"
 
 
 def test_long_session_gets_caution_and_busy_day_note(talk, timers_fake):

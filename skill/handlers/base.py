@@ -62,6 +62,16 @@ class IntentHandler(SkillHandler):
         )
 
 
+class AnswerIntentHandler(IntentHandler):
+    """An intent answered by one catalogue line, keeping the conversation open."""
+
+    answer_key: str
+    reprompt_key: str
+
+    def respond(self, turn: Turn) -> Response:
+        return turn.ask(turn.say.text(self.answer_key), turn.say.text(self.reprompt_key))
+
+
 class LookupIntentHandler(IntentHandler):
     """Answers read from the catalogue by the id of one custom slot (explain, safety).
 

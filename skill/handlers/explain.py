@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from skill.handlers.base import LookupIntentHandler
+from skill.handlers.base import AnswerIntentHandler, LookupIntentHandler
 
 
 class ExplainMatIntentHandler(LookupIntentHandler):
-    """A topic the catalogue knows, an overview when none was named, a menu when unknown."""
+    """A topic the catalogue knows, a menu when the topic is not one we know."""
 
     intent_names = ("ExplainMatIntent",)
     slot_name = "topic"
     entry_prefix = "explain.topic."
     general_key = "explain.overview"
     unknown_key = "explain.unknown"
+    reprompt_key = "explain.reprompt"
+
+
+class AboutMatIntentHandler(AnswerIntentHandler):
+    """"Tell me about the mat": the overview, ending with what else to ask."""
+
+    intent_names = ("AboutMatIntent",)
+    answer_key = "explain.overview"
     reprompt_key = "explain.reprompt"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from skill.handlers.base import LookupIntentHandler
+from skill.handlers.base import AnswerIntentHandler, LookupIntentHandler
 
 
 class CheckSafetyIntentHandler(LookupIntentHandler):
-    """The general rules, or the caution for a named condition with the "not a doctor" line."""
+    """The caution for a named condition with the "not a doctor" line."""
 
     intent_names = ("CheckSafetyIntent",)
     slot_name = "condition"
@@ -15,3 +15,11 @@ class CheckSafetyIntentHandler(LookupIntentHandler):
     unknown_key = "safety.unknown"
     reprompt_key = "safety.reprompt"
     suffix_keys = ("safety.disclaimer",)
+
+
+class SafetyTipsIntentHandler(AnswerIntentHandler):
+    """"Is it safe?" with no condition named: the general rules."""
+
+    intent_names = ("SafetyTipsIntent",)
+    answer_key = "safety.general"
+    reprompt_key = "safety.reprompt"

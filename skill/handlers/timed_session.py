@@ -34,8 +34,8 @@ class StartSessionIntentHandler(IntentHandler):
     def respond(self, turn: Turn) -> Response:
         asked = requested_length(turn.slot_value("duration"), turn.slot_value("minutes"))
         if asked.outcome in _UNCLEAR_LENGTH:
-            return turn.ask(turn.say.text(_UNCLEAR_LENGTH[asked.outcome]),
-                            turn.say.text("start.length.reprompt"))
+            return turn.elicit("duration", turn.say.text(_UNCLEAR_LENGTH[asked.outcome]),
+                               turn.say.text("start.length.reprompt"))
         return flows.start_session(turn, flows.plan(turn, asked.minutes))
 
 

@@ -1,0 +1,87 @@
+"""The five English interaction models, generated from one source (`mat-coach build-models`).
+
+`interaction_models/source/en.json` holds the model every English locale shares; a small
+overlay per locale (`en-GB.json`, …) adds the phrasings and words of that region. The files
+Alexa reads, `interaction_models/<locale>.json`, are written from them, so an intent, a sample
+or a synonym is added once and no locale can drift; a test fails when a written file is stale.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from skill.deploy import LOCALES, REPO_ROOT, PackagingError
+
+SOURCE_DIR = "interaction_models/source"
+BASE = "en.json"
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PackagingError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PackagingError(f"{path} must hold a JSON object")
+    return data
+
+
+def _without_comments(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_comments(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list):
+        return [_without_comments(v) for v in value]
+    return value
+
+
+def build_model(locale: str, root: Path | None = None) -> dict:
+    """The interaction model for `locale`: the shared source plus that locale's overlay."""
+    source = Path(root or REPO_ROOT) / SOURCE_DIR
+    model = copy.deepcopy(_read(source / BASE))
+    overlay_path = source / f"{locale}.json"
+    overlay = _read(overlay_path) if overlay_path.exists() else {}
+    language = model["interactionModel"]["languageModel"]
+    intents = {intent["name"]: intent for intent in language["intents"]}
+    for name, samples in (overlay.get("samples") or {}).items():
+        if name not in intents:
+            raise PackagingError(f"{overlay_path}: no intent {name} in the shared model")
+        intents[name].setdefault("samples", []).extend(samples)
+    types = {slot_type["name"]: slot_type for slot_type in language["types"]}
+    for type_name, values in (overlay.get("synonyms") or {}).items():
+        if type_name not in types:
+            raise PackagingError(f"{overlay_path}: no slot type {type_name}")
+        by_id = {value["id"]: value for value in types[type_name]["values"]}
+        for value_id, synonyms in values.items():
+            if value_id not in by_id:
+                raise PackagingError(f"{overlay_path}: no {type_name} value {value_id}")
+            by_id[value_id]["name"].setdefault("synonyms", []).extend(synonyms)
+    return _without_comments(model)  # type: ignore[return-value]
+
+
+def model_text(locale: str, root: Path | None = None) -> str:
+    """The file as written: stable key order and indentation, so diffs stay readable."""
+    return json.dumps(build_model(locale, root), indent=2, ensure_ascii=False) + "\n"
+
+
+def stale_models(root: Path | None = None) -> list[str]:
+    """Locales whose written model differs from what the source builds."""
+    root = Path(root or REPO_ROOT)
+    stale = []
+    for locale in LOCALES:
+        target = root / "interaction_models" / f"{locale}.json"
+        if not target.exists() or target.read_text("utf-8") != model_text(locale, root):
+            stale.append(locale)
+    return stale
+
+
+def write_models(root: Path | None = None) -> list[Path]:
+    """Write every locale's model from the source; returns the files written."""
+    root = Path(root or REPO_ROOT)
+    written = []
+    for locale in LOCALES:
+        target = root / "interaction_models" / f"{locale}.json"
+        target.write_text(model_text(locale, root), encoding="utf-8")
+        written.append(target)
+    return written
