@@ -1,0 +1,1085 @@
+"""An offline stand-in for Alexa's language understanding, to measure the interaction model.
+
+Alexa's NLU cannot run here, so this approximates it with sentence embeddings
+(`testkit.embeddings`) and scores an interaction model (`interaction_models/<locale>.json`, ASK
+format) against utterances people actually say. It reads whatever model it is given and assumes
+nothing of its content beyond the ASK format: intents and samples come and go.
+
+How a request is understood (`Resolver.resolve`):
+
+* **Intent** — every sample is embedded; a sample with `{slot}` placeholders is first filled
+  with real values so it reads like speech (custom types: names and synonyms taken round-robin
+  across the value ids, so every id shows up; AMAZON.DURATION / AMAZON.NUMBER: a few spoken
+  lengths and numbers). An intent's score is its nearest sample's cosine similarity. Built-in
+  intents the model declares (stop, cancel, help, ...) get a short generic sample list written
+  here (`BUILTIN_SAMPLES`), as Alexa knows them natively, plus whatever samples the model adds.
+* **Out of domain** — when the best score is under a threshold, the answer is
+  AMAZON.FallbackIntent. The threshold is calibrated per model, never on the held-out set: the
+  model's own samples, each scored leave-one-template-out (all fillings of the same sample are
+  left out too, or a sample would find its own near-copy), against `OOD_CALIBRATION`, a list of
+  requests this skill does not handle; the threshold maximising balanced accuracy wins.
+* **Custom slots** — as Alexa fills them: first a sample whose words frame the utterance exactly
+  ("is it safe if I have {condition}") captures the slot's words, and entity resolution matches
+  them to a value name or synonym (case, apostrophes, "&" and spelled letters normalised): the
+  whole words, else the longest name inside them. Without a framing sample, the longest
+  *distinctive* name said anywhere counts (one with a word the samples never use around their
+  slots: "pregnant" is, "the mat" is not). When no name is said, meaning decides: the value of
+  the nearest filled sample, if it is clearly nearer than samples filled with other values, else
+  the value whose names are nearest by embedding, if close (`VALUE_THRESHOLD`). Framed words
+  that match nothing arrive unresolved (ER_SUCCESS_NO_MATCH); unframed, there is no slot.
+* **Built-in slots** — AMAZON.DURATION and AMAZON.NUMBER are parsed from words or digits
+  ("twenty five minutes" -> PT25M, "an hour and a half" -> PT1H30M, "twenty one" -> 21), for the
+  intents that declare such a slot. Durations keep the units spoken, as Alexa does: "ninety
+  minutes" is PT90M, "an hour" PT1H, "ninety seconds" PT90S; a fraction moves to the next smaller
+  unit (PT1H30M, PT2M30S). Comparisons (`slots_match`) go by total length, so PT90M == PT1H30M.
+
+`envelope_for(resolution, locale)` turns a resolution into the IntentRequest Alexa would send,
+and `evaluate` / `format_report` / `check_failures` measure a held-out set (`bench.nlu` prints
+them). Embeddings of the expanded samples are cached in the process and on disk under the
+system's temp directory (`MAT_COACH_NLU_CACHE` overrides), keyed by the sentences and a hash of
+the weights — never inside the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from testkit.embeddings import Embedder, default_embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = ROOT / "interaction_models"
+HELDOUT_PATH = Path(__file__).resolve().parent / "data" / "heldout_utterances.jsonl"
+
+FALLBACK = "AMAZON.FallbackIntent"
+DURATION = "AMAZON.DURATION"
+NUMBER = "AMAZON.NUMBER"
+
+#: How many fillings one sample with a custom slot gets at most (spread across the value ids).
+FILLS_PER_SAMPLE = 24
+#: How close the utterance (or captured words) must be to a value's name or synonyms for entity
+#: resolution by embedding when no synonym occurs word for word. Below it: no match.
+VALUE_THRESHOLD = 0.5
+#: How close the utterance must be to a filled sample for that sample's value to be taken.
+FILLED_THRESHOLD = 0.6
+#: ...and how much nearer than the nearest sample filled with any other value.
+FILLED_MARGIN = 0.02
+#: Captured words longer than this are not a slot value but a sample that framed too loosely.
+MAX_SLOT_WORDS = 8
+
+# --- what Alexa knows natively ----------------------------------------------------------------
+#: Short, generic samples for the built-in intents, standing in for Alexa's own training. Only
+#: the built-ins a model declares are candidates; the model's own samples for them are added.
+BUILTIN_SAMPLES: dict[str, tuple[str, ...]] = {
+    "AMAZON.StopIntent": (
+        "stop", "stop it", "quit", "exit", "off", "be quiet", "shut up", "goodbye",
+        "that's all", "enough", "I'm leaving", "stop talking",
+    ),
+    "AMAZON.CancelIntent": (
+        "cancel", "cancel that", "cancel it", "never mind", "forget it", "nevermind",
+        "don't do that", "cancel please",
+    ),
+    "AMAZON.HelpIntent": (
+        "help", "help me", "what can you do", "what can I say", "I need help",
+        "what are my options", "how do I use this skill", "I'm confused", "what do I do",
+    ),
+    "AMAZON.YesIntent": (
+        "yes", "yeah", "yes please", "sure", "okay", "yep", "of course", "sounds good",
+        "why not", "go ahead", "alright", "definitely",
+    ),
+    "AMAZON.NoIntent": (
+        "no", "nope", "no thanks", "no thank you", "not now", "I don't think so", "nah",
+        "not really", "no way",
+    ),
+    "AMAZON.PauseIntent": (
+        "pause", "pause it", "pause the timer", "hold on", "wait", "pause please",
+        "hang on a second", "pause for a moment",
+    ),
+    "AMAZON.ResumeIntent": (
+        "resume", "continue", "keep going", "carry on", "unpause", "resume the timer",
+        "go on", "pick up where we left off", "start again from where it stopped",
+    ),
+    "AMAZON.NavigateHomeIntent": (
+        "go home", "go to the home screen", "home", "back to home", "exit to the home screen",
+    ),
+    "AMAZON.RepeatIntent": ("repeat", "say that again", "repeat that", "what did you say"),
+    "AMAZON.StartOverIntent": ("start over", "restart", "start from the beginning"),
+}
+
+#: Requests this skill does not handle, for calibrating the fallback threshold only. Some are
+#: far away (weather, music), some are deliberately near the domain (another mat, another
+#: timer, another "is it safe"), because those are the ones a threshold must get right.
+OOD_CALIBRATION: tuple[str, ...] = (
+    "will I need an umbrella on thursday",
+    "play some jazz",
+    "do you know any riddles",
+    "set a reminder for the dentist on friday",
+    "put eggs on the grocery list",
+    "dim the bedroom lamp",
+    "who won the football game last night",
+    "how tall is mount everest",
+    "order more double a batteries",
+    "call my sister",
+    "what's the population of brazil",
+    "read me the headlines",
+    "how do you make pancakes",
+    "translate good morning into italian",
+    "book a table for two tonight",
+    "remind me to water the plants",
+    "how much protein is in an egg",
+    "what time does the pharmacy close",
+    "convert ten miles to kilometres",
+    "find a yoga class near me",
+    "buy a new yoga mat",
+    "how do I fix a dripping tap",
+    "sing me a song",
+    "who wrote the great gatsby",
+    "what's on my calendar tomorrow",
+    "send a text to my husband",
+    "how far away is the moon",
+    "what should I cook for dinner",
+    "is it going to rain this weekend",
+    "start the washing machine",
+    "tell me about the history of egypt",
+    "is it safe to swim after eating",
+    "how long does it take to roast a chicken",
+    "what's my bank balance",
+    "where is my parcel",
+    "set the thermostat to twenty one degrees",
+    "play the sound of ocean waves",
+    "what's a good stretch for tight hamstrings",
+    "is chocolate poisonous for cats",
+    "what's the price of petrol today",
+    "flip a coin",
+    "what day of the week is it",
+    "wake me up at seven",
+    "how do I get red wine out of a carpet",
+    "what's the score in the tennis",
+    "recommend a podcast",
+    "how many teaspoons in a tablespoon",
+    "open the garage door",
+    "what movies are showing tonight",
+    "give me a recipe for banana bread",
+    "how do I get to the train station",
+    "set a timer for my pasta",
+    "what's the news today",
+    "lock the front door",
+)
+
+
+# --- the model, as read --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SlotValue:
+    """A filled slot: `value` is what Alexa puts in `slot.value` (the spoken words for custom
+    types, the canonical form for built-ins: "PT25M", "4"); `resolved_id` is entity
+    resolution's match for custom types, None when it matched nothing (or for built-ins)."""
+
+    value: str
+    resolved_id: str | None = None
+    slot_type: str = ""
+
+    @property
+    def custom(self) -> bool:
+        return not self.slot_type.startswith("AMAZON.")
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What the offline NLU understood: an intent, its filled slots and the winning score."""
+
+    text: str
+    intent: str
+    slots: dict[str, SlotValue]
+    score: float
+    runner_up: tuple[str, float] | None = None
+    #: Every slot the intent declares, filled or not: Alexa sends the unfilled ones empty.
+    declared: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The fallback threshold and how well it separated the calibration sets."""
+
+    threshold: float
+    balanced_accuracy: float
+    in_domain_kept: float  # share of the model's own samples (leave-one-out) above it
+    ood_rejected: float  # share of OOD_CALIBRATION below it
+    in_domain_count: int
+    ood_count: int
+
+
+@dataclass(frozen=True)
+class _Value:
+    id: str
+    phrases: tuple[str, ...]  # name first, then synonyms
+
+
+@dataclass(frozen=True)
+class _Template:
+    intent: str
+    text: str
+    pattern: re.Pattern[str] | None  # full-match over normalised text; None when no slot
+    literal: tuple[str, ...]  # the sample's own words, slots left out
+    slots: tuple[str, ...]
+
+
+def load_model(model: str | Path | Mapping[str, Any]) -> dict[str, Any]:
+    """The `languageModel` of an interaction model given as a path, a locale or a dict."""
+    if isinstance(model, Mapping):
+        data: Mapping[str, Any] = model
+    else:
+        path = Path(model)
+        if not path.suffix and not path.exists():
+            path = MODELS_DIR / f"{model}.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+    if "interactionModel" in data:
+        data = data["interactionModel"]
+    if "languageModel" in data:
+        data = data["languageModel"]
+    return dict(data)
+
+
+# --- text normalisation, as entity resolution sees words -----------------------------------------
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+
+
+def normalise(text: str) -> str:
+    """Lower case, "&" -> "and", apostrophes dropped ("athlete's" == "athletes"), dotted and
+    spelled-out letters joined ("D.V.T." == "d v t" == "dvt"), other punctuation as spaces."""
+    text = text.translate(_APOSTROPHES).lower().replace("&", " and ")
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 1,000
+    text = text.replace("'", "")
+    text = re.sub(r"(?<=\d)\.(?=\d)", "\x00", text)  # keep decimal points
+    text = re.sub(r"\b([a-z])\.", r"\1 ", text)  # d.v.t. -> d v t
+    text = re.sub(r"[^a-z0-9\x00{}_ ]+", " ", text).replace("\x00", ".")
+    words = text.split()
+    joined: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if len(word) == 1 and word.isalpha():
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            joined.append("".join(run))
+        else:
+            joined.extend(run)
+        run = []
+        if word:
+            joined.append(word)
+    return " ".join(joined)
+
+
+def _find_phrase(words: list[str], phrase: list[str], taken: set[int]) -> int | None:
+    """Start index of `phrase` as whole words in `words`, avoiding taken positions."""
+    n = len(phrase)
+    for start in range(len(words) - n + 1):
+        if words[start:start + n] == phrase and not taken & set(range(start, start + n)):
+            return start
+    return None
+
+
+# --- numbers and durations ----------------------------------------------------------------------
+_UNITS = {w: i for i, w in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen"))}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate((
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"))}
+_SCALES = {"hundred": 100, "thousand": 1000}
+_UNIT_WORDS = {
+    "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour",
+    "minute": "minute", "minutes": "minute", "min": "minute", "mins": "minute",
+    "second": "second", "seconds": "second", "sec": "second", "secs": "second",
+}
+
+
+def parse_number_words(words: Sequence[str], start: int = 0) -> tuple[Fraction, int] | None:
+    """A number spoken at `words[start]`: digits ("25", "2.5") or words ("twenty one",
+    "a hundred and five"); returns (value, end index) or None. "a"/"an" count as one only
+    before "hundred"/"thousand" (the duration parser handles "an hour" itself)."""
+    if start >= len(words):
+        return None
+    first = words[start]
+    if re.fullmatch(r"\d+(\.\d+)?", first):
+        return Fraction(first), start + 1
+    total, current, i, seen, last = 0, 0, start, False, ""
+    while i < len(words):
+        word = words[i]
+        if word in ("a", "an") and not seen and i + 1 < len(words) and words[i + 1] in _SCALES:
+            current, seen, last = 1, True, "unit"
+        elif word in _UNITS and (last in ("", "scale", "and")
+                                 or (last == "tens" and 0 < _UNITS[word] < 10)):
+            current += _UNITS[word]
+            seen, last = True, "teen" if _UNITS[word] >= 10 else "unit"
+        elif word in _TENS and last in ("", "scale", "and"):
+            current += _TENS[word]
+            seen, last = True, "tens"
+        elif word in _SCALES and seen and last != "scale":
+            if _SCALES[word] == 1000:
+                total += max(current, 1) * 1000
+                current = 0
+            else:
+                current = max(current, 1) * 100
+            last = "scale"
+        elif (word == "and" and last == "scale" and i + 1 < len(words)
+              and (words[i + 1] in _UNITS or words[i + 1] in _TENS)):
+            last = "and"
+        else:
+            break
+        i += 1
+    if not seen:
+        return None
+    return Fraction(total + current), i
+
+
+def _duration_at(words: Sequence[str], start: int) -> tuple[dict[str, Fraction], int] | None:
+    """A duration spoken at `words[start]`: parts per unit and the end index."""
+    w = list(words)
+
+    def at(i: int, *expected: str) -> bool:
+        return w[i:i + len(expected)] == list(expected)
+
+    i = start
+    # "half an hour", "half hour", "a quarter of an hour", "three quarters of an hour"
+    for lead, amount in ((("half",), Fraction(1, 2)), (("a", "half"), Fraction(1, 2)),
+                         (("a", "quarter"), Fraction(1, 4)), (("quarter",), Fraction(1, 4)),
+                         (("three", "quarters"), Fraction(3, 4))):
+        if at(i, *lead):
+            j = i + len(lead)
+            j += 1 if at(j, "of") else 0
+            j += 1 if w[j:j + 1] in (["an"], ["a"]) else 0
+            if j < len(w) and _UNIT_WORDS.get(w[j]) in ("hour", "minute"):
+                return {_UNIT_WORDS[w[j]]: amount}, j + 1
+    parts: dict[str, Fraction] = {}
+    end = None
+    while i < len(w):
+        if w[i] in ("a", "an") and i + 1 < len(w) and w[i + 1] in _UNIT_WORDS:
+            amount, j = Fraction(1), i + 1
+        else:
+            number = parse_number_words(w, i)
+            if number is None:
+                break
+            amount, j = number
+        if at(j, "and", "a", "half"):  # "one and a half hours"
+            amount, j = amount + Fraction(1, 2), j + 3
+        if j >= len(w) or w[j] not in _UNIT_WORDS:
+            break
+        unit = _UNIT_WORDS[w[j]]
+        j += 1
+        if at(j, "and", "a", "half"):  # "an hour and a half"
+            amount, j = amount + Fraction(1, 2), j + 3
+        parts[unit] = parts.get(unit, Fraction(0)) + amount
+        end = j
+        i = j + 1 if at(j, "and") else j  # "one hour and twenty minutes"
+    return (parts, end) if end is not None else None
+
+
+def iso_duration(parts: Mapping[str, Fraction]) -> str:
+    """ISO-8601 with the units as spoken; a fraction moves down a unit (1.5 h -> PT1H30M),
+    fractions of a second are rounded."""
+    hours = parts.get("hour", Fraction(0))
+    minutes = parts.get("minute", Fraction(0)) + (hours - int(hours)) * 60
+    seconds = parts.get("second", Fraction(0)) + (minutes - int(minutes)) * 60
+    out = "".join(f"{amount}{letter}" for amount, letter in
+                  ((int(hours), "H"), (int(minutes), "M"), (round(seconds), "S")) if amount)
+    return "PT" + (out or "0M")
+
+
+def duration_seconds(iso: str) -> float | None:
+    """Total seconds of a PT..H..M..S duration (what `slots_match` compares); None if not one."""
+    match = re.fullmatch(r"PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?",
+                         iso or "")
+    if not match or not any(match.groups()):
+        return None
+    h, m, s = (float(g) if g else 0.0 for g in match.groups())
+    return h * 3600 + m * 60 + s
+
+
+def parse_duration(text: str) -> str | None:
+    """The first duration spoken in `text` as ISO-8601 ("half an hour" -> "PT30M")."""
+    found = _find_duration(normalise(text).split())
+    return found[0] if found else None
+
+
+def parse_number(text: str) -> str | None:
+    """The first number spoken in `text` as a digit string ("twenty one" -> "21")."""
+    found = _find_number(normalise(text).split())
+    return found[0] if found else None
+
+
+def _find_duration(words: Sequence[str], taken: set[int] | None = None,
+                   whole: bool = False) -> tuple[str, int, int] | None:
+    taken = taken or set()
+    for start in range(len(words)):
+        if start in taken:
+            continue
+        found = _duration_at(words, start)
+        if found and not taken & set(range(start, found[1])):
+            if whole and (start != 0 or found[1] != len(words)):
+                return None
+            return iso_duration(found[0]), start, found[1]
+        if whole:
+            return None
+    return None
+
+
+def _find_number(words: Sequence[str], taken: set[int] | None = None,
+                 whole: bool = False) -> tuple[str, int, int] | None:
+    taken = taken or set()
+    for start in range(len(words)):
+        if start in taken:
+            continue
+        found = _number_at(words, start)
+        if found and not taken & set(range(start, found[1])):
+            if whole and (start != 0 or found[1] != len(words)):
+                return None
+            return found[0], start, found[1]
+        if whole:
+            return None
+    return None
+
+
+def _number_at(words: Sequence[str], start: int) -> tuple[str, int] | None:
+    found = parse_number_words(words, start)
+    if found is None:
+        return None
+    value, end = found
+    text = str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+    return text, end
+
+
+# --- the resolver ------------------------------------------------------------------------------
+#: Spoken fillers for built-in slot types when a sample is expanded.
+BUILTIN_FILLS: dict[str, tuple[str, ...]] = {
+    DURATION: ("twenty minutes", "ten minutes", "half an hour", "fifteen minutes", "an hour",
+               "five minutes"),
+    NUMBER: ("four", "fifteen", "three", "twenty", "ten", "five"),
+    "AMAZON.FirstName": ("Sam", "Alex"),
+    "AMAZON.TIME": ("seven am", "half past six"),
+    "AMAZON.DATE": ("tomorrow", "monday"),
+}
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+class Resolver:
+    """Understands text against one interaction model; build with `Resolver.from_model`."""
+
+    def __init__(self, language_model: Mapping[str, Any], embedder: Embedder, *,
+                 ood_sentences: Sequence[str] = OOD_CALIBRATION,
+                 cache_dir: Path | None = None) -> None:
+        self.embedder = embedder
+        self.invocation = _invocation_pattern(str(language_model.get("invocationName", "")))
+        self.types: dict[str, list[_Value]] = {}
+        for slot_type in language_model.get("types", []) or []:
+            values = []
+            for entry in slot_type.get("values", []) or []:
+                name = entry.get("name", {}) or {}
+                phrases = [name.get("value", ""), *(name.get("synonyms", []) or [])]
+                phrases = [p for p in dict.fromkeys(p.strip() for p in phrases) if p]
+                value_id = entry.get("id") or name.get("value", "")
+                if phrases:
+                    values.append(_Value(value_id, tuple(phrases)))
+            self.types[slot_type["name"]] = values
+        self.intents: list[str] = []
+        self.slot_types: dict[str, dict[str, str]] = {}
+        self.templates: list[_Template] = []
+        sentences: list[str] = []
+        owners: list[tuple[str, int]] = []  # (intent, template index) per sentence
+        self._fill_ids: list[dict[str, str]] = []  # slot -> value id each sentence was filled with
+        cursor: dict[str, int] = defaultdict(int)
+        for intent in language_model.get("intents", []) or []:
+            name = intent["name"]
+            if name == FALLBACK:
+                continue
+            slots = {s["name"]: s["type"] for s in intent.get("slots", []) or []}
+            samples = list(dict.fromkeys(
+                [*(intent.get("samples", []) or []), *BUILTIN_SAMPLES.get(name, ())]))
+            if not samples:
+                continue  # a built-in Alexa has no native samples for here: never chosen
+            self.intents.append(name)
+            self.slot_types[name] = slots
+            for sample in samples:
+                index = len(self.templates)
+                self.templates.append(self._template(name, sample))
+                for filled, ids in self._fillings(sample, slots, cursor):
+                    sentences.append(filled)
+                    owners.append((name, index))
+                    self._fill_ids.append(ids)
+        if not sentences:
+            raise ValueError("the interaction model has no samples to resolve against")
+        #: Words the samples themselves use around their slots: a value name made only of these
+        #: ("the mat", "use it") says little when it turns up outside a framed slot.
+        self.carrier_words = {w for t in self.templates for w in t.literal}
+        self.sentences = sentences
+        self._owner_intent = np.array([self.intents.index(i) for i, _ in owners])
+        self._owner_template = np.array([t for _, t in owners])
+        self.vectors = _cached_encode(embedder, sentences, cache_dir)
+        self._value_index: list[tuple[str, str, str]] = [  # (type, id, phrase)
+            (type_name, value.id, phrase)
+            for type_name, values in self.types.items() for value in values
+            for phrase in value.phrases
+        ]
+        self._value_vectors = _cached_encode(
+            embedder, [p for _, _, p in self._value_index] or ["-"], cache_dir)
+        self.calibration = self._calibrate(list(ood_sentences))
+        self.threshold = self.calibration.threshold
+
+    @classmethod
+    def from_model(cls, model: str | Path | Mapping[str, Any], embedder: Embedder | None = None,
+                   **kwargs: Any) -> Resolver:
+        """A resolver for an interaction model (path, locale name or dict), default weights."""
+        return cls(load_model(model), embedder or default_embedder(), **kwargs)
+
+    # --- expanding samples ----------------------------------------------------------------
+    def _round_robin(self, slot_type: str) -> list[tuple[str, str]]:
+        """(id, phrase): every name first, then every first synonym, and so on, so that a
+        sample taking the next few entries meets many ids, not one id's synonyms."""
+        values = self.types.get(slot_type, [])
+        longest = max((len(v.phrases) for v in values), default=0)
+        return [(v.id, v.phrases[k]) for k in range(longest) for v in values
+                if k < len(v.phrases)]
+
+    def _fillings(self, sample: str, slots: Mapping[str, str],
+                  cursor: dict[str, int]) -> list[tuple[str, dict[str, str]]]:
+        """The sample as sentences people say: each slot filled with real values."""
+        names = list(dict.fromkeys(_SLOT.findall(sample)))
+        if not names:
+            return [(sample, {})]
+        choices: dict[str, list[tuple[str, str]]] = {}
+        for name in names:
+            slot_type = slots.get(name, "")
+            if self.types.get(slot_type):
+                pool = self._round_robin(slot_type)
+                take = min(len(pool), FILLS_PER_SAMPLE)
+                start = cursor[slot_type]  # the next sample continues where this one stops
+                cursor[slot_type] = (start + take) % len(pool)
+                choices[name] = [pool[(start + k) % len(pool)] for k in range(take)]
+            else:
+                choices[name] = [("", v) for v in BUILTIN_FILLS.get(slot_type, ("something",))]
+        out: dict[str, dict[str, str]] = {}
+        for k in range(max(len(c) for c in choices.values())):  # zipped, not a product
+            picked = {n: c[k % len(c)] for n, c in choices.items()}
+            text = _SLOT.sub(lambda m, p=picked: p[m.group(1)][1], sample)
+            out.setdefault(text, {n: i for n, (i, _) in picked.items() if i})
+        return list(out.items())
+
+    @staticmethod
+    def _template(intent: str, sample: str) -> _Template:
+        """The sample as a full-match pattern over normalised words, slots as lazy groups."""
+        tokens: list[str] = []
+        names: list[str] = []
+        literal: list[str] = []
+        for part in re.split(r"(\{\w+\})", sample):
+            match = _SLOT.fullmatch(part)
+            if match:
+                name = match.group(1)
+                tokens.append(f"(?P<{name}>.+?)" if name not in names else f"(?P={name})")
+                names.append(name)
+                continue
+            words = normalise(part).split()
+            literal += words
+            tokens += [re.escape(w) for w in words]
+        pattern = re.compile("^" + " ".join(tokens) + "$") if names else None
+        return _Template(intent, sample, pattern, tuple(literal), tuple(dict.fromkeys(names)))
+
+    # --- calibration ------------------------------------------------------------------------
+    def _calibrate(self, ood: list[str]) -> Calibration:
+        """Threshold maximising balanced accuracy: own samples (leave-one-template-out) vs OOD."""
+        first_of_template: dict[int, int] = {}
+        for row, template in enumerate(self._owner_template):
+            first_of_template.setdefault(int(template), row)
+        rows = np.array(sorted(first_of_template.values()))
+        sims = self.vectors[rows] @ self.vectors.T
+        sims[self._owner_template[rows][:, None] == self._owner_template[None, :]] = -1.0
+        inside = sims.max(axis=1)
+        outside = ((self.embedder.encode(ood) @ self.vectors.T).max(axis=1) if ood
+                   else np.zeros(0))
+        threshold, best = _best_threshold(inside, outside)
+        return Calibration(
+            threshold=threshold,
+            balanced_accuracy=best,
+            in_domain_kept=float((inside >= threshold).mean()),
+            ood_rejected=float((outside < threshold).mean()) if len(outside) else 0.0,
+            in_domain_count=len(inside),
+            ood_count=len(outside),
+        )
+
+    # --- resolving --------------------------------------------------------------------------
+    def strip_invocation(self, text: str) -> str:
+        """"ask mat coach how long is left" -> "how long is left", as Alexa hands it over."""
+        if self.invocation is None:
+            return text
+        stripped = self.invocation.sub(" ", text).strip(" ,.")
+        return stripped or text
+
+    def resolve(self, text: str) -> Resolution:
+        """The intent and slots Alexa would most likely send for `text`."""
+        return self.resolve_many([text])[0]
+
+    def resolve_many(self, texts: Sequence[str]) -> list[Resolution]:
+        """`resolve` for many texts, embedded in batches."""
+        spoken = [self.strip_invocation(t) for t in texts]
+        vectors = self.embedder.encode(spoken)
+        sims = vectors @ self.vectors.T
+        out = []
+        for text, vector, row in zip(spoken, vectors, sims, strict=True):
+            scores = np.full(len(self.intents), -1.0)
+            np.maximum.at(scores, self._owner_intent, row)
+            order = np.argsort(-scores, kind="stable")
+            best = int(order[0])
+            score = float(scores[best])
+            runner = ((self.intents[int(order[1])], float(scores[order[1]]))
+                      if len(order) > 1 else None)
+            if score < self.threshold:
+                out.append(Resolution(text, FALLBACK, {}, score, (self.intents[best], score)))
+                continue
+            intent = self.intents[best]
+            out.append(Resolution(text, intent, self._slots(intent, text, vector, row), score,
+                                  runner, tuple(self.slot_types.get(intent, {}))))
+        return out
+
+    def _slots(self, intent: str, text: str, vector: np.ndarray,
+               row: np.ndarray) -> dict[str, SlotValue]:
+        declared = self.slot_types.get(intent, {})
+        if not declared:
+            return {}
+        words = normalise(text).split()
+        filled: dict[str, SlotValue] = {}
+        taken: set[int] = set()
+        for name, span in self._capture(intent, " ".join(words), declared).items():
+            slot_type = declared[name]
+            if slot_type in self.types:
+                filled[name] = self._custom(intent, name, slot_type, span.split(), text, row)
+            else:
+                filled[name] = self._builtin_from_span(slot_type, span)
+            start = _find_phrase(words, span.split(), taken)
+            if start is not None:
+                taken |= set(range(start, start + len(span.split())))
+        # No sample frames the words: look for anything slot-like, durations before numbers.
+        for name in sorted((n for n in declared if n not in filled),
+                           key=lambda n: declared[n] == NUMBER):
+            slot_type = declared[name]
+            if slot_type in self.types:
+                free = [w if i not in taken else "" for i, w in enumerate(words)]
+                value = self._custom(intent, name, slot_type, free, text, row, framed=False)
+                if value is not None:
+                    filled[name] = value
+            elif slot_type == DURATION:
+                duration = _find_duration(words, taken)
+                if duration:
+                    taken |= set(range(duration[1], duration[2]))
+                    filled[name] = SlotValue(duration[0], None, slot_type)
+            elif slot_type == NUMBER and not any(v.slot_type == DURATION
+                                                 for v in filled.values()):
+                # A length already heard ("a ten minute one") leaves no bare number behind.
+                number = _find_number(words, taken)
+                if number:
+                    taken |= set(range(number[1], number[2]))
+                    filled[name] = SlotValue(number[0], None, slot_type)
+        return {name: filled[name] for name in declared if name in filled}
+
+    def _custom(self, intent: str, name: str, slot_type: str, words: list[str], text: str,
+                row: np.ndarray, *, framed: bool = True) -> SlotValue | None:
+        """Entity resolution of a custom slot, from the most to the least certain evidence.
+
+        `words` are the slot's framed words, or (`framed=False`) the whole utterance.
+
+        1. the framed words are exactly a value's name or synonym;
+        2. the longest *distinctive* name or synonym said word for word (one with a word the
+           samples do not use around their slots: "pregnant" is, "the mat" is not);
+        3. by meaning — unframed only: the value of the nearest filled sample of this intent,
+           when it is close (`FILLED_THRESHOLD`) and clearly nearer than any sample filled with
+           another value (`FILLED_MARGIN`; otherwise the shared carrier words, not the value,
+           made it near); then, framed or not, the value whose name or synonym is nearest to the
+           words, if close (`VALUE_THRESHOLD`);
+        4. a non-distinctive name said word for word;
+        5. framed words that match nothing arrive unresolved (ER_SUCCESS_NO_MATCH); without
+           framed words there is no slot at all (None).
+        """
+        spoken = " ".join(w for w in words if w)
+        shown = spoken if framed else text.strip()
+        if framed:
+            for value in self.types[slot_type]:
+                if any(normalise(p) == spoken for p in value.phrases):
+                    return SlotValue(spoken, value.id, slot_type)
+        literal = self._longest_value(slot_type, words, set())
+        if literal and not set(literal[1]) <= self.carrier_words:
+            return SlotValue(spoken if framed else " ".join(literal[1]), literal[0], slot_type)
+        value_id = None if framed else self._nearest_filled(intent, name, row)
+        if value_id is None:
+            vector = self.embedder.encode([shown])[0]
+            value_id = self._nearest_value(slot_type, vector)
+        if value_id is not None:
+            return SlotValue(shown, value_id, slot_type)
+        if literal:
+            return SlotValue(spoken if framed else " ".join(literal[1]), literal[0], slot_type)
+        return SlotValue(spoken, None, slot_type) if framed else None
+
+    def _nearest_filled(self, intent: str, name: str, row: np.ndarray) -> str | None:
+        """The value the nearest filled sample of `intent` carries, when the value shows."""
+        index = self.intents.index(intent)
+        best_per_value: dict[str, float] = {}
+        for j in np.flatnonzero(self._owner_intent == index):
+            value_id = self._fill_ids[j].get(name)
+            if value_id is not None and row[j] > best_per_value.get(value_id, -1.0):
+                best_per_value[value_id] = float(row[j])
+        ranked = sorted(best_per_value.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < FILLED_THRESHOLD:
+            return None
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < FILLED_MARGIN:
+            return None
+        return ranked[0][0]
+
+    def _capture(self, intent: str, joined: str, declared: Mapping[str, str]) -> dict[str, str]:
+        """Slot words framed by the most specific sample of `intent` that matches exactly."""
+        best: tuple[int, int] | None = None
+        best_spans: dict[str, str] = {}
+        for template in self.templates:
+            if template.intent != intent or template.pattern is None:
+                continue
+            match = template.pattern.match(joined)
+            if not match:
+                continue
+            spans = {name: match.group(name).strip() for name in template.slots}
+            if not all(self._span_fits(declared.get(n, ""), s) for n, s in spans.items()):
+                continue
+            rank = (len(template.literal), -len(spans))
+            if best is None or rank > best:
+                best, best_spans = rank, spans
+        return best_spans
+
+    def _span_fits(self, slot_type: str, span: str) -> bool:
+        words = span.split()
+        if not words or len(words) > MAX_SLOT_WORDS:
+            return False
+        if slot_type == DURATION:
+            return _find_duration(words, whole=True) is not None
+        if slot_type == NUMBER:
+            return _find_number(words, whole=True) is not None
+        return True
+
+    @staticmethod
+    def _builtin_from_span(slot_type: str, span: str) -> SlotValue:
+        words = span.split()
+        found = None
+        if slot_type == DURATION:
+            found = _find_duration(words, whole=True)
+        elif slot_type == NUMBER:
+            found = _find_number(words, whole=True)
+        return SlotValue(found[0] if found else span, None, slot_type)
+
+    def _longest_value(self, slot_type: str, words: list[str],
+                       taken: set[int]) -> tuple[str, list[str], int] | None:
+        """Entity resolution word for word: the longest name or synonym present."""
+        best: tuple[str, list[str], int] | None = None
+        for value in self.types.get(slot_type, []):
+            for phrase in value.phrases:
+                phrase_words = normalise(phrase).split()
+                if not phrase_words or (best and len(phrase_words) <= len(best[1])):
+                    continue
+                start = _find_phrase(words, phrase_words, taken)
+                if start is not None:
+                    best = (value.id, phrase_words, start)
+        return best
+
+    def _nearest_value(self, slot_type: str, vector: np.ndarray) -> str | None:
+        """Entity resolution by meaning: the value whose name or synonym is nearest, if near."""
+        rows = [i for i, (t, _, _) in enumerate(self._value_index) if t == slot_type]
+        if not rows:
+            return None
+        sims = self._value_vectors[rows] @ vector
+        best = int(np.argmax(sims))
+        if sims[best] < VALUE_THRESHOLD:
+            return None
+        return self._value_index[rows[best]][1]
+
+
+def _invocation_pattern(invocation: str) -> re.Pattern[str] | None:
+    """What wraps a one-shot request: "ask mat coach (to) ...", "... with mat coach"."""
+    words = normalise(invocation).split()
+    if not words:
+        return None
+    name = r"[\s,]+".join(re.escape(w) for w in words)
+    return re.compile(
+        rf"^\s*(?:alexa[\s,]+)?(?:(?:ask|tell|open|launch|use)[\s,]+)?{name}\b[\s,]*"
+        rf"(?:(?:to|for|about|if|whether|that|and)\b)?"
+        rf"|[\s,]+(?:with|using|on|from|in)[\s,]+{name}[\s.!?]*$",
+        re.IGNORECASE,
+    )
+
+
+def _best_threshold(inside: np.ndarray, outside: np.ndarray) -> tuple[float, float]:
+    """The cut between two score sets with the best balanced accuracy (widest gap on ties)."""
+    if not len(outside):
+        return float(inside.min()) - 1e-6, 1.0
+    points = np.unique(np.concatenate([inside, outside]))
+    candidates = np.concatenate([[points[0] - 1e-6], (points[:-1] + points[1:]) / 2,
+                                 [points[-1] + 1e-6]])
+    best = (-1.0, -1.0, 0.0)
+    for k, cut in enumerate(candidates):
+        accuracy = ((inside >= cut).mean() + (outside < cut).mean()) / 2
+        gap = (points[k] - points[k - 1]) if 0 < k < len(points) else 0.0
+        if (accuracy, gap) > best[:2]:
+            best = (float(accuracy), float(gap), float(cut))
+    return best[2], best[0]
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("MAT_COACH_NLU_CACHE")
+                or Path(tempfile.gettempdir()) / "mat-coach-nlu")
+
+
+def _cached_encode(embedder: Embedder, sentences: Sequence[str],
+                   cache_dir: Path | None) -> np.ndarray:
+    """Embeddings of `sentences`, reused from disk when the sentences and weights are the same."""
+    key = hashlib.sha256("\n".join([embedder.fingerprint, *sentences]).encode()).hexdigest()
+    path = (cache_dir or _cache_dir()) / f"{key[:32]}.npy"
+    try:
+        vectors = np.load(path)
+        if vectors.shape == (len(sentences), embedder.dimension):
+            return vectors
+    except (OSError, ValueError):
+        pass
+    vectors = embedder.encode(sentences)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        with partial.open("wb") as handle:
+            np.save(handle, vectors)
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only temp dir only costs the next run the embedding time
+    return vectors
+
+
+# --- the envelope Alexa would send -------------------------------------------------------------
+def envelope_for(resolution: Resolution, locale: str = "en-US", **envelope_kwargs: Any) -> dict:
+    """The IntentRequest envelope Alexa would send for `resolution` (`testkit.envelopes`).
+
+    Custom slots carry entity resolution (ER_SUCCESS_MATCH with the id, or
+    ER_SUCCESS_NO_MATCH); built-in slots carry their canonical value; slots the intent declares
+    but the utterance did not fill arrive as Alexa sends them, present with no value.
+    """
+    from testkit import envelopes
+
+    slots: dict[str, dict] = {name: envelopes.slot(name) for name in resolution.declared}
+    for name, value in resolution.slots.items():
+        if value.custom:
+            slots[name] = envelopes.slot(name, value.value, resolved_id=value.resolved_id,
+                                         no_match=value.resolved_id is None)
+        else:
+            slots[name] = envelopes.slot(name, value.value)
+    return envelopes.intent(resolution.intent, slots, locale=locale, **envelope_kwargs)
+
+
+# --- measuring a held-out set ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Example:
+    """One held-out line: what a person said and what they meant."""
+
+    text: str
+    locale: str
+    intent: str
+    slots: dict[str, str]
+
+
+def load_heldout(path: str | Path = HELDOUT_PATH) -> list[Example]:
+    """The held-out utterances (JSON lines: text, locale, intent, slots)."""
+    examples = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            examples.append(Example(row["text"], row.get("locale", "en-US"), row["intent"],
+                                    {k: str(v) for k, v in (row.get("slots") or {}).items()}))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a held-out line ({exc})") from exc
+    return examples
+
+
+def comparable_slots(slots: Mapping[str, SlotValue]) -> dict[str, str]:
+    """A resolution's slots as the held-out file writes them: ids for custom types, values
+    for built-ins; an unresolved custom value is kept as "?" (it is a slot, just unmatched)."""
+    return {name: (value.resolved_id or "?") if value.custom else value.value
+            for name, value in slots.items()}
+
+
+def slots_match(expected: Mapping[str, str], got: Mapping[str, str]) -> bool:
+    """Same slot names with the same values; durations compare by length (PT90M == PT1H30M)."""
+    if set(expected) != set(got):
+        return False
+    for name, want in expected.items():
+        have = got[name]
+        if want == have:
+            continue
+        want_s, have_s = duration_seconds(want), duration_seconds(have)
+        if want_s is None or want_s != have_s:
+            return False
+    return True
+
+
+@dataclass
+class Outcome:
+    example: Example
+    resolution: Resolution
+
+    @property
+    def intent_ok(self) -> bool:
+        return self.resolution.intent == self.example.intent
+
+    @property
+    def slots_ok(self) -> bool:
+        return self.intent_ok and slots_match(self.example.slots,
+                                              comparable_slots(self.resolution.slots))
+
+    @property
+    def in_domain(self) -> bool:
+        return self.example.intent != FALLBACK
+
+
+@dataclass
+class Report:
+    """Everything `format_report` prints and `check_failures` judges."""
+
+    outcomes: list[Outcome]
+    calibrations: dict[str, Calibration]
+    seconds: float
+    source: str
+    calibration_overlap: list[str] = field(default_factory=list)
+
+    def subset(self, locale: str | None = None) -> list[Outcome]:
+        return [o for o in self.outcomes if locale is None or o.example.locale == locale]
+
+    def figures(self, locale: str | None = None) -> dict[str, float | int]:
+        rows = self.subset(locale)
+        inside = [o for o in rows if o.in_domain]
+        outside = [o for o in rows if not o.in_domain]
+
+        def share(items: list[Outcome], test: Any) -> float:
+            return sum(1 for o in items if test(o)) / len(items) if items else float("nan")
+
+        return {
+            "lines": len(rows),
+            "in_domain": len(inside),
+            "out_of_domain": len(outside),
+            "intent_in_domain": share(inside, lambda o: o.intent_ok),
+            "intent_slots_in_domain": share(inside, lambda o: o.slots_ok),
+            "intent_overall": share(rows, lambda o: o.intent_ok),
+            "intent_slots_overall": share(rows, lambda o: o.slots_ok),
+            "ood_to_fallback": share(outside, lambda o: o.resolution.intent == FALLBACK),
+            "in_domain_to_fallback": share(inside, lambda o: o.resolution.intent == FALLBACK),
+        }
+
+    def confusions(self) -> list[tuple[str, str, int, str]]:
+        """(expected, got, count, one example) for wrong intents, most frequent first."""
+        counts: Counter[tuple[str, str]] = Counter()
+        example: dict[tuple[str, str], str] = {}
+        for o in self.outcomes:
+            if not o.intent_ok:
+                key = (o.example.intent, o.resolution.intent)
+                counts[key] += 1
+                example.setdefault(key, o.example.text)
+        return [(e, g, n, example[(e, g)]) for (e, g), n in counts.most_common()]
+
+    def slot_errors(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.intent_ok and not o.slots_ok]
+
+
+def evaluate(examples: Sequence[Example], *, models_dir: Path = MODELS_DIR,
+             embedder: Embedder | None = None, locales: Sequence[str] | None = None,
+             source: str = "", cache_dir: Path | None = None) -> Report:
+    """Resolve each example with the model of its own locale and collect the outcomes."""
+    started = time.perf_counter()
+    embedder = embedder or default_embedder()
+    chosen = [e for e in examples if locales is None or e.locale in locales]
+    resolvers: dict[str, Resolver] = {}
+    outcomes: list[Outcome] = []
+    by_locale: dict[str, list[Example]] = defaultdict(list)
+    for example in chosen:
+        by_locale[example.locale].append(example)
+    for locale, group in sorted(by_locale.items()):
+        path = models_dir / f"{locale}.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"no interaction model for {locale} ({path.name})")
+        resolver = resolvers[locale] = Resolver.from_model(path, embedder, cache_dir=cache_dir)
+        for example, resolution in zip(group, resolver.resolve_many([e.text for e in group]),
+                                       strict=True):
+            outcomes.append(Outcome(example, resolution))
+    known = {normalise(e.text) for e in examples}
+    overlap = [s for s in OOD_CALIBRATION if normalise(s) in known]
+    return Report(outcomes, {k: r.calibration for k, r in resolvers.items()},
+                  time.perf_counter() - started, source, overlap)
+
+
+# --- judging and printing ------------------------------------------------------------------------
+TARGETS = {"intent_in_domain": 0.95, "intent_slots_in_domain": 0.90, "ood_to_fallback": 0.80}
+#: Safety questions must never start a timer or resume one: that is the harm the check guards.
+SAFETY_INTENTS = ("CheckSafetyIntent", "SafetyTipsIntent")
+FORBIDDEN_FOR_SAFETY = ("StartSessionIntent", "AMAZON.ResumeIntent")
+
+
+def check_failures(report: Report) -> list[str]:
+    """Why the report misses its targets; empty when it meets them all."""
+    figures = report.figures()
+    failures = [f"{name} {figures[name]:.1%} < {target:.0%}"
+                for name, target in TARGETS.items()
+                if not figures[name] >= target]
+    for o in report.outcomes:
+        if o.example.intent in SAFETY_INTENTS and o.resolution.intent in FORBIDDEN_FOR_SAFETY:
+            failures.append(f"safety question sent to {o.resolution.intent}: {o.example.text!r}")
+    failures += [f"calibration sentence is also held out: {s!r}"
+                 for s in report.calibration_overlap]
+    return failures
+
+
+def format_report(report: Report, *, confusions: int = 12, slot_errors: int = 10) -> str:
+    """The human-readable summary `python -m bench.nlu` prints."""
+    lines = [f"held-out set: {report.source} ({len(report.outcomes)} lines)"]
+
+    def block(title: str, figures: Mapping[str, float | int]) -> list[str]:
+        return [
+            f"{title}: {figures['lines']} lines ({figures['in_domain']} in domain, "
+            f"{figures['out_of_domain']} out of domain)",
+            f"  intent accuracy        in domain {figures['intent_in_domain']:7.1%}   "
+            f"overall {figures['intent_overall']:7.1%}",
+            f"  intent+slot accuracy   in domain {figures['intent_slots_in_domain']:7.1%}   "
+            f"overall {figures['intent_slots_overall']:7.1%}",
+            f"  out of domain -> fallback {figures['ood_to_fallback']:7.1%}   "
+            f"in domain wrongly -> fallback {figures['in_domain_to_fallback']:7.1%}",
+        ]
+
+    lines += block("all lines", report.figures())
+    for locale in sorted({o.example.locale for o in report.outcomes}):
+        calibration = report.calibrations[locale]
+        lines += block(locale, report.figures(locale))
+        lines.append(
+            f"  fallback threshold {calibration.threshold:.3f} (balanced accuracy "
+            f"{calibration.balanced_accuracy:.1%}: keeps {calibration.in_domain_kept:.1%} of "
+            f"{calibration.in_domain_count} own samples, rejects {calibration.ood_rejected:.1%}"
+            f" of {calibration.ood_count} calibration sentences)")
+    found = report.confusions()
+    lines.append(f"top intent confusions (expected -> got, count, example): {len(found)} kinds")
+    lines += [f"  {e} -> {g}  x{n}  e.g. {text!r}" for e, g, n, text in found[:confusions]]
+    errors = report.slot_errors()
+    lines.append(f"slot errors with the right intent: {len(errors)}")
+    for o in errors[:slot_errors]:
+        lines.append(f"  {o.example.text!r}: expected {o.example.slots}, "
+                     f"got {comparable_slots(o.resolution.slots)}")
+    if report.calibration_overlap:
+        lines.append(f"WARNING: {len(report.calibration_overlap)} calibration sentences are "
+                     "also in the held-out set")
+    lines.append(f"time: {report.seconds:.1f} s")
+    return "\n".join(lines)
