@@ -481,6 +481,10 @@ class Resolver:
                  cache_dir: Path | None = None) -> None:
         self.embedder = embedder
         self.invocation = _invocation_pattern(str(language_model.get("invocationName", "")))
+        #: The model's own setting for how readily Alexa falls back (LOW unless it says so).
+        configuration = language_model.get("modelConfiguration", {}) or {}
+        self.sensitivity = str(
+            (configuration.get("fallbackIntentSensitivity", {}) or {}).get("level") or "LOW")
         self.types: dict[str, list[_Value]] = {}
         for slot_type in language_model.get("types", []) or []:
             values = []
@@ -606,7 +610,7 @@ class Resolver:
         inside = sims.max(axis=1)
         outside = ((self.embedder.encode(ood) @ self.vectors.T).max(axis=1) if ood
                    else np.zeros(0))
-        threshold, best = _best_threshold(inside, outside)
+        threshold, best = _best_threshold(inside, outside, self.sensitivity)
         return Calibration(
             threshold=threshold,
             balanced_accuracy=best,
@@ -820,8 +824,26 @@ def _invocation_pattern(invocation: str) -> re.Pattern[str] | None:
     )
 
 
-def _best_threshold(inside: np.ndarray, outside: np.ndarray) -> tuple[float, float]:
-    """The cut between two score sets with the best balanced accuracy (widest gap on ties)."""
+#: Alexa's fallback sensitivity, as the share of the model's own samples (scored leave-one-out)
+#: the threshold must keep: LOW falls back least. MEDIUM and HIGH favour rejecting
+#: out-of-domain speech more, down to the plain balanced-accuracy cut.
+SENSITIVITY_KEEP = {"LOW": 0.97, "MEDIUM": 0.93, "HIGH": 0.0}
+
+
+def _best_threshold(inside: np.ndarray, outside: np.ndarray,
+                    sensitivity: str = "HIGH") -> tuple[float, float]:
+    """The cut between two score sets with the best balanced accuracy (widest gap on ties),
+    lowered if need be until it keeps the share of in-domain samples `sensitivity` asks for."""
+    cut, accuracy = _balanced_cut(inside, outside)
+    keep = SENSITIVITY_KEEP.get(sensitivity.upper(), 0.0)
+    if keep and (inside >= cut).mean() < keep:
+        cut = float(np.quantile(inside, 1.0 - keep))
+        accuracy = float(((inside >= cut).mean() + (outside < cut).mean()) / 2) if len(
+            outside) else 1.0
+    return cut, accuracy
+
+
+def _balanced_cut(inside: np.ndarray, outside: np.ndarray) -> tuple[float, float]:
     if not len(outside):
         return float(inside.min()) - 1e-6, 1.0
     points = np.unique(np.concatenate([inside, outside]))
