@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.nlu", description=__doc__.split("\n")[0])
     parser.add_argument("--locale", action="append",
                         help="only this locale's lines (repeatable; default: every locale)")
-    parser.add_argument("--heldout", type=Path, default=nlu.HELDOUT_PATH,
-                        help="held-out JSON lines (default: testkit/data/heldout_utterances.jsonl)")
+    parser.add_argument("--heldout", type=Path, action="append",
+                        help="held-out JSON lines (repeatable; default: both sets in "
+                             "testkit/data, the first held-out set and the blind one)")
     parser.add_argument("--models", type=Path, default=nlu.MODELS_DIR,
                         help="directory of <locale>.json interaction models")
     parser.add_argument("--check", action="store_true",
@@ -35,20 +36,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--confusions", type=int, default=12, help="how many confusions to list")
     args = parser.parse_args(argv)
 
-    examples = nlu.load_heldout(args.heldout)
-    try:
-        report = nlu.evaluate(examples, models_dir=args.models, locales=args.locale,
-                              source=_shown(args.heldout))
-    except ModelMissing as exc:
-        print(f"bench.nlu: {exc}", file=sys.stderr)
-        return 2
-    if not report.outcomes:
-        print(f"bench.nlu: no held-out lines for {args.locale}", file=sys.stderr)
-        return 2
-    print(nlu.format_report(report, confusions=args.confusions))
+    failures: list[str] = []
+    for path in args.heldout or list(nlu.HELDOUT_SETS.values()):
+        examples = nlu.load_heldout(path)
+        try:
+            report = nlu.evaluate(examples, models_dir=args.models, locales=args.locale,
+                                  source=_shown(path))
+        except ModelMissing as exc:
+            print(f"bench.nlu: {exc}", file=sys.stderr)
+            return 2
+        if not report.outcomes:
+            print(f"bench.nlu: no held-out lines for {args.locale}", file=sys.stderr)
+            return 2
+        print(nlu.format_report(report, confusions=args.confusions))
+        print()
+        failures += [f"{_shown(path)}: {f}" for f in nlu.check_failures(report)]
     if not args.check:
         return 0
-    failures = nlu.check_failures(report)
     for failure in failures:
         print(f"FAIL {failure}")
     print("check: " + ("failed" if failures else "all targets met"))

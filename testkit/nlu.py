@@ -62,6 +62,10 @@ from testkit.embeddings import Embedder, default_embedder
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "interaction_models"
 HELDOUT_PATH = Path(__file__).resolve().parent / "data" / "heldout_utterances.jsonl"
+#: A second set, written later and blind (its author read neither the model nor the first
+#: set): after the first set had guided changes to the model, this one is the honest measure.
+BLIND_PATH = Path(__file__).resolve().parent / "data" / "heldout_blind.jsonl"
+HELDOUT_SETS = {"held-out": HELDOUT_PATH, "blind": BLIND_PATH}
 
 FALLBACK = "AMAZON.FallbackIntent"
 DURATION = "AMAZON.DURATION"
@@ -173,7 +177,7 @@ OOD_CALIBRATION: tuple[str, ...] = (
     "what movies are showing tonight",
     "give me a recipe for banana bread",
     "how do I get to the train station",
-    "set a timer for my pasta",
+    "set a timer for the rice on the stove",
     "what's the news today",
     "lock the front door",
 )
@@ -1041,6 +1045,9 @@ def evaluate(examples: Sequence[Example], *, models_dir: Path = MODELS_DIR,
                                        strict=True):
             outcomes.append(Outcome(example, resolution))
     known = {normalise(e.text) for e in examples}
+    for path in HELDOUT_SETS.values():  # calibration must stay apart from every held-out set
+        if path.is_file():
+            known |= {normalise(e.text) for e in load_heldout(path)}
     overlap = [s for s in OOD_CALIBRATION if normalise(s) in known]
     return Report(outcomes, {k: r.calibration for k, r in resolvers.items()},
                   time.perf_counter() - started, source, overlap)
