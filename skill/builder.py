@@ -25,7 +25,7 @@ from skill.handlers.interceptors import (
     RequestLogInterceptor,
     SessionAttributesInterceptor,
 )
-from skill.services import Services
+from skill.services import RandomSource, Services
 from skill.settings import Settings
 from skill.store import UserStore
 
@@ -62,9 +62,10 @@ def build_skill(
     store: UserStore | None = None,
     api_client: ApiClient | None = None,
     clock: Callable[[], float] | None = None,
+    rng: RandomSource | None = None,
 ) -> CustomSkill:
     """The CustomSkill every entry point dispatches to (Flask route, Lambda, benchmarks)."""
-    services = Services(settings, store=store, **({"clock": clock} if clock else {}))
+    services = Services(settings, store=store, rng=rng, **({"clock": clock} if clock else {}))
     api_client = api_client or TimeoutApiClient(
         timeout=settings.api_timeout, ca_bundle=settings.ca_bundle
     )

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 from skill.settings import Settings
 from skill.store import UserStore, open_store
 
+T = TypeVar("T")
+
+
+class RandomSource(Protocol):
+    """What choosing a variant needs of `random.Random`."""
+
+    def choice(self, seq: Sequence[T]) -> T: ...
+
 
 class Services:
-    """The store (lazily opened), the clock, and the settings they came from."""
+    """The store (lazily opened), the clock, the random source, and the settings."""
 
     def __init__(
         self,
@@ -23,11 +32,22 @@ class Services:
         *,
         store: UserStore | None = None,
         clock: Callable[[], float] = time.time,
+        rng: RandomSource | None = None,
     ) -> None:
         self.settings = settings
         self._store = store
         self._clock = clock
+        self._rng = rng
         self._lock = threading.Lock()
+
+    @property
+    def rng(self) -> RandomSource:
+        """Picks spoken variants; tests inject a seeded one so replies are reproducible."""
+        if self._rng is None:
+            import random  # only a line with variants needs it; kept off the cold-start path
+
+            self._rng = random.Random()
+        return self._rng
 
     @property
     def store(self) -> UserStore:

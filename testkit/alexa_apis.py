@@ -33,6 +33,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import isodate
 from werkzeug import Request, Response
@@ -290,3 +291,30 @@ def _timer_json(timer: FakeTimer) -> dict:
     else:
         data["triggerTime"] = timer.trigger.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return data
+
+
+class InProcessAlexaApi:
+    """The fake as an ask-sdk `ApiClient`, without a server: for scripted runs in one process
+    (the transcript), where a loopback HTTPS round trip would only add noise."""
+
+    def __init__(self, fake: TimersFake | None = None) -> None:
+        self.fake = fake or TimersFake()
+
+    def invoke(self, request: object) -> object:
+        from ask_sdk_model.services import ApiClientResponse
+        from werkzeug.test import EnvironBuilder
+
+        headers: dict[str, str] = {}
+        for key, value in getattr(request, "headers", None) or []:
+            headers[key] = value
+        body = getattr(request, "body", None)
+        data = json.dumps(body) if body is not None and not isinstance(body, str) else body
+        parts = urlsplit(getattr(request, "url", "") or "")
+        builder = EnvironBuilder(method=(getattr(request, "method", None) or "GET").upper(),
+                                 base_url=f"https://{parts.netloc or 'api.local'}",
+                                 path=parts.path or "/", query_string=parts.query,
+                                 headers=headers, data=data)
+        answer = self.fake.handle(Request(builder.get_environ()))
+        return ApiClientResponse(headers=list(answer.headers.items()),
+                                 status_code=answer.status_code,
+                                 body=answer.get_data(as_text=True))

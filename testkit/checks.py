@@ -9,13 +9,18 @@ import xml.etree.ElementTree as ET
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import ResponseEnvelope
 
+from skill.content import Catalogue
+
 ALLOWED_TAGS = {
     "speak", "break", "emphasis", "lang", "p", "phoneme", "prosody", "s", "say-as", "sub",
     "voice", "w", "audio", "amazon:effect", "amazon:domain", "amazon:emotion",
 }
 MAX_SPEECH_CHARS = 8000
 MAX_RESPONSE_BYTES = 24 * 1024
-MEDICAL_CLAIM = re.compile(r"\b(cure[sd]?|curing|treat(s|ed|ing|ment)?|heal(s|ed|ing)?)\b", re.I)
+#: Claims the skill must never make, in any variant of any line: checked on every response.
+MEDICAL_CLAIM = re.compile(
+    r"\b(cur(e|es|ed|ing)|treat(s|ed|ing|ment)?|heal(s|ed|ing)?|therap(y|ies|eutic)|detox\w*|"
+    r"reliev(e|es|ed|ing)|pain relief|proven|boost(s|ing)? (your )?immun\w*)\b", re.I)
 _serializer = DefaultSerializer()
 
 
@@ -34,7 +39,42 @@ def _ssml_tags(ssml: str) -> set[str]:
 def speech_of(response: dict) -> str:
     """The plain text of the output speech (tags removed), for content assertions."""
     ssml = ((response.get("response") or {}).get("outputSpeech") or {}).get("ssml", "")
-    return re.sub(r"<[^>]+>", "", ssml).replace("&apos;", "'").replace("&amp;", "&")
+    text = re.sub(r"<[^>]+>", " ", ssml).replace("&apos;", "'").replace("&amp;", "&")
+    return " ".join(text.replace("&quot;", '"').split())
+
+
+# --- what a reply means, whichever variant was spoken ----------------------------------------
+def _normal(text: str) -> str:
+    return " ".join(text.replace("||", " ").split())
+
+
+def _patterns(catalogue: Catalogue, key: str, params: dict) -> list[re.Pattern[str]]:
+    """One pattern per variant of `key`: given params filled in, the others match anything."""
+    patterns = []
+    for variant in catalogue.variants(key):
+        parts = re.split(r"(\{\w+\})", _normal(variant))
+        regex = "".join(
+            (re.escape(_normal(str(params[p[1:-1]]))) if p[1:-1] in params else "(.+?)")
+            if re.fullmatch(r"\{\w+\}", p) else re.escape(p)
+            for p in parts
+        )
+        patterns.append(re.compile(regex))
+    return patterns
+
+
+def says(speech: str, catalogue: Catalogue, key: str, **params: object) -> bool:
+    """The whole reply is one of `key`'s variants (params not given may be anything)."""
+    return any(p.fullmatch(_normal(speech)) for p in _patterns(catalogue, key, params))
+
+
+def opens_with(speech: str, catalogue: Catalogue, key: str, **params: object) -> bool:
+    """The reply begins with one of `key`'s variants."""
+    return any(p.match(_normal(speech)) for p in _patterns(catalogue, key, params))
+
+
+def mentions(speech: str, catalogue: Catalogue, key: str, **params: object) -> bool:
+    """One of `key`'s variants is said somewhere in the reply."""
+    return any(p.search(_normal(speech)) for p in _patterns(catalogue, key, params))
 
 
 def ends_session(response: dict) -> bool:

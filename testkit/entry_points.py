@@ -60,6 +60,14 @@ def lambda_sender(settings: Settings, *, store: UserStore | None = None) -> Send
     return send
 
 
+class FirstChoice:
+    """A random source that always takes the first option: one phrasing per line, so that two
+    requests meaning the same thing get the same words (`build_skill(rng=FirstChoice())`)."""
+
+    def choice(self, options):
+        return options[0]
+
+
 #: Both doors by name, for tests parametrized over them.
 ENTRY_POINTS: dict[str, SenderFactory] = {"flask": flask_sender, "lambda": lambda_sender}
 

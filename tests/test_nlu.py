@@ -20,11 +20,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from skill.builder import build_skill
 from skill.lambda_function import create_handler
 from skill.settings import Settings
 from testkit import embeddings, envelopes, nlu
 from testkit.checks import check_response, speech_of
 from testkit.embeddings import Embedder
+from testkit.entry_points import FirstChoice
 
 #: The published all-MiniLM-L6-v2 vector of "hello world" (first five dimensions), as
 #: sentence-transformers computes it with torch.
@@ -304,8 +306,9 @@ def test_samples_are_filled_with_every_value_id(tiny: nlu.Resolver) -> None:
 # --- the envelope, through the skill's own door --------------------------------------------------
 @pytest.fixture
 def lambda_send(tmp_path: Path):
-    handle = create_handler(Settings(store_url=f"sqlite://{tmp_path / 'x.db'}",
-                                     verify_requests=False))
+    settings = Settings(store_url=f"sqlite://{tmp_path / 'x.db'}", verify_requests=False)
+    # One phrasing per line, so two envelopes that mean the same get the same words.
+    handle = create_handler(settings, skill=build_skill(settings, rng=FirstChoice()))
     return lambda envelope: check_response(handle(json.loads(json.dumps(envelope)), None))
 
 

@@ -32,7 +32,7 @@ from skill.store import Record, UserStore, open_store
 from skill.web import create_app
 from testkit import envelopes as env
 from testkit.alexa_apis import TimersFake
-from testkit.checks import check_response, speech_of
+from testkit.checks import check_response, says, speech_of
 from testkit.conversation import Conversation
 from testkit.entry_points import ENTRY_POINTS, SenderFactory, flask_sender, signed_post
 from testkit.loopback import ChainServer
@@ -96,7 +96,7 @@ def test_skill_disabled_forgets_only_that_user_in_every_store_and_entry_point(
     assert record_of(store, OTHER_USER) == other_before
     # Forgotten means forgotten: coming back is a first visit, not "welcome back".
     welcome = send(env.launch(api_endpoint=api_endpoint))
-    assert speech_of(welcome) == EN.text("launch.new")
+    assert says(speech_of(welcome), EN, "launch.new")
     store.close()
 
 
@@ -174,10 +174,10 @@ def _conversation(send: Send, who: tuple[str, str, str], api_endpoint: str, clos
     chat.intent("StartSessionIntent", {"duration": "PT25M"})
     chat.intent("TimeLeftIntent")
     timers_fake.garbage = True  # the Timers API answers nonsense, then fails, mid-session
-    assert speech_of(chat.intent("TimeLeftIntent")) == EN.text("timers.unavailable.read")
+    assert says(speech_of(chat.intent("TimeLeftIntent")), EN, "timers.unavailable.read")
     timers_fake.garbage = False
     timers_fake.fail_status = 500
-    assert speech_of(chat.intent("AMAZON.PauseIntent")) == EN.text("timers.unavailable.read")
+    assert says(speech_of(chat.intent("AMAZON.PauseIntent")), EN, "timers.unavailable.read")
     timers_fake.fail_status = None
     chat.intent("AMAZON.PauseIntent")
     chat.intent("AMAZON.ResumeIntent")
@@ -194,7 +194,7 @@ def _conversation(send: Send, who: tuple[str, str, str], api_endpoint: str, clos
     # A second device of the same user whose zone is not cached, with both APIs refusing.
     refused = chat.intent("StartSessionIntent", {"duration": "PT20M"}, api_endpoint=closed,
                           device_id=f"{device_id}-KITCHEN")
-    assert speech_of(refused) == EN.text("timers.unavailable", minutes=20)
+    assert says(speech_of(refused), EN, "timers.unavailable", minutes=20)
     timers_fake.fail_status = 500
     chat.intent("StartSessionIntent", {"duration": "PT20M"})
     timers_fake.fail_status = None
@@ -242,8 +242,8 @@ def test_logs_carry_no_identifiers_or_bodies_through_both_entry_points(
     secrets.extend(who)
     broken = flask_sender(Settings(store_url=f"sqlite://{blocker / 'x.db'}", ca_bundle=ca_bundle,
                                    verify_requests=False))
-    assert speech_of(broken(env.launch(user_id=who[0], device_id=who[1], access_token=who[2],
-                                       api_endpoint=api_endpoint))) == EN.text("store.unavailable")
+    assert says(speech_of(broken(env.launch(user_id=who[0], device_id=who[1], access_token=who[2],
+                                            api_endpoint=api_endpoint))), EN, "store.unavailable")
 
     # Envelopes that are refused, through the Flask route and the Lambda handler.
     who = _identity("REFUSED")

@@ -12,7 +12,7 @@ from skill.content import catalogue_for
 from skill.store import open_store
 from skill.timers import TIMERS_SCOPE
 from testkit import envelopes as env
-from testkit.checks import ends_session, speech_of
+from testkit.checks import ends_session, mentions, opens_with, says, speech_of
 
 EN = catalogue_for("en-US")
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -42,14 +42,14 @@ def routine_of(settings) -> dict:
 def test_start_creates_announcing_timer_and_records_session(talk, timers_fake, settings):
     answer = start(talk)
     assert ends_session(answer)
-    assert speech_of(answer).startswith(EN.text("start.started", length="20 minute session"))
+    assert opens_with(speech_of(answer), EN, "start.started", length="20 minute session")
     create = next(c for c in timers_fake.calls if c.method == "POST")
     assert create.path == "/v1/alerts/timers"
     assert create.authorization == f"Bearer {env.ACCESS_TOKEN}"
     assert create.body["duration"] == "PT20M"
     operation = create.body["triggeringBehavior"]["operation"]
     assert operation["type"] == "ANNOUNCE"
-    assert operation["textToAnnounce"][0]["text"] == EN.text("timer.announce")
+    assert says(operation["textToAnnounce"][0]["text"], EN, "timer.announce")
     assert "roll onto your side" in operation["textToAnnounce"][0]["text"].lower()
     assert create.body["creationBehavior"]["displayExperience"]["visibility"] == "VISIBLE"
     assert create.body["triggeringBehavior"]["notificationConfig"]["playAudible"] is True
@@ -61,7 +61,7 @@ def test_start_creates_announcing_timer_and_records_session(talk, timers_fake, s
 def test_first_ever_session_without_length_is_ten_minutes_with_shirt_note(talk, timers_fake):
     answer = start(talk, None)
     assert timers_fake.calls[-1].body["duration"] == "PT10M"
-    assert EN.text("start.first_time") in speech_of(answer)
+    assert mentions(speech_of(answer), EN, "start.first_time")
 
 
 def test_number_slot_is_used_when_duration_is_missing(talk, timers_fake):
@@ -90,7 +90,7 @@ def test_consent_accepted_creates_timer_and_confirms(talk, timers_fake, settings
     answer = talk(env.connections_response, "ACCEPTED", token="25")
     assert ends_session(answer)
     assert timers_fake.calls[-1].body["duration"] == "PT25M"
-    assert speech_of(answer).startswith(EN.text("start.started", length="25 minute session"))
+    assert opens_with(speech_of(answer), EN, "start.started", length="25 minute session")
     assert routine_of(settings)["active"]["m"] == 25
 
 
@@ -118,7 +118,7 @@ def test_timers_api_failure_apologises_with_tip(talk, timers_fake, failure, sett
     else:
         timers_fake.garbage = True
     answer = start(talk)
-    assert speech_of(answer) == EN.text("timers.unavailable", minutes=20)
+    assert says(speech_of(answer), EN, "timers.unavailable", minutes=20)
     assert ends_session(answer)
     assert "active" not in routine_of(settings)
 
@@ -129,7 +129,7 @@ def test_timers_api_slower_than_timeout_apologises_within_three_seconds(talk, ti
     answer = start(talk)
     elapsed = time.monotonic() - began
     timers_fake.delay = 0
-    assert speech_of(answer) == EN.text("timers.unavailable", minutes=20)
+    assert says(speech_of(answer), EN, "timers.unavailable", minutes=20)
     assert elapsed < 3.0
 
 
@@ -138,19 +138,19 @@ def test_time_left_running_and_paused_then_resume(talk, timers_fake):
         start(talk)
         clock.shift(timedelta(minutes=5))
         left = talk(env.intent, "TimeLeftIntent")
-        assert speech_of(left) == EN.text("time_left.running", left="15 minutes")
+        assert says(speech_of(left), EN, "time_left.running", left="15 minutes")
         paused = talk(env.intent, "AMAZON.PauseIntent")
-        assert speech_of(paused) == EN.text("pause.done", left="15 minutes")
+        assert says(speech_of(paused), EN, "pause.done", left="15 minutes")
         assert timers_fake.paths("POST")[-1].endswith("/pause")
         clock.shift(timedelta(minutes=30))
         still = talk(env.intent, "TimeLeftIntent")
-        assert speech_of(still) == EN.text("time_left.paused", left="15 minutes")
+        assert says(speech_of(still), EN, "time_left.paused", left="15 minutes")
         resumed = talk(env.intent, "AMAZON.ResumeIntent")
-        assert speech_of(resumed) == EN.text("resume.done", left="15 minutes")
+        assert says(speech_of(resumed), EN, "resume.done", left="15 minutes")
         assert timers_fake.paths("POST")[-1].endswith("/resume")
         clock.shift(timedelta(minutes=3, seconds=30))
         left = talk(env.intent, "TimeLeftIntent")
-        assert speech_of(left) == EN.text("time_left.running", left="12 minutes")
+        assert says(speech_of(left), EN, "time_left.running", left="12 minutes")
 
 
 def test_end_early_deletes_timer_and_records_minutes_done(talk, timers_fake, settings):
@@ -160,7 +160,7 @@ def test_end_early_deletes_timer_and_records_minutes_done(talk, timers_fake, set
         clock.shift(timedelta(minutes=7, seconds=40))
         answer = talk(env.intent, "EndSessionIntent")
     # Under half the planned length: the end is acknowledged without praise.
-    assert speech_of(answer) == EN.text("end.done_partial", done="7 minutes")
+    assert says(speech_of(answer), EN, "end.done_partial", done="7 minutes")
     assert ("DELETE", f"/v1/alerts/timers/{timer_id}") in [
         (c.method, c.path) for c in timers_fake.calls]
     stored = routine_of(settings)
@@ -185,15 +185,15 @@ def test_finished_timer_is_reported_and_counted_in_full(talk, timers_fake, setti
         start(talk)
         clock.shift(timedelta(minutes=21))
         answer = talk(env.intent, "TimeLeftIntent")
-    assert speech_of(answer) == EN.text("time_left.finished")
+    assert says(speech_of(answer), EN, "time_left.finished")
     stored = routine_of(settings)
     assert "active" not in stored and [e["m"] for e in stored["history"]] == [20]
 
 
 def test_timing_intents_without_a_session(talk, timers_fake):
-    assert speech_of(talk(env.intent, "TimeLeftIntent")) == EN.text("time_left.none")
+    assert says(speech_of(talk(env.intent, "TimeLeftIntent")), EN, "time_left.none")
     for name in ("AMAZON.PauseIntent", "AMAZON.ResumeIntent", "EndSessionIntent"):
-        assert speech_of(talk(env.intent, name)) == EN.text("end.none")
+        assert says(speech_of(talk(env.intent, name)), EN, "end.none")
     # Each request looked at the timers once (the truth), and changed none.
     assert timers_fake.paths() == ["/v1/alerts/timers"] * 4
     assert not timers_fake.paths("POST") and not timers_fake.paths("DELETE")
@@ -207,7 +207,7 @@ def test_running_session_offers_restart_and_yes_replaces_timer(
         old = routine_of(settings)["active"]["timer"]
         clock.shift(timedelta(minutes=2))
         offer = conversation.intent("StartSessionIntent", {"duration": "PT15M"})
-        assert speech_of(offer) == EN.text(
+        assert says(speech_of(offer), EN,
             "start.already_running", left="18 minutes", length="15 minute session")
         assert not ends_session(offer)
         answer = conversation.intent("AMAZON.YesIntent")
@@ -221,7 +221,7 @@ def test_no_keeps_the_running_session(conversation, timers_fake, settings):
     conversation.intent("StartSessionIntent", {"duration": "PT20M"})
     conversation.intent("StartSessionIntent", {"duration": "PT15M"})  # offers a restart
     answer = conversation.intent("AMAZON.NoIntent")
-    assert speech_of(answer) == EN.text("start.keep")
+    assert says(speech_of(answer), EN, "start.keep")
     assert routine_of(settings)["active"]["m"] == 20
 
 
@@ -241,7 +241,7 @@ def test_no_keeps_the_running_session(conversation, timers_fake, settings):
 ])
 def test_strange_lengths_get_a_question(talk, timers_fake, slots, key):
     answer = talk(env.intent, "StartSessionIntent", slots)
-    assert speech_of(answer) == EN.text(key)
+    assert says(speech_of(answer), EN, key)
     assert not ends_session(answer)
     assert not timers_fake.calls
     # Asked with Dialog.ElicitSlot, so the answer comes back as this intent, slot filled.
@@ -254,22 +254,26 @@ def test_strange_lengths_get_a_question(talk, timers_fake, slots, key):
 
 def test_the_elicited_length_comes_back_in_the_same_intent(conversation, timers_fake):
     question = conversation.intent("StartSessionIntent", {"duration": "P2D"})
-    assert speech_of(question) == EN.text("start.too_long")
+    assert says(speech_of(question), EN, "start.too_long")
     # "twenty five minutes", heard as the answer to the elicitation:
     answer = conversation.intent("StartSessionIntent", {"duration": "PT25M"})
-    assert speech_of(answer).startswith(EN.text("start.started", length="25 minute session"))
+    assert opens_with(speech_of(answer), EN, "start.started", length="25 minute session")
     assert timers_fake.calls[-1].body["duration"] == "PT25M"
 
 
-def test_long_session_gets_caution_and_busy_day_note(talk, timers_fake):
+def test_one_note_at_most_the_one_that_matters_most(talk, timers_fake):
     with time_machine.travel(MONDAY_NOON, tick=False) as clock:
-        first = start(talk, "PT45M")
-        assert EN.text("start.long") in speech_of(first)
-        assert EN.text("start.busy_day") not in speech_of(first)
+        first = start(talk, "PT45M")  # a first session, and a long one: the shirt note wins
+        assert mentions(speech_of(first), EN, "start.first_time")
+        assert not mentions(speech_of(first), EN, "start.long")
+        clock.shift(timedelta(minutes=50))
+        long = start(talk, "PT45M")  # long, and a second one today: the long caution wins
+        assert mentions(speech_of(long), EN, "start.long")
+        assert not mentions(speech_of(long), EN, "start.busy_day")
         clock.shift(timedelta(hours=2))
         second = start(talk, "PT10M")
-    assert EN.text("start.busy_day") in speech_of(second)
-    assert speech_of(second).startswith(EN.text("start.started", length="10 minute session"))
+    assert mentions(speech_of(second), EN, "start.busy_day")
+    assert opens_with(speech_of(second), EN, "start.started", length="10 minute session")
 
 
 def test_returning_user_launch_reports_week_and_yes_starts_usual(conversation, timers_fake):
@@ -277,12 +281,10 @@ def test_returning_user_launch_reports_week_and_yes_starts_usual(conversation, t
         conversation.intent("StartSessionIntent", {"duration": "PT25M"})
         clock.shift(timedelta(minutes=30))
         launch = conversation.launch()
-        assert speech_of(launch) == EN.text(
-            "launch.returning",
-            progress=EN.text("progress.summary", sessions=1, goal="3 sessions",
-                             minutes="25 minutes"),
-            length="25 minute session",
-        )
+        spoken = speech_of(launch)
+        assert says(spoken, EN, "launch.returning", length="25 minute session")
+        assert mentions(spoken, EN, "progress.summary", sessions=1, goal="3 sessions",
+                        minutes="25 minutes")
         assert not ends_session(launch)
         yes = conversation.intent("AMAZON.YesIntent")
     assert ends_session(yes)
@@ -297,31 +299,32 @@ def test_new_user_says_yes_to_first_session(conversation, timers_fake):
 
 def test_yes_without_offer_is_answered(talk, timers_fake):
     answer = talk(env.intent, "AMAZON.YesIntent")
-    assert speech_of(answer) == EN.text("yes_no.nothing")
+    assert says(speech_of(answer), EN, "yes_no.nothing")
     assert not timers_fake.calls
 
 
 def test_progress_and_goal(talk, timers_fake, settings):
     with time_machine.travel(MONDAY_NOON, tick=False) as clock:
         none = talk(env.intent, "ProgressIntent")
-        assert speech_of(none) == EN.text("progress.none_yet", goal="3 sessions")
+        assert opens_with(speech_of(none), EN, "progress.none_yet", goal="3 sessions")
+        assert mentions(speech_of(none), EN, "progress.reprompt")  # the mic stays open: it asks
         goal = talk(env.intent, "SetGoalIntent", {"count": "2"})
-        assert speech_of(goal) == EN.text("goal.set", goal="2 sessions")
+        assert says(speech_of(goal), EN, "goal.set", goal="2 sessions")
         for _ in range(2):
             start(talk)
             clock.shift(timedelta(minutes=21))
             talk(env.intent, "TimeLeftIntent")  # timer went off: closes the session
         answer = talk(env.intent, "ProgressIntent")
     text = speech_of(answer)
-    assert text.startswith(EN.text("progress.summary_met", sessions="2 sessions",
-                                   goal="2 sessions", minutes="40 minutes"))
+    assert opens_with(text, EN, "progress.summary_met", sessions="2 sessions",
+                                   goal="2 sessions", minutes="40 minutes")
     assert not ends_session(answer)
 
 
 @pytest.mark.parametrize("count", ["0", "15", "?", "2.5", None])
 def test_goal_out_of_range_is_asked_again(talk, count, settings):
     answer = talk(env.intent, "SetGoalIntent", {"count": count} if count else {})
-    assert speech_of(answer) == EN.text("goal.invalid")
+    assert says(speech_of(answer), EN, "goal.invalid")
     assert not ends_session(answer)
 
 
@@ -333,8 +336,8 @@ def test_week_starts_monday_in_device_time_zone(talk, timers_fake, settings):
         start(talk)
         clock.shift(timedelta(minutes=21))
         answer = talk(env.intent, "ProgressIntent")
-    assert speech_of(answer).startswith(EN.text(
-        "progress.summary", sessions=1, goal="3 sessions", minutes="20 minutes"))
+    assert opens_with(speech_of(answer), EN,
+        "progress.summary", sessions=1, goal="3 sessions", minutes="20 minutes")
     assert any("System.timeZone" in c.path for c in timers_fake.calls)
 
 

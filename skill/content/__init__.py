@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 
 DEFAULT_LANGUAGE = "en"
@@ -24,12 +24,34 @@ DEFAULT_LOCALE = "en-US"
 _LOCALE_SHAPE = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
 
 
-class Catalogue:
-    """Text for one locale, as plain text; `to_ssml` escapes it on the way out."""
+#: Written between two sentences in a catalogue line, a short spoken pause (an SSML break).
+PAUSE = "||"
+_PAUSE_SSML = '<break time="400ms"/>'
+Chooser = Callable[[str, int], int]
 
-    def __init__(self, locale: str, entries: dict[str, str]) -> None:
+
+def first_variant(_key: str, _count: int) -> int:
+    """The default choice: the first variant (plain-text uses, tests that name a line)."""
+    return 0
+
+
+class Catalogue:
+    """Text for one locale, as plain text; `to_ssml` escapes it on the way out.
+
+    A line may have several variants (a JSON list): lines people hear often should not sound
+    recorded. `choose(key, count)` picks which; a `Turn` binds a chooser that picks at random
+    and never repeats the last variant of a conversation (`with_chooser`).
+    """
+
+    def __init__(self, locale: str, entries: dict[str, tuple[str, ...]],
+                 choose: Chooser = first_variant) -> None:
         self.locale = locale
         self._entries = entries
+        self.choose = choose
+
+    def with_chooser(self, choose: Chooser) -> Catalogue:
+        """The same lines, with variants picked by `choose` (one request's voice)."""
+        return Catalogue(self.locale, self._entries, choose)
 
     def __contains__(self, key: str) -> bool:
         return key in self._entries
@@ -37,9 +59,14 @@ class Catalogue:
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
 
+    def variants(self, key: str) -> tuple[str, ...]:
+        """Every phrasing of `key`, as written (placeholders unfilled)."""
+        return self._entries[key]
+
     def text(self, key: str, **params: object) -> str:
-        """The plain text for `key`, with placeholders filled in."""
-        template = self._entries[key]
+        """The plain text for `key` (one of its variants), with placeholders filled in."""
+        variants = self._entries[key]
+        template = variants[self.choose(key, len(variants)) if len(variants) > 1 else 0]
         return template.format(**params) if params else template
 
     def join(self, *keys_or_text: str | None, **params: object) -> str:
@@ -75,25 +102,39 @@ class Catalogue:
         )
 
 
+def plain(text: str) -> str:
+    """A line without its pause marks, for places that take plain text (timer announcements)."""
+    return " ".join(text.replace(PAUSE, " ").split())
+
+
 def to_ssml(text: str) -> str:
-    """Escape plain text so it is always valid inside `<speak>`; ask-sdk adds the tags."""
+    """Escape plain text so it is always valid inside `<speak>`; ask-sdk adds the tags.
+
+    The only markup a line can carry is the pause mark, which becomes a short break.
+    """
     # The same replacements, in the same order, as xml.sax.saxutils.escape(text, {'"': ...}).
-    return (
+    escaped = (
         text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
         .replace('"', "&quot;")
     )
+    if PAUSE not in escaped:
+        return escaped
+    return _PAUSE_SSML.join(part.strip() for part in escaped.split(PAUSE))
 
 
 @cache
-def _load(name: str) -> dict[str, str]:
-    """One catalogue file as a dict; missing regional files simply add nothing."""
+def _load(name: str) -> dict[str, tuple[str, ...]]:
+    """One catalogue file as a dict of variants; missing regional files simply add nothing."""
     try:
         # The loader reads files next to the module (or inside a zip, for a zipimport).
         raw = __spec__.loader.get_data(os.path.join(os.path.dirname(__file__), f"{name}.json"))
     except FileNotFoundError:
         return {}
     data = json.loads(raw.decode("utf-8"))
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+    return {
+        k: tuple(v) if isinstance(v, list) else (v,)
+        for k, v in data.items() if not k.startswith("_")
+    }
 
 
 def catalogue_for(locale: object) -> Catalogue:

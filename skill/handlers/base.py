@@ -67,9 +67,11 @@ class AnswerIntentHandler(IntentHandler):
 
     answer_key: str
     reprompt_key: str
+    follow_up_key: str | None = None  # the question that keeps the conversation going
 
     def respond(self, turn: Turn) -> Response:
-        return turn.ask(turn.say.text(self.answer_key), turn.say.text(self.reprompt_key))
+        return turn.ask(turn.say.join(self.answer_key, self.follow_up_key),
+                        turn.say.text(self.reprompt_key))
 
 
 class LookupIntentHandler(IntentHandler):
@@ -84,13 +86,16 @@ class LookupIntentHandler(IntentHandler):
     general_key: str
     unknown_key: str
     reprompt_key: str
-    suffix_keys: tuple[str, ...] = ()
+    once_key: str | None = None  # said after the first entry of a conversation, not again
+    follow_up_key: str | None = None  # the question that keeps the conversation going
 
     def respond(self, turn: Turn) -> Response:
         say = turn.say
         key = f"{self.entry_prefix}{turn.resolved_id(self.slot_name)}"
         if key in say:
-            return turn.ask(say.join(key, *self.suffix_keys), say.text(self.reprompt_key))
+            once = turn.once(self.once_key) if self.once_key else None
+            return turn.ask(say.join(key, once, self.follow_up_key),
+                            say.text(self.reprompt_key))
         if turn.slot_value(self.slot_name) is None:
             return turn.ask(say.text(self.general_key), say.text(self.reprompt_key))
         return turn.prompt(self.unknown_key)

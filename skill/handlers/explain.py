@@ -14,6 +14,7 @@ class ExplainMatIntentHandler(LookupIntentHandler):
     general_key = "explain.overview"
     unknown_key = "explain.unknown"
     reprompt_key = "explain.reprompt"
+    follow_up_key = "explain.more"
 
 
 class AboutMatIntentHandler(AnswerIntentHandler):
@@ -22,3 +23,4 @@ class AboutMatIntentHandler(AnswerIntentHandler):
     intent_names = ("AboutMatIntent",)
     answer_key = "explain.overview"
     reprompt_key = "explain.reprompt"
+    follow_up_key = "explain.more"

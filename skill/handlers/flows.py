@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ask_sdk_model import Response
 
+from skill.content import plain
 from skill.domain import routine as rules
 from skill.domain.session_rules import SessionPlan, plan_minutes
 from skill.handlers.turn import Turn
@@ -165,7 +166,7 @@ def start_session(turn: Turn, session: SessionPlan, *, restart: bool = False) ->
     if failure is None:
         try:
             timer_id = turn.timers.create(minutes, labels=_timer_labels(turn),
-                                          announcement=say.text("timer.announce"),
+                                          announcement=plain(say.text("timer.announce")),
                                           locale=say.locale)
         except TimersError as exc:
             failure = exc
@@ -176,7 +177,10 @@ def start_session(turn: Turn, session: SessionPlan, *, restart: bool = False) ->
         return _timers_refusal(turn, failure, minutes, after_consent)
     now = turn.now
     turn.change(lambda routine: rules.start_session(closing(routine), timer_id, minutes, now))
-    speech = say.join("start.started", *session.notes, length=say.text("units.length", n=minutes))
+    # One note at most, the one that matters most (first time, long, busy day): stacked
+    # cautions sound like a lecture to someone lowering themselves onto spikes.
+    speech = say.join("start.started", *session.notes[:1],
+                      length=say.text("units.length", n=minutes))
     return turn.tell(speech, unsaved=say.join(speech, "start.not_saved"))
 
 

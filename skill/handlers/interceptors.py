@@ -9,6 +9,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.services import ApiClient
 
 from skill.domain.offer import Offer
+from skill.handlers.turn import SAID_KEY, said_memory
 
 log = logging.getLogger("skill.requests")
 
@@ -46,8 +47,9 @@ class SessionAttributesInterceptor(AbstractRequestInterceptor):
 
     ask-sdk echoes a request's session attributes back in the response. Alexa only returns
     what we sent, but an unverified request (development mode) could carry anything, and an
-    echoed blob would push the response past Alexa's 24 KB limit. The only attribute the skill
-    keeps across turns is the pending `Offer`; everything else is dropped on the way in.
+    echoed blob would push the response past Alexa's 24 KB limit. The skill keeps two things
+    across turns, the pending `Offer` and which variant of each line it last said (so it does
+    not repeat itself); everything else is dropped on the way in.
     """
 
     def process(self, handler_input: HandlerInput) -> None:
@@ -55,7 +57,11 @@ class SessionAttributesInterceptor(AbstractRequestInterceptor):
             return
         manager = handler_input.attributes_manager
         offer = Offer.from_attributes(manager.session_attributes)
-        manager.session_attributes = offer.to_attributes() if offer else {}
+        kept = offer.to_attributes() if offer else {}
+        said = said_memory(manager.session_attributes)
+        if said:
+            kept[SAID_KEY] = said
+        manager.session_attributes = kept
 
 
 class ApiBudgetInterceptor(AbstractRequestInterceptor):

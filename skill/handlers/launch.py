@@ -19,10 +19,12 @@ class LaunchRequestHandler(RequestTypeHandler):
         say, routine, now = turn.say, turn.routine, turn.now
         active = routine.active
         if active is not None and active.remaining_seconds(now) > 0:
-            return turn.ask(
-                say.text("launch.running", left=say.duration(active.remaining_seconds(now))),
-                say.text("launch.running.reprompt"),
-            )
+            left = say.duration(active.remaining_seconds(now))
+            if active.paused_at is not None:
+                return turn.ask(say.text("launch.paused", left=left),
+                                say.text("launch.paused.reprompt"))
+            return turn.ask(say.text("launch.running", left=left),
+                            say.text("launch.running.reprompt"))
         minutes = suggested_minutes(routine, now)
         turn.offer("start", minutes)
         if routine.is_new:

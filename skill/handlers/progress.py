@@ -18,7 +18,8 @@ class ProgressIntentHandler(IntentHandler):
 
     def respond(self, turn: Turn) -> Response:
         turn.offer("start", suggested_minutes(turn.routine, turn.now))
-        return turn.ask(flows.describe_progress(turn), turn.say.text("progress.reprompt"))
+        question = turn.say.text("progress.reprompt")
+        return turn.ask(turn.say.join(flows.describe_progress(turn), question), question)
 
 
 class SetGoalIntentHandler(IntentHandler):

@@ -14,7 +14,8 @@ class CheckSafetyIntentHandler(LookupIntentHandler):
     general_key = "safety.general"
     unknown_key = "safety.unknown"
     reprompt_key = "safety.reprompt"
-    suffix_keys = ("safety.disclaimer",)
+    once_key = "safety.disclaimer"
+    follow_up_key = "safety.more"
 
 
 class SafetyTipsIntentHandler(AnswerIntentHandler):
@@ -23,3 +24,4 @@ class SafetyTipsIntentHandler(AnswerIntentHandler):
     intent_names = ("SafetyTipsIntent",)
     answer_key = "safety.general"
     reprompt_key = "safety.reprompt"
+    follow_up_key = "safety.more"

@@ -29,7 +29,21 @@ from skill.store.base import user_id_of
 from skill.timers import TIMERS_SCOPE, TimersGateway, TimerState
 
 _TURN = "mat_coach.turn"
+SAID_KEY = "said"  # session attribute: the variant last said of each line, this conversation
+MAX_SAID = 24
 log = logging.getLogger(__name__)
+
+
+def said_memory(attributes: object) -> dict[str, int]:
+    """The variants already said in this conversation, as the skill wrote them (or nothing)."""
+    raw = attributes.get(SAID_KEY) if isinstance(attributes, dict) else None
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        key: index for key, index in list(raw.items())[-MAX_SAID:]
+        if isinstance(key, str) and len(key) <= 64 and isinstance(index, int)
+        and not isinstance(index, bool) and 0 <= index < 32
+    }
 
 
 class Turn:
@@ -40,7 +54,9 @@ class Turn:
         self.services = services
         self.envelope = handler_input.request_envelope
         self.request = self.envelope.request
-        self.say: Catalogue = catalogue_for(getattr(self.request, "locale", None))
+        self._said = said_memory(self._session_attributes())
+        self.say: Catalogue = catalogue_for(getattr(self.request, "locale", None)).with_chooser(
+            self._choose)
         self._record: Record | None = None
         self._routine: rules.Routine | None = None
         self._pending: Callable[[rules.Routine], rules.Routine] | None = None
@@ -154,6 +170,30 @@ class Turn:
         saved = self.services.store.update(self.user_id, apply, first=self._record)
         self._record = saved
         self._routine = rules.Routine.from_attributes(saved.attributes)
+
+    # --- variety: never the same phrasing twice in a row in one conversation ------------------
+    def _choose(self, key: str, count: int) -> int:
+        last = self._said.get(key)
+        index = self.services.rng.choice([i for i in range(count) if i != last] or [0])
+        self._remember(key, index)
+        return index
+
+    def _remember(self, key: str, index: int) -> None:
+        self._said.pop(key, None)
+        self._said[key] = index
+        while len(self._said) > MAX_SAID:
+            self._said.pop(next(iter(self._said)))
+        attributes = self._session_attributes()
+        if attributes is not None:
+            attributes[SAID_KEY] = dict(self._said)
+
+    def once(self, key: str) -> str | None:
+        """`key`'s text the first time this conversation needs it, None after that."""
+        if key in self._said:
+            return None
+        text = self.say.text(key)
+        self._remember(key, self._said.get(key, 0))
+        return text
 
     # --- the offer a following "yes" agrees to ---------------------------------------------
     def _session_attributes(self) -> dict | None:

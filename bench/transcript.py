@@ -1,0 +1,64 @@
+"""`python -m bench.transcript`: every reachable reply, with its word count and variants.
+
+Plays `testkit.transcript.script()` and prints each distinct reply (scene, words, whether the
+microphone stays open), then the figures the voice is held to: median and p90 words, the
+variant count of each frequently heard line, banned words and runs of the source article.
+`--markdown` prints the conversation samples the README quotes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from testkit import transcript as t
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.transcript")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the README's conversation samples instead")
+    args = parser.parse_args(argv)
+    logging.disable(logging.CRITICAL)  # outage scenes log on purpose; the replies are the output
+    played = t.script()
+    if args.markdown:
+        print(readme_samples(played))
+        return 0
+    for reply in played.distinct():
+        mic = "open " if reply.open_mic else "close"
+        print(f"{reply.words:3d}w {mic} [{reply.scene}] {reply.speech}")
+    figures = played.figures()
+    print()
+    print(f"replies: {figures['replies']}  median words: {figures['median_words']}  "
+          f"p90 words: {figures['p90_words']}  longest: {figures['max_words']}")
+    print("variants of frequently heard lines: " + ", ".join(
+        f"{key} {len(t.EN.variants(key))}" for key in t.FREQUENT if key in t.EN))
+    banned = [key for key, line in t.catalogue_lines() if t.BANNED.search(line)]
+    hashes = t.article_hashes()
+    runs = [(key, run) for key, line in t.catalogue_lines() for run in t.article_runs(line, hashes)]
+    open_statements = [r for r in played.distinct() if r.open_mic and not t.ends_inviting(r.speech)]
+    print(f"banned words: {len(banned)}  article runs of 6+ words: {len(runs)}  "
+          f"open-mic replies not ending in a question or invitation: {len(open_statements)}")
+    return 0
+
+
+def readme_samples(played: t.Transcript) -> str:
+    """Two conversations from the first seed, in the README's quote format."""
+    wanted = [("launch, new user", "Alexa, open mat coach."), ("yes to the first session", "Yes."),
+              ("time left, running", "How much time is left?"), ("pause", "Pause."),
+              ("resume", "Alexa, ask mat coach to resume."),
+              ("launch, returning", "Alexa, open mat coach."), ("yes to the usual", "Yes."),
+              ("end, most of it done", "Alexa, tell mat coach I'm done.")]
+    first = {}
+    for reply in played.replies:
+        first.setdefault(reply.scene, reply)
+    lines = []
+    for scene, said in wanted:
+        lines.append(f"> **User:** {said}  ")
+        lines.append(f"> **Alexa:** {first[scene].speech}  ")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

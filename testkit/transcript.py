@@ -1,0 +1,247 @@
+"""Every reply the skill can give, as someone lying on the mat would hear it.
+
+`script()` plays scenes that between them reach every handler path (welcomes, each topic and
+condition, starting, reading, pausing, ending, progress, goals, refusals and outages) through
+the real dispatch, with the Timers fake in process and the clock moved with time-machine.
+Each scene is played with several random seeds, so the variants of a line show up. The
+figures the voice is held to (word counts, variants, questions when the mic stays open,
+banned words, runs of the source article) are computed here; `python -m bench.transcript`
+prints them, and the tests assert them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import statistics
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import time_machine
+
+from skill.builder import build_skill
+from skill.content import PAUSE, catalogue_for
+from skill.dispatch import handle_envelope
+from skill.settings import Settings
+from skill.store import StoreError
+from skill.store.sqlite import SqliteStore
+from testkit import envelopes as env
+from testkit.alexa_apis import InProcessAlexaApi
+from testkit.checks import MEDICAL_CLAIM, speech_of
+
+EN = catalogue_for("en-US")
+DATA = Path(__file__).resolve().parent / "data"
+START = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # a Monday evening
+SEEDS = (1, 2, 3, 4)
+BANNED = MEDICAL_CLAIM
+#: Lines that a test names as frequently heard: each must have at least three variants.
+FREQUENT = (
+    "launch.new", "launch.returning", "launch.running", "launch.paused", "start.started",
+    "time_left.running", "time_left.paused", "pause.done", "resume.done", "end.done",
+    "progress.summary_met", "help", "fallback", "timer.announce",
+)
+
+
+@dataclass
+class Reply:
+    """One reply of one scene: what was said, whether the mic stayed open."""
+
+    scene: str
+    speech: str
+    reprompt: str | None
+    open_mic: bool
+
+    @property
+    def words(self) -> int:
+        return len(self.speech.split())
+
+
+@dataclass
+class Transcript:
+    replies: list[Reply] = field(default_factory=list)
+
+    def distinct(self) -> list[Reply]:
+        seen: dict[tuple[str, str], Reply] = {}
+        for reply in self.replies:
+            seen.setdefault((reply.scene, reply.speech), reply)
+        return list(seen.values())
+
+    def figures(self) -> dict[str, float]:
+        counts = sorted(r.words for r in self.distinct() if r.speech)
+        return {
+            "replies": len(counts),
+            "median_words": statistics.median(counts),
+            "p90_words": counts[max(0, round(0.9 * len(counts)) - 1)],
+            "max_words": counts[-1],
+        }
+
+
+class _FailingStore(SqliteStore):
+    def load(self, user_id: str):  # type: ignore[override]
+        raise StoreError("store down (transcript scene)")
+
+
+class _Player:
+    """One user's requests through the real dispatch, session attributes carried."""
+
+    def __init__(self, seed: int, workdir: Path, *, failing_store: bool = False) -> None:
+        self.api = InProcessAlexaApi()
+        store_path = workdir / f"transcript-{seed}-{failing_store}.db"
+        store = _FailingStore(str(store_path)) if failing_store else None
+        self.skill = build_skill(Settings(store_url=f"sqlite://{store_path}",
+                                          verify_requests=False),
+                                 store=store, api_client=self.api, rng=random.Random(seed))
+        self.attributes: dict = {}
+        self.session_id: str | None = None
+
+    def say(self, builder: Callable[..., dict], *args: object, **kwargs: object) -> dict:
+        new = self.session_id is None
+        self.session_id = self.session_id or env.new_session_id()
+        envelope = builder(*args, api_endpoint="https://api.local", session_id=self.session_id,
+                           new_session=new, session_attributes=dict(self.attributes), **kwargs)
+        answer = handle_envelope(self.skill, json.loads(json.dumps(envelope)))
+        if (answer.get("response") or {}).get("shouldEndSession") is True:
+            self.attributes, self.session_id = {}, None
+        else:
+            self.attributes = dict(answer.get("sessionAttributes") or {})
+        return answer
+
+    def intent(self, name: str, slots: dict | None = None, **kwargs: object) -> dict:
+        return self.say(env.intent, name, slots, **kwargs)
+
+
+def _reply(scene: str, answer: dict) -> Reply:
+    body = answer.get("response") or {}
+    reprompt = ((body.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
+    return Reply(scene, speech_of(answer),
+                 re.sub(r"<[^>]+>", " ", reprompt).strip() if reprompt else None,
+                 body.get("shouldEndSession") is not True and bool(body.get("outputSpeech")))
+
+
+def _scenes(p: _Player, clock: time_machine.Coordinates) -> Iterator[tuple[str, dict]]:
+    yield "launch, new user", p.say(env.launch)
+    yield "yes to the first session", p.intent("AMAZON.YesIntent")
+    clock.shift(timedelta(minutes=4))
+    yield "time left, running", p.intent("TimeLeftIntent")
+    yield "pause", p.intent("AMAZON.PauseIntent")
+    yield "pause again", p.intent("AMAZON.PauseIntent")
+    yield "time left, paused", p.intent("TimeLeftIntent")
+    yield "launch while paused", p.say(env.launch)
+    yield "resume", p.intent("AMAZON.ResumeIntent")
+    yield "resume again", p.intent("AMAZON.ResumeIntent")
+    yield "launch while running", p.say(env.launch)
+    yield "start while running", p.intent("StartSessionIntent", {"duration": "PT15M"})
+    yield "no, keep it", p.intent("AMAZON.NoIntent")
+    clock.shift(timedelta(minutes=20))
+    yield "time left, the timer rang", p.intent("TimeLeftIntent")
+    yield "time left, nothing running", p.intent("TimeLeftIntent")
+    yield "no to the offer", p.intent("AMAZON.NoIntent")
+    clock.shift(timedelta(days=1))
+    yield "launch, returning", p.say(env.launch)
+    yield "yes to the usual", p.intent("AMAZON.YesIntent")
+    clock.shift(timedelta(minutes=12))
+    yield "end, most of it done", p.intent("EndSessionIntent")
+    yield "end, nothing running", p.intent("EndSessionIntent")
+    yield "start, long", p.intent("StartSessionIntent", {"duration": "PT45M"})
+    clock.shift(timedelta(minutes=3))
+    yield "end, a little done", p.intent("EndSessionIntent")
+    yield "start, busy day", p.intent("StartSessionIntent", {"duration": "PT10M"})
+    clock.shift(timedelta(seconds=20))
+    yield "end, under a minute", p.intent("EndSessionIntent")
+    yield "progress", p.intent("ProgressIntent")
+    yield "goal set", p.intent("SetGoalIntent", {"count": "2"})
+    yield "progress, goal met", p.intent("ProgressIntent")
+    yield "goal out of range", p.intent("SetGoalIntent", {"count": "40"})
+    for duration, scene in (("PT0S", "too short"), ("P2D", "too long"), ("?", "unclear")):
+        yield f"start, {scene}", p.intent("StartSessionIntent", {"duration": duration})
+    yield "help", p.intent("AMAZON.HelpIntent")
+    yield "fallback", p.intent("AMAZON.FallbackIntent")
+    yield "home", p.intent("AMAZON.NavigateHomeIntent")
+    yield "yes to nothing", p.intent("AMAZON.YesIntent")
+    yield "about the mat", p.intent("AboutMatIntent")
+    yield "safety tips", p.intent("SafetyTipsIntent")
+    for value in EN:
+        if value.startswith("explain.topic."):
+            topic = value.rsplit(".", 1)[1]
+            yield f"explain {topic}", p.intent("ExplainMatIntent", {
+                "topic": env.slot("topic", topic.lower(), resolved_id=topic)})
+    yield "explain, unknown topic", p.intent("ExplainMatIntent", {
+        "topic": env.slot("topic", "astrology", no_match=True)})
+    for value in EN:
+        if value.startswith("safety.condition."):
+            condition = value.rsplit(".", 1)[1]
+            yield f"safety {condition}", p.intent("CheckSafetyIntent", {
+                "condition": env.slot("condition", condition.lower(), resolved_id=condition)})
+    yield "safety, unknown condition", p.intent("CheckSafetyIntent", {
+        "condition": env.slot("condition", "cancer", no_match=True)})
+    yield "no handler", p.intent("NoSuchIntent")
+    yield "stop", p.intent("AMAZON.StopIntent")
+    p.api.fake.add_personal_timers(env.ACCESS_TOKEN, 10)
+    yield "start, ten timers in use", p.intent("StartSessionIntent")
+    p.api.fake.personal_timers.clear()
+    p.api.fake.fail_status = 500
+    yield "start, timers down", p.intent("StartSessionIntent")
+    yield "time left, timers down", p.intent("TimeLeftIntent")
+    p.api.fake.fail_status = None
+    p.api.fake.revoke(env.ACCESS_TOKEN)
+    yield "start, no permission", p.intent("StartSessionIntent")
+    yield "permission denied", p.say(env.connections_response, "DENIED")
+    yield "time left, no permission", p.intent("TimeLeftIntent")
+
+
+def script(seeds: tuple[int, ...] = SEEDS) -> Transcript:
+    """Play every scene once per seed; the store-outage scenes once more on a broken store."""
+    transcript = Transcript()
+    with tempfile.TemporaryDirectory(prefix="mat-coach-transcript-") as tmp:
+        for seed in seeds:
+            with time_machine.travel(START, tick=False) as clock:
+                player = _Player(seed, Path(tmp))
+                for scene, answer in _scenes(player, clock):
+                    transcript.replies.append(_reply(scene, answer))
+                broken = _Player(seed, Path(tmp), failing_store=True)
+                transcript.replies.append(_reply("launch, store down", broken.say(env.launch)))
+    for variant in EN.variants("timer.announce"):  # the timer's own announcement, each way
+        transcript.replies.append(Reply("timer announcement", variant, None, False))
+    return transcript
+
+
+# --- the voice's own rules -----------------------------------------------------------------
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
+
+
+def shingle_hash(words: list[str]) -> str:
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:16]
+
+
+def article_runs(text: str, hashes: set[str], size: int = 6) -> list[str]:
+    """Runs of `size` words of `text` that also stand in the source article (by hash)."""
+    words = words_of(text)
+    return [" ".join(words[i:i + size]) for i in range(len(words) - size + 1)
+            if shingle_hash(words[i:i + size]) in hashes]
+
+
+def article_hashes() -> set[str]:
+    """Hashes of every six-word run of the source article (the text itself is not kept)."""
+    return set((DATA / "article_shingles.txt").read_text("utf-8").split())
+
+
+def catalogue_lines() -> Iterator[tuple[str, str]]:
+    """(key, variant) for every line of every catalogue, regional ones included."""
+    for locale in ("en-US", "en-GB", "en-AU", "en-CA", "en-IN"):
+        say = catalogue_for(locale)
+        for key in say:
+            for variant in say.variants(key):
+                yield f"{locale}:{key}", variant.replace(PAUSE, " ")
+
+
+def ends_inviting(speech: str) -> bool:
+    """A reply that leaves the microphone open ends with a question or an invitation."""
+    text = speech.strip().lower()
+    last = re.split(r"(?<=[.!?])\s+", text)[-1]
+    return last.endswith("?") or bool(re.search(r"\b(say|ask|try|you can|just say)\b", last))
