@@ -39,7 +39,6 @@ import json
 import math
 import multiprocessing
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -58,7 +57,7 @@ from bench.load_app import CHAIN_ORIGIN_ENV
 from skill.content import catalogue_for
 from skill.store.sqlite import SqliteStore
 from testkit import envelopes as env
-from testkit.checks import check_response, speech_of
+from testkit.checks import check_response, mentions, opens_with, speech_of
 from testkit.loopback import PROXY_VARIABLES, ChainServer, TimersServer, free_port, server_context
 from testkit.signing import CHAIN_PATH, AlexaSigner, rsa_ca
 
@@ -70,20 +69,14 @@ CONDITIONS = ("PREGNANCY", "HEART", "DIABETES", "SKIN_INFECTION", "FEVER", "PETS
 BIG_BODY_BYTES = 200 * 1024
 
 
-def _template(key: str) -> re.Pattern[str]:
-    """A catalogue line as a pattern: its placeholders match any text."""
-    parts = re.split(r"\{[a-z_]+\}", EN.text(key))  # no params: the raw template
-    return re.compile(".+?".join(re.escape(part) for part in parts))
-
-
-STARTED = _template("start.started")
-EXPECTED: dict[str, tuple[re.Pattern[str], ...]] = {
-    "launch": (_template("launch.new"), _template("launch.returning")),
-    "start": (STARTED,),
-    "time_left": (_template("time_left.running"),),
-    "end": (_template("end.done"), _template("end.done_partial"), _template("end.done_short")),
+#: The lines a correct answer to each step opens with (any variant of any of them).
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "launch": ("launch.new", "launch.returning"),
+    "start": ("start.started",),
+    "time_left": ("time_left.running",),
+    "end": ("end.done", "end.done_partial", "end.done_short"),
 }
-APOLOGIES = tuple(EN.text(key) for key in ("store.unavailable", "error", "start.not_saved"))
+APOLOGIES = ("store.unavailable", "error", "start.not_saved")
 
 
 @dataclass(frozen=True)
@@ -234,15 +227,15 @@ def envelope_for(step: str, user: User, api_endpoint: str, turn: int) -> dict:
 
 
 def expected_speech(step: str, user: User, turn: int) -> Callable[[str], bool]:
-    """What a correct answer to this step says."""
+    """What a correct answer to this step says, whichever variant the skill chose."""
     if step == "explain":
-        text = EN.text(f"explain.topic.{TOPICS[(user.index + turn) % len(TOPICS)]}")
-        return lambda speech: speech == text
+        key = f"explain.topic.{TOPICS[(user.index + turn) % len(TOPICS)]}"
+        return lambda speech: opens_with(speech, EN, key)
     if step == "safety":
-        text = EN.text(f"safety.condition.{CONDITIONS[(user.index + turn) % len(CONDITIONS)]}")
-        return lambda speech: text in speech
-    patterns = EXPECTED[step]
-    return lambda speech: any(p.match(speech) for p in patterns)
+        key = f"safety.condition.{CONDITIONS[(user.index + turn) % len(CONDITIONS)]}"
+        return lambda speech: opens_with(speech, EN, key)
+    keys = EXPECTED[step]
+    return lambda speech: any(opens_with(speech, EN, key) for key in keys)
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -293,7 +286,8 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not become ready:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 40) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
@@ -478,7 +472,7 @@ def judge(exchanges: list[Exchange], result: LoadResult) -> None:
                 error = f"invalid response: {type(exc).__name__}: {str(exc)[:120]}"
             else:
                 if not expected_speech(step, exchange.user, exchange.turn)(speech) or any(
-                    apology in speech for apology in APOLOGIES
+                    mentions(speech, EN, apology) for apology in APOLOGIES
                 ):
                     error = f"unexpected answer {speech[:120]!r}"
         if error is not None:

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.disable(logging.CRITICAL)  # outage scenes log on purpose; the replies are the output
     played = t.script()
     if args.markdown:
-        print(readme_samples(played))
+        print(t.readme_samples(played))
         return 0
     for reply in played.distinct():
         mic = "open " if reply.open_mic else "close"
@@ -41,23 +41,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"banned words: {len(banned)}  article runs of 6+ words: {len(runs)}  "
           f"open-mic replies not ending in a question or invitation: {len(open_statements)}")
     return 0
-
-
-def readme_samples(played: t.Transcript) -> str:
-    """Two conversations from the first seed, in the README's quote format."""
-    wanted = [("launch, new user", "Alexa, open mat coach."), ("yes to the first session", "Yes."),
-              ("time left, running", "How much time is left?"), ("pause", "Pause."),
-              ("resume", "Alexa, ask mat coach to resume."),
-              ("launch, returning", "Alexa, open mat coach."), ("yes to the usual", "Yes."),
-              ("end, most of it done", "Alexa, tell mat coach I'm done.")]
-    first = {}
-    for reply in played.replies:
-        first.setdefault(reply.scene, reply)
-    lines = []
-    for scene, said in wanted:
-        lines.append(f"> **User:** {said}  ")
-        lines.append(f"> **Alexa:** {first[scene].speech}  ")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

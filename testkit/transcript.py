@@ -144,7 +144,7 @@ def _scenes(p: _Player, clock: time_machine.Coordinates) -> Iterator[tuple[str, 
     clock.shift(timedelta(days=1))
     yield "launch, returning", p.say(env.launch)
     yield "yes to the usual", p.intent("AMAZON.YesIntent")
-    clock.shift(timedelta(minutes=12))
+    clock.shift(timedelta(minutes=7))
     yield "end, most of it done", p.intent("EndSessionIntent")
     yield "end, nothing running", p.intent("EndSessionIntent")
     yield "start, long", p.intent("StartSessionIntent", {"duration": "PT45M"})
@@ -245,3 +245,24 @@ def ends_inviting(speech: str) -> bool:
     text = speech.strip().lower()
     last = re.split(r"(?<=[.!?])\s+", text)[-1]
     return last.endswith("?") or bool(re.search(r"\b(say|ask|try|you can|just say)\b", last))
+
+
+README_START = "<!-- transcript: python -m bench.transcript --markdown -->"
+README_END = "<!-- end of transcript -->"
+
+
+def readme_samples(played: Transcript) -> str:
+    """A first session and a return, from the first seed, in the README's quote format."""
+    wanted = [("launch, new user", "Alexa, open mat coach."), ("yes to the first session", "Yes."),
+              ("time left, running", "How much time is left?"), ("pause", "Pause."),
+              ("resume", "Alexa, ask mat coach to resume."),
+              ("launch, returning", "Alexa, open mat coach."), ("yes to the usual", "Yes."),
+              ("end, most of it done", "Alexa, tell mat coach I'm done.")]
+    first = {}
+    for reply in played.replies:
+        first.setdefault(reply.scene, reply)
+    lines = []
+    for scene, said in wanted:
+        lines.append(f"> **User:** {said}  ")
+        lines.append(f"> **Alexa:** {first[scene].speech}  ")
+    return "\n".join(lines)
