@@ -165,20 +165,16 @@ def _scenes(p: _Player, clock: time_machine.Coordinates) -> Iterator[tuple[str, 
     yield "yes to nothing", p.intent("AMAZON.YesIntent")
     yield "about the mat", p.intent("AboutMatIntent")
     yield "safety tips", p.intent("SafetyTipsIntent")
-    for value in EN:
-        if value.startswith("explain.topic."):
-            topic = value.rsplit(".", 1)[1]
-            yield f"explain {topic}", p.intent("ExplainMatIntent", {
-                "topic": env.slot("topic", topic.lower(), resolved_id=topic)})
-    yield "explain, unknown topic", p.intent("ExplainMatIntent", {
-        "topic": env.slot("topic", "astrology", no_match=True)})
-    for value in EN:
-        if value.startswith("safety.condition."):
-            condition = value.rsplit(".", 1)[1]
-            yield f"safety {condition}", p.intent("CheckSafetyIntent", {
-                "condition": env.slot("condition", condition.lower(), resolved_id=condition)})
-    yield "safety, unknown condition", p.intent("CheckSafetyIntent", {
-        "condition": env.slot("condition", "cancer", no_match=True)})
+    lookups = (("ExplainMatIntent", "topic", "explain.topic.", "astrology"),
+               ("CheckSafetyIntent", "condition", "safety.condition.", "cancer"))
+    for intent, slot, prefix, unknown in lookups:
+        for key in EN:
+            if key.startswith(prefix):
+                value_id = key.removeprefix(prefix)
+                yield f"{intent} {value_id}", p.intent(intent, {
+                    slot: env.slot(slot, value_id.lower(), resolved_id=value_id)})
+        yield f"{intent}, unknown {slot}", p.intent(intent, {
+            slot: env.slot(slot, unknown, no_match=True)})
     yield "no handler", p.intent("NoSuchIntent")
     yield "stop", p.intent("AMAZON.StopIntent")
     p.api.fake.add_personal_timers(env.ACCESS_TOKEN, 10)

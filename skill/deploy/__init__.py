@@ -15,5 +15,18 @@ REPO_ROOT = PACKAGE_DIR.parent
 LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 
 
+def read_json(path: Path) -> dict:
+    """A source JSON object, or a PackagingError that says which file and why."""
+    import json
+
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PackagingError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PackagingError(f"{path} must hold a JSON object")
+    return data
+
+
 class PackagingError(Exception):
     """A deployment artefact cannot be built; the message says what to do about it."""

@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from skill.deploy import LOCALES, REPO_ROOT, PackagingError
+from skill.deploy import LOCALES, REPO_ROOT, PackagingError, read_json
 
 MODELS_DIR = "interaction_models"
 MANIFEST_SOURCE = "skill-package-src/skill.json"
@@ -68,16 +68,6 @@ def endpoint_object(endpoint: str, ssl_certificate_type: str = "Trusted") -> dic
     )
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PackagingError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PackagingError(f"{path} must hold a JSON object")
-    return data
-
-
 def build_manifest(
     endpoint: str | None, ssl_certificate_type: str = "Trusted", root: Path | None = None
 ) -> dict:
@@ -86,7 +76,7 @@ def build_manifest(
     Without an endpoint the placeholder stays, so the project can be inspected, but Alexa
     would refuse to deploy it; the command line warns about that.
     """
-    manifest = _read_json(source_root(root) / MANIFEST_SOURCE)
+    manifest = read_json(source_root(root) / MANIFEST_SOURCE)
     body = manifest.get("manifest")
     if not isinstance(body, dict):
         raise PackagingError(f"{MANIFEST_SOURCE} has no top-level `manifest` object")
@@ -136,7 +126,7 @@ def write_ask_project(
     )
     for locale in LOCALES:
         source = root / MODELS_DIR / f"{locale}.json"
-        _read_json(source)  # a broken model should fail here, not in the developer console
+        read_json(source)  # a broken model should fail here, not in the developer console
         target = package / "interactionModels" / "custom" / f"{locale}.json"
         written.append(_write_text(target, source.read_text("utf-8")))
     return written
@@ -146,7 +136,7 @@ def _record_skill_id(path: Path, skill_id: str) -> Path:
     """Set the default profile's skill ID in the ASK CLI states file, keeping the rest."""
     states: dict = {"askcliStatesVersion": "2020-03-31", "profiles": {}}
     if path.exists():
-        states = _read_json(path)
+        states = read_json(path)
     profile = states.setdefault("profiles", {}).setdefault("default", {})
     profile["skillId"] = skill_id
     return _write_text(path, json.dumps(states, indent=2) + "\n")

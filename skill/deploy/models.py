@@ -12,20 +12,10 @@ import copy
 import json
 from pathlib import Path
 
-from skill.deploy import LOCALES, REPO_ROOT, PackagingError
+from skill.deploy import LOCALES, REPO_ROOT, PackagingError, read_json
 
 SOURCE_DIR = "interaction_models/source"
 BASE = "en.json"
-
-
-def _read(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PackagingError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PackagingError(f"{path} must hold a JSON object")
-    return data
 
 
 def _without_comments(value: object) -> object:
@@ -39,9 +29,9 @@ def _without_comments(value: object) -> object:
 def build_model(locale: str, root: Path | None = None) -> dict:
     """The interaction model for `locale`: the shared source plus that locale's overlay."""
     source = Path(root or REPO_ROOT) / SOURCE_DIR
-    model = copy.deepcopy(_read(source / BASE))
+    model = copy.deepcopy(read_json(source / BASE))
     overlay_path = source / f"{locale}.json"
-    overlay = _read(overlay_path) if overlay_path.exists() else {}
+    overlay = read_json(overlay_path) if overlay_path.exists() else {}
     language = model["interactionModel"]["languageModel"]
     intents = {intent["name"]: intent for intent in language["intents"]}
     for name, samples in (overlay.get("samples") or {}).items():
