@@ -60,6 +60,8 @@ def handle_envelope(skill: CustomSkill, payload: object, context: object = None)
         envelope = skill.serializer.deserialize(
             payload=json.dumps(payload), obj_type=RequestEnvelope
         )
+    except RecursionError as exc:  # an event nested deeper than any Alexa request
+        raise BadRequest("request envelope is nested too deeply") from exc
     except Exception as exc:  # ask-sdk raises bare SerializationException on any odd field
         raise BadRequest("request envelope does not match the Alexa schema") from exc
     try:

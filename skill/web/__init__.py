@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None, *, skill=None, verifier=None) -
         else:
             try:
                 payload = json.loads(body)
+            except RecursionError:
+                return _error(400, "request body is nested too deeply")
             except (ValueError, UnicodeDecodeError):
                 return _error(400, "malformed request body")
         try:

@@ -233,6 +233,8 @@ def _decode_signature(value: str) -> bytes:
 def _parse_envelope(body: bytes) -> dict:
     try:
         envelope = json.loads(body)
+    except RecursionError as exc:  # deeper than the parser goes: no Alexa request is
+        raise VerificationError("request body is nested too deeply") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise VerificationError("malformed request body") from exc
     if not isinstance(envelope, dict) or not isinstance(envelope.get("request"), dict):
