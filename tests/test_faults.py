@@ -23,10 +23,12 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
 from skill.content import catalogue_for
 from skill.domain.routine import ActiveSession, Routine, SessionEntry
@@ -452,9 +454,15 @@ def test_certificate_download_failure_is_a_400_in_time(
     assert answer.status_code == 400
     assert answer.get_json() == {"error": "certificate download failed"}
     assert_sqlite_intact(db_path, sqlite_seed)
-    if fault != "refused":  # a failure is not cached: once S3 answers again, so do we
+    if fault != "refused":
         chain_server.mode = "serve"
-        answer = signed_post(client, signer, env.launch())
+        hits = len(chain_server.hits)
+        # Remembered briefly: a flood behind one failure makes no further download...
+        assert signed_post(client, signer, env.launch()).status_code == 400
+        assert len(chain_server.hits) == hits
+        # ...and once the window has passed and S3 answers again, so do we.
+        with time_machine.travel(datetime.now(UTC) + timedelta(seconds=11), tick=True):
+            answer = signed_post(client, signer, env.launch())
         assert answer.status_code == 200
         assert says(speech(answer.get_json()), EN, "launch.returning")
 

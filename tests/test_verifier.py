@@ -202,10 +202,15 @@ def test_accepts_uppercase_host_explicit_port_and_dotdot_inside_echo_api(
     url = "https://S3.AMAZONAWS.COM:443/echo.api/../echo.api/echo-api-cert.pem"
     body = encode(launch_envelope(clock.now))
 
-    result = make_verifier().verify(signer.headers(body, url), body)
+    verifier = make_verifier()
+    result = verifier.verify(signer.headers(body, url), body)
 
     assert result["request"]["type"] == "LaunchRequest"
-    assert fetch.calls == [url]
+    assert fetch.calls == [CERT_URL]  # fetched, and cached, under its one canonical spelling
+    for spelling in ("https://s3.amazonaws.com/echo.api/./echo-api-cert.pem",
+                     "HTTPS://s3.amazonaws.com:443/echo.api/echo-api-cert.pem"):
+        verifier.verify(signer.headers(body, spelling), body)
+    assert fetch.calls == [CERT_URL]  # other spellings of the same URL download nothing
 
 
 def test_plain_dict_headers_are_matched_case_insensitively(make_verifier, signer, clock):
@@ -490,7 +495,7 @@ def test_download_larger_than_the_limit_is_refused(loopback_s3, alexa_bundle, pa
         download_pem(loopback_s3.url(path), ssl_context=context, timeout=2.0)
 
 
-def test_failed_fetch_is_not_cached(make_verifier, signer, clock):
+def test_failed_fetch_is_remembered_briefly_then_tried_again(make_verifier, signer, clock):
     calls: list[str] = []
 
     def flaky(url: str) -> bytes:
@@ -499,12 +504,46 @@ def test_failed_fetch_is_not_cached(make_verifier, signer, clock):
             raise ConnectionResetError("boom")
         return signer.chain_pem
 
-    verifier = make_verifier(fetch=flaky)
+    verifier = make_verifier(fetch=flaky, failure_seconds=10)
     body = encode(launch_envelope(clock.now))
 
     assert refused(verifier, signer.headers(body), body) == "certificate download failed"
+    assert refused(verifier, signer.headers(body), body) == "certificate download failed"
+    assert len(calls) == 1  # a flood of requests behind one failure downloads nothing more
+    clock.now += timedelta(seconds=11)
+    body = encode(launch_envelope(clock.now))
     assert verifier.verify(signer.headers(body), body)["request"]["type"] == "LaunchRequest"
     assert len(calls) == 2
+
+
+def test_downloads_are_capped_per_minute(make_verifier, signer, clock):
+    calls: list[str] = []
+
+    def fetch(url: str) -> bytes:
+        calls.append(url)
+        return signer.chain_pem
+
+    verifier = make_verifier(fetch=fetch, max_downloads_per_minute=3, cache_size=0)
+    body = encode(launch_envelope(clock.now))
+    for _ in range(3):  # no cache at all: every request would download
+        assert verifier.verify(signer.headers(body), body)
+    assert refused(verifier, signer.headers(body), body) == "certificate download failed"
+    assert len(calls) == 3
+    clock.now += timedelta(seconds=61)
+    body = encode(launch_envelope(clock.now))
+    assert verifier.verify(signer.headers(body), body)
+    assert len(calls) == 4
+
+
+@pytest.mark.parametrize("url", [
+    "https://s3.amazonaws.com/echo.api/echo-api-cert.pem?x=1",
+    "https://s3.amazonaws.com/echo.api/echo-api-cert.pem#part",
+    "https://s3.amazonaws.com/echo.api/echo-api-cert.pem?",
+])
+def test_cert_url_with_query_or_fragment_is_refused(make_verifier, signer, clock, fetch, url):
+    body = encode(launch_envelope(clock.now))
+    assert "query or fragment" in refused(make_verifier(), signer.headers(body, url), body)
+    assert fetch.calls == []
 
 
 def test_default_fetch_downloads_with_bundle_roots_and_timeout(

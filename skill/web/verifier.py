@@ -221,6 +221,19 @@ def check_cert_url(url: str) -> None:
     for path in (parts.path, urllib.parse.unquote(parts.path)):
         if not posixpath.normpath(path or "/").startswith(CERT_URL_PATH_PREFIX):
             raise VerificationError("certificate URL path is not allowed")
+    if parts.query or parts.fragment or url.rstrip().endswith(("?", "#")):
+        raise VerificationError("certificate URL must not carry a query or fragment")
+
+
+def canonical_cert_url(url: str) -> str:
+    """The one spelling of an allowed cert URL: what is fetched, and what the cache is keyed on.
+
+    Scheme and host case, the default port and dot segments cannot make a new cache entry
+    (and so a new download) out of the same chain.
+    """
+    check_cert_url(url)
+    path = posixpath.normpath(urllib.parse.urlsplit(url).path)
+    return f"https://{CERT_URL_HOST}{path}"
 
 
 def _decode_signature(value: str) -> bytes:
@@ -294,6 +307,8 @@ class RequestVerifier:
         max_skew_seconds: int = 150,
         clock: Callable[[], datetime] | None = None,
         max_event_skew_seconds: int = DEFAULT_EVENT_SKEW_SECONDS,
+        failure_seconds: int = 10,
+        max_downloads_per_minute: int = 30,
     ) -> None:
         if cache_size < 0:
             raise ValueError("cache_size must not be negative")
@@ -309,6 +324,12 @@ class RequestVerifier:
         self._roots_lock = threading.Lock()  # separate, so parsing roots never blocks cache hits
         self._cache: OrderedDict[str, _TrustedChain] = OrderedDict()
         self._store: x509_verification.Store | None = None
+        # A chain that just failed is not fetched again for a little while, and downloads
+        # are capped per minute: unsigned requests must not be able to make us fetch at will.
+        self.failure_window = timedelta(seconds=failure_seconds)
+        self.max_downloads_per_minute = max_downloads_per_minute
+        self._failed: OrderedDict[str, datetime] = OrderedDict()
+        self._downloads: list[datetime] = []
 
     # -- public -----------------------------------------------------------------------------
 
@@ -324,8 +345,7 @@ class RequestVerifier:
         if signature_b64 is None:
             raise VerificationError(f"missing {SIGNATURE_HEADER} header")
 
-        check_cert_url(cert_url)
-        chain = self._trusted_chain(cert_url)
+        chain = self._trusted_chain(canonical_cert_url(cert_url))
 
         try:
             chain.public_key.verify(
@@ -358,11 +378,30 @@ class RequestVerifier:
                     self._cache.move_to_end(url)
                     return cached
                 del self._cache[url]  # expired since it was verified: fetch a fresh one
+            failed_until = self._failed.get(url)
+            if failed_until is not None and now < failed_until:
+                raise VerificationError("certificate download failed")
+            self._downloads = [t for t in self._downloads if now - t < timedelta(minutes=1)]
+            if len(self._downloads) >= self.max_downloads_per_minute:
+                log.warning("certificate downloads capped: %d in the last minute",
+                            len(self._downloads))
+                raise VerificationError("certificate download failed")
+            self._downloads.append(now)
 
         # Network and chain building happen outside the lock so one slow download does not
         # stall requests whose chain is already cached. Two threads may race on a cold URL;
         # both produce the same result and the second simply overwrites the first.
-        chain = self._fetch_and_verify(url, now)
+        try:
+            chain = self._fetch_and_verify(url, now)
+        except VerificationError:
+            with self._lock:
+                self._failed[url] = now + self.failure_window
+                self._failed.move_to_end(url)
+                while len(self._failed) > max(self.cache_size, 1) * 4:
+                    self._failed.popitem(last=False)
+            raise
+        with self._lock:
+            self._failed.pop(url, None)
         if self.cache_size:
             with self._lock:
                 self._cache[url] = chain
