@@ -6,6 +6,7 @@ touches it, so on Lambda neither sqlite nor boto3 is paid for until a request ne
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,6 +22,17 @@ class RandomSource(Protocol):
     """What choosing a variant needs of `random.Random`."""
 
     def choice(self, seq: Sequence[T]) -> T: ...
+
+
+class OsChoice:
+    """A uniform pick from the OS's random bytes.
+
+    Picking a phrasing needs no reproducible stream, and `random` would cost every Lambda cold
+    start its import (it loads `_random` and `_sha512`) for the very first reply.
+    """
+
+    def choice(self, seq: Sequence[T]) -> T:
+        return seq[int.from_bytes(os.urandom(4), "big") % len(seq)]
 
 
 class Services:
@@ -42,11 +54,9 @@ class Services:
 
     @property
     def rng(self) -> RandomSource:
-        """Picks spoken variants; tests inject a seeded one so replies are reproducible."""
+        """Picks spoken variants; tests inject a seeded `random.Random` so replies repeat."""
         if self._rng is None:
-            import random  # only a line with variants needs it; kept off the cold-start path
-
-            self._rng = random.Random()
+            self._rng = OsChoice()
         return self._rng
 
     @property

@@ -7,8 +7,7 @@ offer is written and read here only, and a value out of the domain's bounds is n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from skill.domain.lengths import MAX_MINUTES, MIN_MINUTES
 
@@ -17,8 +16,7 @@ Action = Literal["start", "restart"]
 ACTIONS: tuple[Action, ...] = ("start", "restart")
 
 
-@dataclass(frozen=True)
-class Offer:
+class Offer(NamedTuple):
     """Start (or restart as) a session of `minutes`."""
 
     action: Action

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 DEFAULT_GOAL = 3
 MIN_GOAL = 1
@@ -59,16 +60,14 @@ class ActiveSession:
         return max(0, self.minutes * 60 - self.elapsed_seconds(now))
 
 
-@dataclass(frozen=True)
-class Streak:
+class Streak(NamedTuple):
     """Weeks in a row that met the goal, through the Monday (ordinal) of the last such week."""
 
     weeks: int = 0
     through: int = 0
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """What a request that changed the routine answered, so a replay hears the same."""
 
     request_id: str

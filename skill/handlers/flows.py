@@ -8,8 +8,8 @@ behaves the same. Handler modules import this one, never each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from ask_sdk_model import Response
 
@@ -69,8 +69,7 @@ def _answering_consent(turn: Turn) -> bool:
 
 
 # --- what the timers say, against the record -----------------------------------------------
-@dataclass(frozen=True)
-class KnownTimers:
+class KnownTimers(NamedTuple):
     """The skill's timers that really exist, sorted against what the record says.
 
     `tracked` is the running session's timer; `finished` means the record has a session
