@@ -22,7 +22,7 @@ from ask_sdk_model import Response
 from skill.content import Catalogue, catalogue_for, to_ssml
 from skill.device_zone import device_zone
 from skill.domain import routine as rules
-from skill.domain.offer import OFFER_KEY, Offer
+from skill.domain.offer import OFFER_KEY, Action, Offer
 from skill.services import Services
 from skill.store import Record, StoreError
 from skill.store.base import user_id_of
@@ -148,9 +148,7 @@ class Turn:
         answer = self.routine.answer_for(self.request_id)
         if answer is None:
             return None
-        if answer.reprompt:
-            return self._reply(answer.speech, answer.reprompt)
-        return self._reply(answer.speech, None)
+        return self._reply(answer.speech, answer.reprompt or None)
 
     def _commit(self, speech: str, reprompt: str | None) -> None:
         rule, self._pending = self._pending, None
@@ -209,11 +207,11 @@ class Turn:
             attributes.pop(OFFER_KEY, None)
         return offer
 
-    def offer(self, action: str, minutes: int) -> None:
+    def offer(self, action: Action, minutes: int) -> None:
         """Note what a following "yes" would agree to (only inside a conversation)."""
         attributes = self._session_attributes()
         if attributes is not None:
-            attributes.update(Offer(action, int(minutes)).to_attributes())  # type: ignore[arg-type]
+            attributes.update(Offer(action, int(minutes)).to_attributes())
 
     # --- Alexa APIs -------------------------------------------------------------------------
     @cached_property
