@@ -56,7 +56,13 @@ class Services:
     def rng(self) -> RandomSource:
         """Picks spoken variants; tests inject a seeded `random.Random` so replies repeat."""
         if self._rng is None:
-            self._rng = OsChoice()
+            seed = self.settings.voice_seed
+            if seed is None:
+                self._rng = OsChoice()
+            else:
+                import random  # tests only: production never seeds
+
+                self._rng = random.Random(seed)
         return self._rng
 
     @property

@@ -41,6 +41,9 @@ class Settings:
     api_timeout: float = 2.0
     cert_timeout: float = 2.0
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: Seeds the choice of spoken variants, so a test's replies repeat run after run;
+    #: None (production) picks from the OS's random bytes.
+    voice_seed: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -156,7 +156,7 @@ def store_url(tmp_path) -> str:
 def settings(store_url: str, ca_bundle: str) -> Settings:
     """Development settings: no verification, a fresh SQLite file, a 1 s API timeout."""
     return Settings(store_url=store_url, ca_bundle=ca_bundle, verify_requests=False,
-                    api_timeout=1.0)
+                    api_timeout=1.0, voice_seed=0)
 
 
 @pytest.fixture(params=sorted(ENTRY_POINTS))
