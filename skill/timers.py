@@ -67,8 +67,8 @@ class TimerState:
 
     remaining_seconds: int
     paused: bool
-    timer_id: str = ""
-    duration_seconds: int = 0
+    timer_id: str
+    duration_seconds: int
 
     @property
     def ran_seconds(self) -> int:
@@ -85,7 +85,7 @@ def _error_code(exc: Exception) -> str:
 
 
 class TimersGateway:
-    """List, create, read, pause, resume and delete one user's timers from this skill.
+    """List, create, pause, resume and delete one user's timers from this skill.
 
     `client` is ask-sdk-model's `TimerManagementServiceClient`, or None when the request
     carries no API access (then every call reports the permission as missing).
@@ -187,13 +187,6 @@ class TimersGateway:
             return TimerState(left_seconds, False, timer_id, total)
         except (AttributeError, TypeError, ValueError, isodate.ISO8601Error) as exc:
             raise TimersUnavailableError("timer: unreadable answer") from exc
-
-    def state(self, timer_id: str, now: datetime | None = None) -> TimerState | None:
-        """Remaining time of a timer, or None when it no longer exists (it went off)."""
-        response = self._call("get_timer", timer_id)
-        if response is _GONE or response is None:
-            return None
-        return self._state_of(response, now)
 
     def pause(self, timer_id: str) -> bool:
         """Pause; False when the timer is gone."""

@@ -25,10 +25,16 @@ SLOT = re.compile(r"\{(\w+)\}")
 #: Words that make a request out of any noun phrase ("tell me X", "give me X", "X please").
 CARRIER_WORDS = {"tell", "me", "give", "please", "about", "explain", "say", "talk", "more", "some"}
 #: Intents whose answer depends on their slot: every one of their samples must carry it.
+#: (A lookup handler also answers its slot-less general intent, which declares no such slot.)
+_DECLARED = {
+    intent["name"]: {slot["name"] for slot in intent.get("slots", [])}
+    for intent in json.loads((ROOT / "interaction_models" / "en-US.json").read_text("utf-8"))[
+        "interactionModel"]["languageModel"]["intents"]
+}
 SLOT_DEPENDENT = {
     name: handler.slot_name
     for handler in HANDLER_CLASSES if issubclass(handler, LookupIntentHandler)
-    for name in handler.intent_names
+    for name in handler.intent_names if handler.slot_name in _DECLARED.get(name, set())
 }
 
 

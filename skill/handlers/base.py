@@ -74,20 +74,18 @@ class AnswerIntentHandler(IntentHandler):
                         turn.say.text(self.reprompt_key))
 
 
-class LookupIntentHandler(IntentHandler):
+class LookupIntentHandler(AnswerIntentHandler):
     """Answers read from the catalogue by the id of one custom slot (explain, safety).
 
-    A resolved id the catalogue knows gets its entry (plus any `suffix_keys`); no value at all
-    gets the general answer; a value that resolved to nothing gets a menu of what we know.
+    A resolved id the catalogue knows gets its entry (and `once_key` the first time in a
+    conversation); no value at all gets the general answer (`answer_key`); a value that
+    resolved to nothing gets a menu of what we know. Each answer ends with the follow-up.
     """
 
     slot_name: str
     entry_prefix: str  # e.g. "explain.topic." + slot value id
-    general_key: str
     unknown_key: str
-    reprompt_key: str
     once_key: str | None = None  # said after the first entry of a conversation, not again
-    follow_up_key: str | None = None  # the question that keeps the conversation going
 
     def respond(self, turn: Turn) -> Response:
         say = turn.say
@@ -97,5 +95,5 @@ class LookupIntentHandler(IntentHandler):
             return turn.ask(say.join(key, once, self.follow_up_key),
                             say.text(self.reprompt_key))
         if turn.slot_value(self.slot_name) is None:
-            return turn.ask(say.text(self.general_key), say.text(self.reprompt_key))
+            return super().respond(turn)
         return turn.prompt(self.unknown_key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from skill.handlers.base import AnswerIntentHandler, LookupIntentHandler
+from skill.handlers.base import LookupIntentHandler
 
 
 class ExplainMatIntentHandler(LookupIntentHandler):
@@ -11,16 +11,13 @@ class ExplainMatIntentHandler(LookupIntentHandler):
     intent_names = ("ExplainMatIntent",)
     slot_name = "topic"
     entry_prefix = "explain.topic."
-    general_key = "explain.overview"
+    answer_key = "explain.overview"
     unknown_key = "explain.unknown"
     reprompt_key = "explain.reprompt"
     follow_up_key = "explain.more"
 
 
-class AboutMatIntentHandler(AnswerIntentHandler):
-    """"Tell me about the mat": the overview, ending with what else to ask."""
+class AboutMatIntentHandler(ExplainMatIntentHandler):
+    """"Tell me about the mat": no topic is named, so the overview answers."""
 
     intent_names = ("AboutMatIntent",)
-    answer_key = "explain.overview"
-    reprompt_key = "explain.reprompt"
-    follow_up_key = "explain.more"

@@ -15,7 +15,7 @@ from ask_sdk_model import Response
 
 from skill.content import plain
 from skill.domain import routine as rules
-from skill.domain.session_rules import SessionPlan, plan_minutes
+from skill.domain.session_rules import SessionPlan, plan_minutes, suggested_minutes
 from skill.handlers.turn import Turn
 from skill.timers import (
     TIMERS_SCOPE,
@@ -24,6 +24,13 @@ from skill.timers import (
     TimersPermissionError,
     TimerState,
 )
+
+
+def offer_usual_session(turn: Turn) -> int:
+    """Offer to start the user's usual length (a following "yes" agrees); returns it."""
+    minutes = suggested_minutes(turn.routine, turn.now)
+    turn.offer("start", minutes)
+    return minutes
 
 
 def plan(turn: Turn, minutes: int | None = None) -> SessionPlan:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ask_sdk_model import Response
 
-from skill.domain.session_rules import suggested_minutes
 from skill.handlers import flows
 from skill.handlers.base import RequestTypeHandler
 from skill.handlers.turn import Turn
@@ -25,8 +24,7 @@ class LaunchRequestHandler(RequestTypeHandler):
                                 say.text("launch.paused.reprompt"))
             return turn.ask(say.text("launch.running", left=left),
                             say.text("launch.running.reprompt"))
-        minutes = suggested_minutes(routine, now)
-        turn.offer("start", minutes)
+        minutes = flows.offer_usual_session(turn)
         if routine.is_new:
             return turn.prompt("launch.new")
         length = say.text("units.length", n=minutes)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from ask_sdk_model import Response
 
 from skill.domain.routine import set_goal, valid_goal
-from skill.domain.session_rules import suggested_minutes
 from skill.handlers import flows
 from skill.handlers.base import IntentHandler
 from skill.handlers.turn import Turn
@@ -17,7 +16,7 @@ class ProgressIntentHandler(IntentHandler):
     intent_names = ("ProgressIntent",)
 
     def respond(self, turn: Turn) -> Response:
-        turn.offer("start", suggested_minutes(turn.routine, turn.now))
+        flows.offer_usual_session(turn)
         question = turn.say.text("progress.reprompt")
         return turn.ask(turn.say.join(flows.describe_progress(turn), question), question)
 

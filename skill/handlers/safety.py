@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from skill.handlers.base import AnswerIntentHandler, LookupIntentHandler
+from skill.handlers.base import LookupIntentHandler
 
 
 class CheckSafetyIntentHandler(LookupIntentHandler):
-    """The caution for a named condition with the "not a doctor" line."""
+    """The caution for a named condition, with the "not a doctor" line once a conversation."""
 
     intent_names = ("CheckSafetyIntent",)
     slot_name = "condition"
     entry_prefix = "safety.condition."
-    general_key = "safety.general"
+    answer_key = "safety.general"
     unknown_key = "safety.unknown"
     reprompt_key = "safety.reprompt"
     once_key = "safety.disclaimer"
     follow_up_key = "safety.more"
 
 
-class SafetyTipsIntentHandler(AnswerIntentHandler):
+class SafetyTipsIntentHandler(CheckSafetyIntentHandler):
     """"Is it safe?" with no condition named: the general rules."""
 
     intent_names = ("SafetyTipsIntent",)
-    answer_key = "safety.general"
-    reprompt_key = "safety.reprompt"
-    follow_up_key = "safety.more"

@@ -12,7 +12,6 @@ from ask_sdk_model import Response
 
 from skill.domain import routine as rules
 from skill.domain.lengths import LengthOutcome, requested_length
-from skill.domain.session_rules import suggested_minutes
 from skill.handlers import flows
 from skill.handlers.base import IntentHandler
 from skill.handlers.turn import Turn
@@ -57,7 +56,7 @@ class TimeLeftIntentHandler(IntentHandler):
             return turn.tell(say.text(key, left=say.duration(timer.remaining_seconds)))
         if known.finished:
             return flows.complete_session(turn)
-        turn.offer("start", suggested_minutes(turn.routine, turn.now))
+        flows.offer_usual_session(turn)
         return turn.prompt("time_left.none")
 
 
