@@ -51,12 +51,20 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from skill.tryout.words import duration_seconds, normalise
+from skill.tryout.words import find_duration as _find_duration
+from skill.tryout.words import find_number as _find_number
+from skill.tryout.words import find_phrase as _find_phrase
+from skill.tryout.words import invocation_pattern as _invocation_pattern
+from skill.tryout.words import iso_duration as iso_duration
+from skill.tryout.words import parse_duration as parse_duration
+from skill.tryout.words import parse_number as parse_number
+from skill.tryout.words import parse_number_words as parse_number_words
 from testkit.embeddings import Embedder, default_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -253,215 +261,6 @@ def load_model(model: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     if "languageModel" in data:
         data = data["languageModel"]
     return dict(data)
-
-
-# --- text normalisation, as entity resolution sees words -----------------------------------------
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
-
-
-def normalise(text: str) -> str:
-    """Lower case, "&" -> "and", apostrophes dropped ("athlete's" == "athletes"), dotted and
-    spelled-out letters joined ("D.V.T." == "d v t" == "dvt"), other punctuation as spaces."""
-    text = text.translate(_APOSTROPHES).lower().replace("&", " and ")
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 1,000
-    text = text.replace("'", "")
-    text = re.sub(r"(?<=\d)\.(?=\d)", "\x00", text)  # keep decimal points
-    text = re.sub(r"\b([a-z])\.", r"\1 ", text)  # d.v.t. -> d v t
-    text = re.sub(r"[^a-z0-9\x00{}_ ]+", " ", text).replace("\x00", ".")
-    words = text.split()
-    joined: list[str] = []
-    run: list[str] = []
-    for word in [*words, ""]:
-        if len(word) == 1 and word.isalpha():
-            run.append(word)
-            continue
-        if len(run) >= 2:
-            joined.append("".join(run))
-        else:
-            joined.extend(run)
-        run = []
-        if word:
-            joined.append(word)
-    return " ".join(joined)
-
-
-def _find_phrase(words: list[str], phrase: list[str], taken: set[int]) -> int | None:
-    """Start index of `phrase` as whole words in `words`, avoiding taken positions."""
-    n = len(phrase)
-    for start in range(len(words) - n + 1):
-        if words[start:start + n] == phrase and not taken & set(range(start, start + n)):
-            return start
-    return None
-
-
-# --- numbers and durations ----------------------------------------------------------------------
-_UNITS = {w: i for i, w in enumerate((
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen"))}
-_TENS = {w: 10 * (i + 2) for i, w in enumerate((
-    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"))}
-_SCALES = {"hundred": 100, "thousand": 1000}
-_UNIT_WORDS = {
-    "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour",
-    "minute": "minute", "minutes": "minute", "min": "minute", "mins": "minute",
-    "second": "second", "seconds": "second", "sec": "second", "secs": "second",
-}
-
-
-def parse_number_words(words: Sequence[str], start: int = 0) -> tuple[Fraction, int] | None:
-    """A number spoken at `words[start]`: digits ("25", "2.5") or words ("twenty one",
-    "a hundred and five"); returns (value, end index) or None. "a"/"an" count as one only
-    before "hundred"/"thousand" (the duration parser handles "an hour" itself)."""
-    if start >= len(words):
-        return None
-    first = words[start]
-    if re.fullmatch(r"\d+(\.\d+)?", first):
-        return Fraction(first), start + 1
-    total, current, i, seen, last = 0, 0, start, False, ""
-    while i < len(words):
-        word = words[i]
-        if word in ("a", "an") and not seen and i + 1 < len(words) and words[i + 1] in _SCALES:
-            current, seen, last = 1, True, "unit"
-        elif word in _UNITS and (last in ("", "scale", "and")
-                                 or (last == "tens" and 0 < _UNITS[word] < 10)):
-            current += _UNITS[word]
-            seen, last = True, "teen" if _UNITS[word] >= 10 else "unit"
-        elif word in _TENS and last in ("", "scale", "and"):
-            current += _TENS[word]
-            seen, last = True, "tens"
-        elif word in _SCALES and seen and last != "scale":
-            if _SCALES[word] == 1000:
-                total += max(current, 1) * 1000
-                current = 0
-            else:
-                current = max(current, 1) * 100
-            last = "scale"
-        elif (word == "and" and last == "scale" and i + 1 < len(words)
-              and (words[i + 1] in _UNITS or words[i + 1] in _TENS)):
-            last = "and"
-        else:
-            break
-        i += 1
-    if not seen:
-        return None
-    return Fraction(total + current), i
-
-
-def _duration_at(words: Sequence[str], start: int) -> tuple[dict[str, Fraction], int] | None:
-    """A duration spoken at `words[start]`: parts per unit and the end index."""
-    w = list(words)
-
-    def at(i: int, *expected: str) -> bool:
-        return w[i:i + len(expected)] == list(expected)
-
-    i = start
-    # "half an hour", "half hour", "a quarter of an hour", "three quarters of an hour"
-    for lead, amount in ((("half",), Fraction(1, 2)), (("a", "half"), Fraction(1, 2)),
-                         (("a", "quarter"), Fraction(1, 4)), (("quarter",), Fraction(1, 4)),
-                         (("three", "quarters"), Fraction(3, 4))):
-        if at(i, *lead):
-            j = i + len(lead)
-            j += 1 if at(j, "of") else 0
-            j += 1 if w[j:j + 1] in (["an"], ["a"]) else 0
-            if j < len(w) and _UNIT_WORDS.get(w[j]) in ("hour", "minute"):
-                return {_UNIT_WORDS[w[j]]: amount}, j + 1
-    parts: dict[str, Fraction] = {}
-    end = None
-    while i < len(w):
-        if w[i] in ("a", "an") and i + 1 < len(w) and w[i + 1] in _UNIT_WORDS:
-            amount, j = Fraction(1), i + 1
-        else:
-            number = parse_number_words(w, i)
-            if number is None:
-                break
-            amount, j = number
-        if at(j, "and", "a", "half"):  # "one and a half hours"
-            amount, j = amount + Fraction(1, 2), j + 3
-        if j >= len(w) or w[j] not in _UNIT_WORDS:
-            break
-        unit = _UNIT_WORDS[w[j]]
-        j += 1
-        if at(j, "and", "a", "half"):  # "an hour and a half"
-            amount, j = amount + Fraction(1, 2), j + 3
-        parts[unit] = parts.get(unit, Fraction(0)) + amount
-        end = j
-        i = j + 1 if at(j, "and") else j  # "one hour and twenty minutes"
-    return (parts, end) if end is not None else None
-
-
-def iso_duration(parts: Mapping[str, Fraction]) -> str:
-    """ISO-8601 with the units as spoken; a fraction moves down a unit (1.5 h -> PT1H30M),
-    fractions of a second are rounded."""
-    hours = parts.get("hour", Fraction(0))
-    minutes = parts.get("minute", Fraction(0)) + (hours - int(hours)) * 60
-    seconds = parts.get("second", Fraction(0)) + (minutes - int(minutes)) * 60
-    out = "".join(f"{amount}{letter}" for amount, letter in
-                  ((int(hours), "H"), (int(minutes), "M"), (round(seconds), "S")) if amount)
-    return "PT" + (out or "0M")
-
-
-def duration_seconds(iso: str) -> float | None:
-    """Total seconds of a PT..H..M..S duration (what `slots_match` compares); None if not one."""
-    match = re.fullmatch(r"PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?",
-                         iso or "")
-    if not match or not any(match.groups()):
-        return None
-    h, m, s = (float(g) if g else 0.0 for g in match.groups())
-    return h * 3600 + m * 60 + s
-
-
-def parse_duration(text: str) -> str | None:
-    """The first duration spoken in `text` as ISO-8601 ("half an hour" -> "PT30M")."""
-    found = _find_duration(normalise(text).split())
-    return found[0] if found else None
-
-
-def parse_number(text: str) -> str | None:
-    """The first number spoken in `text` as a digit string ("twenty one" -> "21")."""
-    found = _find_number(normalise(text).split())
-    return found[0] if found else None
-
-
-def _find_duration(words: Sequence[str], taken: set[int] | None = None,
-                   whole: bool = False) -> tuple[str, int, int] | None:
-    taken = taken or set()
-    for start in range(len(words)):
-        if start in taken:
-            continue
-        found = _duration_at(words, start)
-        if found and not taken & set(range(start, found[1])):
-            if whole and (start != 0 or found[1] != len(words)):
-                return None
-            return iso_duration(found[0]), start, found[1]
-        if whole:
-            return None
-    return None
-
-
-def _find_number(words: Sequence[str], taken: set[int] | None = None,
-                 whole: bool = False) -> tuple[str, int, int] | None:
-    taken = taken or set()
-    for start in range(len(words)):
-        if start in taken:
-            continue
-        found = _number_at(words, start)
-        if found and not taken & set(range(start, found[1])):
-            if whole and (start != 0 or found[1] != len(words)):
-                return None
-            return found[0], start, found[1]
-        if whole:
-            return None
-    return None
-
-
-def _number_at(words: Sequence[str], start: int) -> tuple[str, int] | None:
-    found = parse_number_words(words, start)
-    if found is None:
-        return None
-    value, end = found
-    text = str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
-    return text, end
 
 
 # --- the resolver ------------------------------------------------------------------------------
@@ -812,20 +611,6 @@ class Resolver:
         if sims[best] < VALUE_THRESHOLD:
             return None
         return self._value_index[rows[best]][1]
-
-
-def _invocation_pattern(invocation: str) -> re.Pattern[str] | None:
-    """What wraps a one-shot request: "ask mat coach (to) ...", "... with mat coach"."""
-    words = normalise(invocation).split()
-    if not words:
-        return None
-    name = r"[\s,]+".join(re.escape(w) for w in words)
-    return re.compile(
-        rf"^\s*(?:alexa[\s,]+)?(?:(?:ask|tell|open|launch|use)[\s,]+)?{name}\b[\s,]*"
-        rf"(?:(?:to|for|about|if|whether|that|and)\b)?"
-        rf"|[\s,]+(?:with|using|on|from|in)[\s,]+{name}[\s.!?]*$",
-        re.IGNORECASE,
-    )
 
 
 #: Alexa's fallback sensitivity, as the share of the model's own samples (scored leave-one-out)
