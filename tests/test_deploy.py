@@ -544,6 +544,9 @@ def test_lambda_zip_contents(lambda_zip: Path) -> None:
     assert "skill" in top and "ask_sdk_core" in top and "tzdata" in top
     assert not top & set(zip_builder.FORBIDDEN_TOP_LEVEL)
     assert not [n for n in names if n.startswith(("skill/web/", "bin/"))]
+    # `mat-coach try` (local device page, its resolver and stand-in Alexa) never ships.
+    assert not [n for n in names if n.startswith("skill/tryout/")]
+    assert any(p.suffix == ".py" for p in (zip_builder.PACKAGE_DIR / "tryout").iterdir())
     assert "skill/cli.py" not in names and "skill/deploy/__init__.py" not in names
     assert "skill/lambda_function.py" in names and "skill/content/en-GB.json" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".so", ".pyd"))]

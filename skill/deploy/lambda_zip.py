@@ -42,8 +42,9 @@ LAMBDA_DISTRIBUTIONS = (
 LAMBDA_PROVIDED = ("boto3", "botocore", "jmespath", "s3transfer")
 # Import names that must never reach the zip (the self-hosted endpoint's stack, and boto).
 FORBIDDEN_TOP_LEVEL = ("flask", "werkzeug", "cryptography", "gunicorn", "boto3", "botocore")
-# Parts of the `skill` package that only the self-hosted endpoint or the command line use.
-SKILL_EXCLUDED = ("web", "cli.py", "deploy")
+# Parts of the `skill` package that only the self-hosted endpoint or the command line use
+# (`tryout` is `mat-coach try`, the local device page: never part of a deployment).
+SKILL_EXCLUDED = ("web", "cli.py", "deploy", "tryout")
 SKILL_SUFFIXES = (".py", ".json", ".typed")
 MAX_ZIP_BYTES = 10_000_000  # the project budget, in decimal megabytes
 # A fixed timestamp makes two builds of the same sources byte-identical.
