@@ -56,6 +56,7 @@ from typing import Any
 
 import numpy as np
 
+from skill.tryout.model import BUILTIN_SAMPLES
 from skill.tryout.words import duration_seconds, normalise
 from skill.tryout.words import find_duration as _find_duration
 from skill.tryout.words import find_number as _find_number
@@ -90,45 +91,6 @@ FILLED_THRESHOLD = 0.6
 FILLED_MARGIN = 0.02
 #: Captured words longer than this are not a slot value but a sample that framed too loosely.
 MAX_SLOT_WORDS = 8
-
-# --- what Alexa knows natively ----------------------------------------------------------------
-#: Short, generic samples for the built-in intents, standing in for Alexa's own training. Only
-#: the built-ins a model declares are candidates; the model's own samples for them are added.
-BUILTIN_SAMPLES: dict[str, tuple[str, ...]] = {
-    "AMAZON.StopIntent": (
-        "stop", "stop it", "quit", "exit", "off", "be quiet", "shut up", "goodbye",
-        "that's all", "enough", "I'm leaving", "stop talking",
-    ),
-    "AMAZON.CancelIntent": (
-        "cancel", "cancel that", "cancel it", "never mind", "forget it", "nevermind",
-        "don't do that", "cancel please",
-    ),
-    "AMAZON.HelpIntent": (
-        "help", "help me", "what can you do", "what can I say", "I need help",
-        "what are my options", "how do I use this skill", "I'm confused", "what do I do",
-    ),
-    "AMAZON.YesIntent": (
-        "yes", "yeah", "yes please", "sure", "okay", "yep", "of course", "sounds good",
-        "why not", "go ahead", "alright", "definitely",
-    ),
-    "AMAZON.NoIntent": (
-        "no", "nope", "no thanks", "no thank you", "not now", "I don't think so", "nah",
-        "not really", "no way",
-    ),
-    "AMAZON.PauseIntent": (
-        "pause", "pause it", "pause the timer", "hold on", "wait", "pause please",
-        "hang on a second", "pause for a moment",
-    ),
-    "AMAZON.ResumeIntent": (
-        "resume", "continue", "keep going", "carry on", "unpause", "resume the timer",
-        "go on", "pick up where we left off", "start again from where it stopped",
-    ),
-    "AMAZON.NavigateHomeIntent": (
-        "go home", "go to the home screen", "home", "back to home", "exit to the home screen",
-    ),
-    "AMAZON.RepeatIntent": ("repeat", "say that again", "repeat that", "what did you say"),
-    "AMAZON.StartOverIntent": ("start over", "restart", "start from the beginning"),
-}
 
 #: Requests this skill does not handle, for calibrating the fallback threshold only. Some are
 #: far away (weather, music), some are deliberately near the domain (another mat, another

@@ -1,0 +1,145 @@
+"""The interaction model as `mat-coach try` reads it: intents, samples, slot types, dialog.
+
+Read at run time from `interaction_models/<locale>.json`, never hard-coded, so the local page
+understands whatever the model says today. Built-in intents (yes, no, stop, ...) that the model
+declares without samples get a short generic list below, standing in for what Alexa knows
+natively; the offline measure of the model (`testkit.nlu`) uses the same list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FALLBACK = "AMAZON.FallbackIntent"
+DURATION = "AMAZON.DURATION"
+NUMBER = "AMAZON.NUMBER"
+
+# --- what Alexa knows natively ----------------------------------------------------------------
+#: Short, generic samples for the built-in intents, standing in for Alexa's own training. Only
+#: the built-ins a model declares are candidates; the model's own samples for them are added.
+BUILTIN_SAMPLES: dict[str, tuple[str, ...]] = {
+    "AMAZON.StopIntent": (
+        "stop", "stop it", "quit", "exit", "off", "be quiet", "shut up", "goodbye",
+        "that's all", "enough", "I'm leaving", "stop talking",
+    ),
+    "AMAZON.CancelIntent": (
+        "cancel", "cancel that", "cancel it", "never mind", "forget it", "nevermind",
+        "don't do that", "cancel please",
+    ),
+    "AMAZON.HelpIntent": (
+        "help", "help me", "what can you do", "what can I say", "I need help",
+        "what are my options", "how do I use this skill", "I'm confused", "what do I do",
+    ),
+    "AMAZON.YesIntent": (
+        "yes", "yeah", "yes please", "sure", "okay", "yep", "of course", "sounds good",
+        "why not", "go ahead", "alright", "definitely",
+    ),
+    "AMAZON.NoIntent": (
+        "no", "nope", "no thanks", "no thank you", "not now", "I don't think so", "nah",
+        "not really", "no way",
+    ),
+    "AMAZON.PauseIntent": (
+        "pause", "pause it", "pause the timer", "hold on", "wait", "pause please",
+        "hang on a second", "pause for a moment",
+    ),
+    "AMAZON.ResumeIntent": (
+        "resume", "continue", "keep going", "carry on", "unpause", "resume the timer",
+        "go on", "pick up where we left off", "start again from where it stopped",
+    ),
+    "AMAZON.NavigateHomeIntent": (
+        "go home", "go to the home screen", "home", "back to home", "exit to the home screen",
+    ),
+    "AMAZON.RepeatIntent": ("repeat", "say that again", "repeat that", "what did you say"),
+    "AMAZON.StartOverIntent": ("start over", "restart", "start from the beginning"),
+}
+
+
+@dataclass(frozen=True)
+class SlotTypeValue:
+    """One value of a custom slot type: its id, then its name and synonyms."""
+
+    id: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IntentModel:
+    """One intent: its slots (name -> type), samples, and per-slot samples for elicitation."""
+
+    name: str
+    slots: dict[str, str]
+    samples: tuple[str, ...]
+    slot_samples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InteractionModel:
+    """The parts of an ASK interaction model that understanding needs."""
+
+    locale: str
+    invocation: str
+    intents: dict[str, IntentModel]
+    types: dict[str, tuple[SlotTypeValue, ...]]
+    #: intent -> slot -> the prompt ids the dialog model elicits it with.
+    elicitations: dict[str, dict[str, str]]
+    prompts: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], locale: str = "en-US") -> InteractionModel:
+        """Read a whole interaction model (`{"interactionModel": ...}`) or its inner part."""
+        root = data.get("interactionModel", data)
+        language = root.get("languageModel", {}) or {}
+        types: dict[str, tuple[SlotTypeValue, ...]] = {}
+        for slot_type in language.get("types", []) or []:
+            values = []
+            for entry in slot_type.get("values", []) or []:
+                name = entry.get("name", {}) or {}
+                phrases = [name.get("value", ""), *(name.get("synonyms", []) or [])]
+                phrases = [p for p in dict.fromkeys(p.strip() for p in phrases) if p]
+                if phrases:
+                    values.append(SlotTypeValue(entry.get("id") or phrases[0], tuple(phrases)))
+            types[slot_type["name"]] = tuple(values)
+        intents: dict[str, IntentModel] = {}
+        for intent in language.get("intents", []) or []:
+            name = intent["name"]
+            slots = intent.get("slots", []) or []
+            samples = [*(intent.get("samples", []) or []), *BUILTIN_SAMPLES.get(name, ())]
+            intents[name] = IntentModel(
+                name,
+                {s["name"]: s["type"] for s in slots},
+                tuple(dict.fromkeys(samples)),
+                {s["name"]: tuple(s.get("samples", []) or []) for s in slots if s.get("samples")},
+            )
+        elicitations: dict[str, dict[str, str]] = {}
+        for intent in (root.get("dialog", {}) or {}).get("intents", []) or []:
+            for slot in intent.get("slots", []) or []:
+                prompt = (slot.get("prompts", {}) or {}).get("elicitation")
+                if prompt:
+                    elicitations.setdefault(intent["name"], {})[slot["name"]] = prompt
+        prompts = {
+            prompt["id"]: tuple(v.get("value", "") for v in prompt.get("variations", []) or [])
+            for prompt in root.get("prompts", []) or []
+        }
+        return cls(locale, str(language.get("invocationName", "")), intents, types,
+                   elicitations, prompts)
+
+    @classmethod
+    def load(cls, locale: str = "en-US", models_dir: Path | None = None) -> InteractionModel:
+        """The written model for `locale` from the checkout's `interaction_models/`."""
+        path = (models_dir or default_models_dir()) / f"{locale}.json"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise FileNotFoundError(
+                f"no interaction model at {path}: `mat-coach try` reads the models of a "
+                "checkout (pip install -e .)") from exc
+        return cls.from_json(json.loads(text), locale)
+
+
+def default_models_dir() -> Path:
+    """`interaction_models/` next to the `skill` package, as in a checkout."""
+    return Path(__file__).resolve().parent.parent.parent / "interaction_models"
