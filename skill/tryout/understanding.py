@@ -1,0 +1,406 @@
+"""Offline, pure-Python understanding of typed (or recognised) requests for `mat-coach try`.
+
+This is a demonstration, not Alexa's recognition: Alexa's language understanding is a trained
+service that cannot run here. What it does, read from the interaction model at run time:
+
+1. **The invocation** — "open mat coach" alone is a LaunchRequest; "ask mat coach (to) ..." and
+   "... with mat coach" are one-shot requests, handed over without the invocation words.
+2. **An answer to an elicitation** — when the skill asked again for a slot (Dialog.ElicitSlot),
+   the slot's own samples ("for {duration}", "{duration}") are tried first, as Alexa does.
+3. **Exact samples** — a sample whose words frame the utterance exactly ("is it safe if I
+   have {condition}") wins; its slots take the framed words.
+4. **Closest sample** — otherwise the samples are compared word by word (slot values, numbers and
+   durations tagged as their slot type, small typos forgiven) and the best intent is taken when
+   it is close enough; under the threshold the answer is AMAZON.FallbackIntent.
+
+Slots are filled as Alexa fills them: AMAZON.DURATION and AMAZON.NUMBER spoken as words or digits
+become ISO-8601 and integers, custom slots go through entity resolution (name or synonym, case
+and apostrophes ignored) and carry the value id, or ER_SUCCESS_NO_MATCH when framed words match
+nothing. When the optional embedding resolver of `bench.nlu` is installed it is not needed here:
+everything below is the standard library.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from skill.tryout.model import DURATION, FALLBACK, NUMBER, InteractionModel
+from skill.tryout.words import (
+    find_duration,
+    find_number,
+    find_phrase,
+    normalise,
+    parse_number_words,
+)
+
+#: Longer text is cut: a spoken request is a sentence, and a page must not be able to make the
+#: matcher (or the skill) chew on a novel.
+MAX_UTTERANCE_CHARS = 300
+#: The closest sample's score must reach this, else the request is AMAZON.FallbackIntent.
+THRESHOLD = 0.55
+#: Captured words longer than this are not a slot value but a sample that framed too loosely.
+MAX_SLOT_WORDS = 8
+#: Words that carry little meaning on their own; they count a third as much when comparing.
+_LIGHT = """a an the i im me my mine is are am was be it its to of for and or do does did can could
+would will should you your please on in at with about this that just so some now then hey okay ok
+alexa um uh like"""
+LIGHT_WORDS = frozenset(_LIGHT.split())
+_SLOT = re.compile(r"\{(\w+)\}")
+#: Words never "corrected" into another word: they belong to spoken lengths.
+_UNITS = "hour hours hr hrs minute minutes min mins second seconds sec secs half quarter quarters"
+_UNIT_WORDS = frozenset(_UNITS.split())
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A slot as the request will carry it: `value` None means declared but not filled."""
+
+    name: str
+    slot_type: str
+    value: str | None = None
+    resolved_id: str | None = None
+
+    @property
+    def custom(self) -> bool:
+        return not self.slot_type.startswith("AMAZON.")
+
+    def to_json(self, authority: str) -> dict:
+        """The slot as Alexa sends it, with entity resolution for a filled custom slot."""
+        data: dict = {"name": self.name, "confirmationStatus": "NONE"}
+        if self.value is None:
+            return data
+        data["value"] = self.value
+        if self.custom:
+            status = "ER_SUCCESS_MATCH" if self.resolved_id else "ER_SUCCESS_NO_MATCH"
+            resolution: dict = {"authority": f"{authority}.{self.slot_type}",
+                                "status": {"code": status}}
+            if self.resolved_id:
+                resolution["values"] = [{"value": {"name": self.value, "id": self.resolved_id}}]
+            data["resolutions"] = {"resolutionsPerAuthority": [resolution]}
+        return data
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What the page heard and what it will send: a launch, or an intent with its slots."""
+
+    said: str
+    heard: str  # normalised, invocation removed: what the matcher compared
+    launch: bool
+    intent: str | None
+    slots: tuple[Slot, ...]
+    how: str  # in a few words, why: shown on the page
+    score: float
+    invoked: bool  # the user named the skill ("open ...", "ask mat coach ...")
+    elicited: bool = False  # the answer to the skill's Dialog.ElicitSlot
+
+    def to_json(self) -> dict:
+        return {
+            "said": self.said, "heard": self.heard, "launch": self.launch,
+            "intent": self.intent, "how": self.how, "score": round(self.score, 3),
+            "invoked": self.invoked, "elicited": self.elicited,
+            "slots": [{"name": s.name, "type": s.slot_type, "value": s.value,
+                       "id": s.resolved_id} for s in self.slots],
+        }
+
+
+@dataclass(frozen=True)
+class _Template:
+    intent: str
+    text: str
+    pattern: re.Pattern[str] | None  # full match over normalised words; None without slots
+    words: tuple[str, ...]  # normalised, slots as "<Type>" tokens
+    literal: int  # how many of the sample's own words it has
+    slots: tuple[str, ...]
+
+
+class Understanding:
+    """Understands text against one interaction model (`Understanding.for_locale`)."""
+
+    def __init__(self, model: InteractionModel) -> None:
+        self.model = model
+        invocation = normalise(model.invocation)
+        self._invocation = invocation
+        name = r"\s+".join(re.escape(w) for w in invocation.split()) or "(?!)"
+        self._launch = re.compile(
+            rf"^(?:alexa\s+)?(?:(?:open|launch|start|use|talk\s+to|run|begin)\s+)?{name}"
+            rf"(?:\s+(?:please|now))?$")
+        self._lead = re.compile(
+            rf"^(?:alexa\s+)?(?:(?:ask|tell|open|launch|use|start)\s+)?{name}\s+"
+            rf"(?:(?:to|for|about|if|whether|that|and)\s+)?")
+        self._tail = re.compile(rf"\s+(?:with|using|on|from|in)\s+{name}$")
+        self.templates: list[_Template] = []
+        for intent in model.intents.values():
+            if intent.name == FALLBACK:
+                continue
+            for sample in intent.samples:
+                self.templates.append(self._template(intent.name, sample, intent.slots))
+        self.vocabulary = sorted({w for t in self.templates for w in t.words
+                                  if not w.startswith("<")}
+                                 | {w for values in model.types.values() for v in values
+                                    for p in v.phrases for w in normalise(p).split()})
+
+    @classmethod
+    def for_locale(cls, locale: str = "en-US") -> Understanding:
+        return cls(InteractionModel.load(locale))
+
+    # --- templates ------------------------------------------------------------------------
+    @staticmethod
+    def _template(intent: str, sample: str, slots: dict[str, str]) -> _Template:
+        tokens: list[str] = []
+        words: list[str] = []
+        names: list[str] = []
+        literal = 0
+        for part in re.split(r"(\{\w+\})", sample):
+            match = _SLOT.fullmatch(part)
+            if match:
+                name = match.group(1)
+                tokens.append(f"(?P<{name}>.+?)" if name not in names else f"(?P={name})")
+                names.append(name)
+                words.append(f"<{slots.get(name, name)}>")
+                continue
+            found = normalise(part).split()
+            literal += len(found)
+            words += found
+            tokens += [re.escape(w) for w in found]
+        pattern = re.compile("^" + " ".join(tokens) + "$") if names else None
+        return _Template(intent, sample, pattern, tuple(words), literal,
+                         tuple(dict.fromkeys(names)))
+
+    # --- the request ----------------------------------------------------------------------
+    def understand(self, text: str, *, eliciting: tuple[str, str] | None = None) -> Understood:
+        """What Alexa would most likely send for `text`.
+
+        `eliciting` is (intent, slot) when the skill's last reply asked again for that slot.
+        """
+        said = " ".join(text.split())[:MAX_UTTERANCE_CHARS]
+        words = normalise(said).split()
+        heard = " ".join(self._correct(words))
+        if self._launch.match(heard):
+            return Understood(said, heard, True, None, (), "the skill's name on its own", 1.0,
+                              True)
+        stripped = self._tail.sub("", self._lead.sub("", heard, count=1), count=1).strip()
+        invoked = stripped != heard
+        heard = stripped
+        if eliciting:
+            answer = self._elicited(heard, *eliciting)
+            if answer is not None:
+                return Understood(said, heard, False, eliciting[0], answer,
+                                  f"answer to the question for {eliciting[1]}", 1.0, invoked,
+                                  elicited=True)
+        if not heard:
+            return Understood(said, heard, False, FALLBACK, (), "nothing to match", 0.0,
+                              invoked)
+        exact = self._exact(heard)
+        if exact is not None:
+            template, slots = exact
+            return Understood(said, heard, False, template.intent, slots,
+                              f'matches the sample "{template.text}"', 1.0, invoked)
+        template, score = self._closest(heard)
+        if template is None or score < THRESHOLD:
+            near = f' (nearest: "{template.text}", {score:.2f})' if template else ""
+            return Understood(said, heard, False, FALLBACK, (),
+                              f"no sample close enough{near}", score, invoked)
+        slots = self._free_slots(template.intent, heard.split())
+        return Understood(said, heard, False, template.intent, slots,
+                          f'closest sample "{template.text}" ({score:.2f})', score, invoked)
+
+    def _correct(self, words: list[str]) -> list[str]:
+        """Small typos forgiven: an unknown word of four letters or more becomes the nearest
+        word the model knows, when it is very near ("pregnent" -> "pregnant")."""
+        known = self._known
+        out = []
+        for word in words:
+            if (word in known or len(word) < 4 or word in _UNIT_WORDS
+                    or parse_number_words([word]) is not None):
+                out.append(word)
+                continue
+            close = difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=0.84)
+            out.append(close[0] if close else word)
+        return out
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset(self.vocabulary)
+
+    def _declared(self, intent: str) -> dict[str, str]:
+        model = self.model.intents.get(intent)
+        return dict(model.slots) if model else {}
+
+    def _all_slots(self, intent: str, filled: dict[str, Slot]) -> tuple[Slot, ...]:
+        """Every declared slot, filled or empty, in the model's order."""
+        return tuple(filled.get(name) or Slot(name, slot_type)
+                     for name, slot_type in self._declared(intent).items())
+
+    def _elicited(self, heard: str, intent: str, slot: str) -> tuple[Slot, ...] | None:
+        declared = self._declared(intent)
+        slot_type = declared.get(slot)
+        if slot_type is None:
+            return None
+        samples = self.model.intents[intent].slot_samples.get(slot, ()) or (f"{{{slot}}}",)
+        for sample in samples:
+            template = self._template(intent, sample, declared)
+            if template.pattern is None:
+                continue
+            match = template.pattern.match(heard)
+            if match and all(self._fits(declared.get(n, ""), match.group(n))
+                             for n in template.slots):
+                filled = {n: self._from_span(n, declared[n], match.group(n))
+                          for n in template.slots}
+                return self._all_slots(intent, filled)
+        return None
+
+    def _exact(self, heard: str) -> tuple[_Template, tuple[Slot, ...]] | None:
+        """The most specific sample that frames the utterance exactly."""
+        best: tuple[tuple[int, int, int], _Template, dict[str, Slot]] | None = None
+        for template in self.templates:
+            if template.pattern is None:
+                if " ".join(template.words) != heard:
+                    continue
+                filled: dict[str, Slot] = {}
+            else:
+                match = template.pattern.match(heard)
+                if not match:
+                    continue
+                declared = self._declared(template.intent)
+                spans = {n: match.group(n).strip() for n in template.slots}
+                if not all(self._fits(declared.get(n, ""), s) for n, s in spans.items()):
+                    continue
+                filled = {n: self._from_span(n, declared.get(n, ""), s) for n, s in spans.items()}
+                if any(s.custom and not s.resolved_id for s in filled.values()):
+                    # Framed words that name no value: a carrier sample ("how {topic}") framing
+                    # another request. Alexa would send them unresolved; here the closest
+                    # sample decides, which is what a person meant far more often.
+                    continue
+            rank = (template.literal, -len(filled))
+            if best is None or rank > best[0]:
+                best = (rank, template, filled)
+        if best is None:
+            return None
+        _, template, filled = best
+        return template, self._all_slots(template.intent, filled)
+
+    def _fits(self, slot_type: str, span: str) -> bool:
+        words = span.split()
+        if not words or len(words) > MAX_SLOT_WORDS:
+            return False
+        if slot_type == DURATION:
+            return find_duration(words, whole=True) is not None
+        if slot_type == NUMBER:
+            return find_number(words, whole=True) is not None
+        return True
+
+    def _from_span(self, name: str, slot_type: str, span: str) -> Slot:
+        words = span.split()
+        if slot_type == DURATION:
+            found = find_duration(words, whole=True)
+            return Slot(name, slot_type, found[0] if found else span)
+        if slot_type == NUMBER:
+            found = find_number(words, whole=True)
+            return Slot(name, slot_type, found[0] if found else span)
+        for value in self.model.types.get(slot_type, ()):
+            if any(normalise(p) == span for p in value.phrases):
+                return Slot(name, slot_type, span, value.id)
+        longest = self._longest_value(slot_type, words)
+        return Slot(name, slot_type, span, longest[0] if longest else None)
+
+    def _longest_value(self, slot_type: str, words: list[str],
+                       taken: set[int] | None = None) -> tuple[str, list[str], int] | None:
+        """Entity resolution word for word: the longest name or synonym present."""
+        best: tuple[str, list[str], int] | None = None
+        for value in self.model.types.get(slot_type, ()):
+            for phrase in value.phrases:
+                phrase_words = normalise(phrase).split()
+                if not phrase_words or (best and len(phrase_words) <= len(best[1])):
+                    continue
+                start = find_phrase(words, phrase_words, taken or set())
+                if start is not None:
+                    best = (value.id, phrase_words, start)
+        return best
+
+    def _free_slots(self, intent: str, words: list[str]) -> tuple[Slot, ...]:
+        """Slots found anywhere in the words (no sample frames them): durations before
+        numbers, custom values by their longest name or synonym said word for word."""
+        declared = self._declared(intent)
+        filled: dict[str, Slot] = {}
+        taken: set[int] = set()
+        for name in sorted(declared, key=lambda n: declared[n] == NUMBER):
+            slot_type = declared[name]
+            if slot_type == DURATION:
+                found = find_duration(words, taken)
+                if found:
+                    taken |= set(range(found[1], found[2]))
+                    filled[name] = Slot(name, slot_type, found[0])
+            elif slot_type == NUMBER:
+                if any(s.slot_type == DURATION for s in filled.values()):
+                    continue  # "a ten minute one" leaves no bare number behind
+                found = find_number(words, taken)
+                if found:
+                    taken |= set(range(found[1], found[2]))
+                    filled[name] = Slot(name, slot_type, found[0])
+            else:
+                longest = self._longest_value(slot_type, words, taken)
+                if longest:
+                    value_id, phrase, start = longest
+                    taken |= set(range(start, start + len(phrase)))
+                    filled[name] = Slot(name, slot_type, " ".join(phrase), value_id)
+        return self._all_slots(intent, filled)
+
+    # --- closest sample ---------------------------------------------------------------------
+    def _tagged(self, words: list[str]) -> list[str]:
+        """The words with durations, numbers and slot values replaced by their type's tag."""
+        out = list(words)
+        taken: set[int] = set()
+        while (found := find_duration(out, taken)) is not None:
+            _, start, end = found
+            out[start:end] = [f"<{DURATION}>"] + [""] * (end - start - 1)
+            taken |= set(range(start, end))
+        while (found := find_number(out, taken)) is not None:
+            _, start, end = found
+            out[start:end] = [f"<{NUMBER}>"] + [""] * (end - start - 1)
+            taken |= set(range(start, end))
+        for slot_type in self.model.types:
+            while (longest := self._longest_value(slot_type, out, taken)) is not None:
+                _, phrase, start = longest
+                out[start:start + len(phrase)] = [f"<{slot_type}>"] + [""] * (len(phrase) - 1)
+                taken |= set(range(start, start + len(phrase)))
+        return [w for w in out if w]
+
+    def _closest(self, heard: str) -> tuple[_Template | None, float]:
+        words = heard.split()
+        forms = [words]
+        tagged = self._tagged(words)
+        if tagged != words:
+            forms.append(tagged)
+        best: tuple[float, _Template | None] = (0.0, None)
+        for template in self.templates:
+            score = max(_similarity(form, list(template.words)) for form in forms)
+            if score > best[0]:
+                best = (score, template)
+        return best[1], best[0]
+
+
+def _weight(word: str) -> float:
+    if word.startswith("<"):
+        return 1.5  # a slot value of the right type says much about the intent
+    return 1.0 / 3 if word in LIGHT_WORDS else 1.0
+
+
+def _similarity(said: list[str], sample: list[str]) -> float:
+    """Weighted word overlap (F1, light words counting a third) blended with word order."""
+    if not said or not sample:
+        return 0.0
+    common: dict[str, int] = {}
+    for word in set(said) & set(sample):
+        common[word] = min(said.count(word), sample.count(word))
+    overlap = sum(_weight(w) * n for w, n in common.items())
+    if overlap == 0:
+        return 0.0
+    precision = overlap / sum(_weight(w) for w in said)
+    recall = overlap / sum(_weight(w) for w in sample)
+    f1 = 2 * precision * recall / (precision + recall)
+    order = difflib.SequenceMatcher(None, said, sample, autojunk=False).ratio()
+    return 0.75 * f1 + 0.25 * order
