@@ -13,9 +13,12 @@ is the one the user most often *finished* recently, not the last one asked for.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import NamedTuple
+
+from skill.domain.schedule import ScheduleError, WeeklySchedule
 
 DEFAULT_GOAL = 3
 MIN_GOAL = 1
@@ -75,6 +78,18 @@ class Answer(NamedTuple):
     reprompt: str | None = None
 
 
+class ReminderRecord(NamedTuple):
+    """The weekly reminder the skill set for the user: its alert tokens and when it rings.
+
+    `tokens` are what "stop my reminders" deletes (one reminder holds all its days, but the
+    field is a tuple so a schedule split over several reminders needs no new format);
+    `schedule` is None when a stored one no longer reads, and the tokens still count.
+    """
+
+    tokens: tuple[str, ...]
+    schedule: WeeklySchedule | None = None
+
+
 @dataclass(frozen=True)
 class Routine:
     """Everything we keep about one user."""
@@ -86,6 +101,7 @@ class Routine:
     sessions_total: int = 0
     recent: tuple[Answer, ...] = ()
     written: int = 0  # when the record was last written (epoch seconds)
+    reminder: ReminderRecord | None = None  # None: no reminder set by the skill (or older record)
 
     @property
     def is_new(self) -> bool:
@@ -146,6 +162,7 @@ class Routine:
                     recent.append(Answer(item["id"], speech,
                                          reprompt if isinstance(reprompt, str) else None))
         goal = as_int(data.get("goal"), DEFAULT_GOAL) or DEFAULT_GOAL
+        reminder = _reminder_from(data.get("rem"), as_int)
         return cls(
             weekly_goal=min(MAX_GOAL, max(MIN_GOAL, goal)),
             history=tuple(history),
@@ -154,6 +171,7 @@ class Routine:
             sessions_total=max(as_int(data.get("total"), 0) or 0, 0),
             recent=tuple(recent[-RECENT_REQUESTS:]),
             written=as_int(data.get("t"), 0) or 0,
+            reminder=reminder,
         )
 
     def to_attributes(self) -> dict:
@@ -179,7 +197,33 @@ class Routine:
                 {"id": a.request_id, "say": a.speech, **({"re": a.reprompt} if a.reprompt else {})}
                 for a in self.recent
             ]
+        if self.reminder is not None:
+            rem: dict = {"tok": list(self.reminder.tokens)}
+            if self.reminder.schedule is not None:
+                schedule = self.reminder.schedule
+                rem.update(d=list(schedule.days), h=schedule.hour, m=schedule.minute)
+            data["rem"] = rem
         return data
+
+
+def _reminder_from(
+    raw: object, as_int: Callable[[object, int | None], int | None]
+) -> ReminderRecord | None:
+    """The stored reminder, if any: tokens kept even when the schedule beside them is damaged."""
+    if not isinstance(raw, dict):
+        return None
+    tokens = tuple(t for t in raw.get("tok") or [] if isinstance(t, str) and t)
+    if not tokens:
+        return None
+    schedule = None
+    days = [as_int(d, None) for d in raw.get("d") or []]
+    hour, minute = as_int(raw.get("h"), None), as_int(raw.get("m"), 0)
+    if days and None not in days and hour is not None and minute is not None:
+        try:
+            schedule = WeeklySchedule(tuple(days), hour, minute)
+        except ScheduleError:
+            schedule = None
+    return ReminderRecord(tokens, schedule)
 
 
 # --- changes (pure: each returns a new Routine) ----------------------------------------------
@@ -272,6 +316,16 @@ def record_leftover(
     entry = SessionEntry(now - max(0, ran_seconds), max(0, ran_seconds) // 60,
                          max(1, duration_seconds // 60), completed=False)
     return record_session(routine, entry, now, zone)
+
+
+def set_reminder(routine: Routine, tokens: tuple[str, ...], schedule: WeeklySchedule) -> Routine:
+    """Remember the reminder just created (replacing any before it, already deleted)."""
+    return replace(routine, reminder=ReminderRecord(tuple(tokens), schedule))
+
+
+def clear_reminder(routine: Routine) -> Routine:
+    """Forget the reminder: the user stopped it, or Alexa no longer has it."""
+    return replace(routine, reminder=None)
 
 
 def set_goal(routine: Routine, goal: int) -> Routine:
