@@ -134,8 +134,8 @@ class Understanding:
         self._tail = re.compile(rf"\s+(?:with|using|on|from|in)\s+{name}$")
         self.templates: list[_Template] = []
         for intent in model.intents.values():
-            if intent.name == FALLBACK:
-                continue
+            # AMAZON.FallbackIntent samples, when a model gives some, are near misses that
+            # must fall back: matching one is an answer like any other.
             for sample in intent.samples:
                 self.templates.append(self._template(intent.name, sample, intent.slots))
         self.vocabulary = sorted({w for t in self.templates for w in t.words
