@@ -38,6 +38,7 @@ from skill.tryout.alexa import (
 )
 from skill.tryout.alexa import LocalTimer as FakeTimer
 from skill.tryout.alexa import _error as _error
+from testkit.reminders_fake import RemindersFake, is_reminders_path
 
 __all__ = [
     "DUPLICATE_LABEL", "INVALID_REQUEST", "MAX_DURATION", "MAX_TIMERS", "MAX_TIMERS_REACHED",
@@ -70,6 +71,8 @@ class TimersFake(LocalAlexa):
         self.garbage = False
         self.delay = 0.0
         self.token: str | None = None  # when set, other bearer tokens get 401
+        #: The Reminders API stand-in, served on the same origin under `/v1/alerts/reminders`.
+        self.reminders = RemindersFake()
 
     def reset(self) -> None:
         """Forget everything; replies still in flight from an earlier test are dropped."""
@@ -98,6 +101,8 @@ class TimersFake(LocalAlexa):
             return Response("<html>not json", status=200, content_type="application/json")
         if self.token and authorization != f"Bearer {self.token}":
             return _error(401, UNAUTHORIZED, "no consent")
+        if is_reminders_path(request.path):
+            return self.reminders.handle(request)
         return super().handle(request)
 
 
