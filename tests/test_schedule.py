@@ -7,7 +7,7 @@ schedule, or a listed reminder would be described wrongly.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -166,7 +166,10 @@ def test_local_time_is_the_devices_wall_clock(zone: str, utc: datetime, local: d
 def test_zone_names() -> None:
     assert zone_id(UTC) == "UTC"
     assert zone_id(None) == "UTC"
+    assert zone_id(timezone(timedelta(0))) == "UTC"
     assert zone_id("Asia/Kolkata") == "Asia/Kolkata"
+    with pytest.raises(ValueError):
+        zone_id(timezone(timedelta(hours=5, minutes=30)))  # not UTC, and no name to send
     with pytest.raises(ValueError):
         local_time(datetime(2026, 11, 29, 19, 30), UTC)  # naive: which zone's wall clock?
 

@@ -249,11 +249,19 @@ def _parse_rule(rule: str) -> tuple[set[int], int, int]:
 
 
 def zone_id(zone: tzinfo | str | None) -> str:
-    """The IANA name the API's `timeZoneId` takes ("Europe/London"); "UTC" when unnamed."""
+    """The IANA name the API's `timeZoneId` takes ("Europe/London").
+
+    A `ZoneInfo` gives its key; UTC (or no zone) is "UTC". A fixed offset has no IANA name,
+    and calling it UTC would move every ring, so it is refused with `ValueError`.
+    """
     if isinstance(zone, str):
         return zone or "UTC"
     key = getattr(zone, "key", None)
-    return key if isinstance(key, str) and key else "UTC"
+    if isinstance(key, str) and key:
+        return key
+    if zone is None or zone.utcoffset(None) == timedelta(0):
+        return "UTC"
+    raise ValueError(f"a zone without an IANA name: {zone!r}")
 
 
 def local_time(moment: datetime, zone: tzinfo) -> datetime:
