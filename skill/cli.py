@@ -74,6 +74,12 @@ def _build_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _try(args: argparse.Namespace) -> int:
+    from skill.tryout.command import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command tree; subcommands import their modules only when they run."""
     parser = argparse.ArgumentParser(prog="mat-coach", description=__doc__)
@@ -119,6 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--check", action="store_true",
                        help="write nothing; exit 1 if a written model is stale")
     build.set_defaults(run=_build_models)
+
+    try_command = commands.add_parser(
+        "try", help="try the skill here: a local device page (or --console), offline",
+    )
+    from skill.tryout.command import add_arguments
+
+    add_arguments(try_command)
+    try_command.set_defaults(run=_try)
     return parser
 
 

@@ -1,0 +1,149 @@
+"""`mat-coach try`: start the local device page (or the console) and wait.
+
+Importing this module is cheap (the command line builds every subcommand's options at start);
+the servers, the skill and the understanding are imported when `run` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+import webbrowser
+from typing import TYPE_CHECKING
+
+from skill.tryout import speech
+
+if TYPE_CHECKING:
+    from skill.tryout.device import Device
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="where the device page listens (loopback by default)")
+    parser.add_argument("--port", type=int, default=8000, help="the device page's port")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="do not open a browser (none is opened without a display anyway)")
+    parser.add_argument("--console", action="store_true",
+                        help="talk in this terminal instead: a line in, the reply out")
+    parser.add_argument("--fast", action="store_true",
+                        help="start with the fast clock on (one minute passes in one second)")
+    parser.add_argument("--store", metavar="URL", default=None,
+                        help="keep the routine in this store (default: a fresh SQLite file for "
+                             "this run, removed at exit)")
+
+
+def _can_open_browser() -> bool:
+    """A browser only makes sense for a person at a screen."""
+    if not sys.stdout.isatty():
+        return False
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def run(args: argparse.Namespace) -> int:
+    from skill.tryout.runner import TryOut
+
+    tryout = TryOut(port=0 if args.console else args.port, host=args.host,
+                    store_url=args.store, fast=args.fast)
+    try:
+        url = tryout.start()
+        if args.console:
+            assert tryout.device is not None
+            logging.getLogger().setLevel(logging.WARNING)  # the terminal is the conversation
+            return console(tryout.device, sys.stdin, sys.stdout)
+        print(f"Mat Coach: the device page is on {url} (Ctrl-C stops it)", flush=True)
+        if not args.no_browser and _can_open_browser():
+            webbrowser.open(url)
+        tryout.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        tryout.stop()
+    return 0
+
+
+def console(device: Device, lines: object, out: object, *, speak: bool = True) -> int:
+    """The same try-out in a terminal: a line in, what was understood and the reply out;
+    timers announced when they are due, by a watcher thread that polls the local Alexa."""
+    write_lock = threading.Lock()
+    stop = threading.Event()
+
+    def write(text: str) -> None:
+        with write_lock:
+            out.write(text + "\n")  # type: ignore[attr-defined]
+            out.flush()  # type: ignore[attr-defined]
+
+    def watch() -> None:
+        seen = 0
+        while not stop.wait(0.2):
+            for event in device.state(seen)["events"]:
+                seen = max(seen, event["number"])
+                label = f" ({event['label']})" if event["label"] else ""
+                write(f"[timer{label}] Alexa: {event['text']}" if event["kind"] == "timer"
+                      else f"[progress] Alexa: {event['text']}")
+                if speak:
+                    speech.say_aloud(event["text"])
+
+    watcher = threading.Thread(target=watch, daemon=True, name="mat-coach-try-console")
+    watcher.start()
+    write("Mat Coach, in this terminal. A demonstration: requests are understood offline from "
+          "the interaction model, not by Alexa. Type what you would say "
+          "(\"open mat coach\"); /fast and /slow switch the clock, /timers lists timers, "
+          "/allow and /deny answer Alexa's questions, an empty line on its own is sent too, "
+          "Ctrl-D quits.")
+    try:
+        for raw in lines:  # type: ignore[attr-defined]
+            line = raw.rstrip("\n")
+            command = line.strip().lower()
+            if command in ("/fast", "/slow"):
+                device.clock.set_fast(command == "/fast")
+                write(f"(clock: {'fast, one minute a second' if command == '/fast' else 'real'})")
+                continue
+            if command == "/timers":
+                timers = device.state(10**9)["timers"]
+                write(", ".join(f"{t['label']}: {t['remaining'] // 60}:{t['remaining'] % 60:02d}"
+                                f"{' paused' if t['paused'] else ''}" for t in timers)
+                      or "(no timers)")
+                continue
+            if command in ("/allow", "/deny"):
+                turn = device.answer_permission(command == "/allow")
+            else:
+                turn = device.say(line)
+            for text in _turn_lines(turn):
+                write(text)
+            if speak:
+                speech.say_aloud(" ".join(filter(None, (turn.get("speech"),
+                                                        turn.get("permission_question")))))
+    finally:
+        stop.set()
+        watcher.join(2)
+    return 0
+
+
+def _turn_lines(turn: dict) -> list[str]:
+    lines = []
+    understood = turn.get("understood")
+    if understood:
+        if understood["launch"]:
+            lines.append("  understood: LaunchRequest")
+        else:
+            slots = ", ".join(f"{s['name']}={s['value']}" + (f" ({s['id']})" if s["id"] else "")
+                              for s in understood["slots"] if s["value"] is not None)
+            lines.append(f"  understood: {understood['intent']}"
+                         f"{' ' + slots if slots else ''} ({understood['how']})")
+    if turn.get("alexa_said"):
+        lines.append(f"Alexa: {turn['alexa_said']}")
+    if turn.get("error"):
+        lines.append(f"  the skill refused the request: {turn['error']}")
+    if turn.get("speech"):
+        lines.append(f"Alexa: {turn['speech']}")
+    card = turn.get("card")
+    if card:
+        lines.append(f"  [Alexa app card] {card['title']}: {card['text']}")
+    if turn.get("permission_question"):
+        lines.append(f"Alexa: {turn['permission_question']} (yes / no, or /allow / /deny)")
+    return lines

@@ -1,0 +1,286 @@
+"""The local device: what an Echo and Alexa do between a person and the skill.
+
+It hears a typed (or recognised) request, decides what Alexa would send (`understanding`),
+wraps it in a real request envelope, signs it like Alexa and POSTs it to the skill's real
+endpoint; then it plays Alexa's own parts of the answer: the timers permission question that a
+`Connections.SendRequest` AskFor directive asks for, the consent card in the Alexa app, a
+slot asked for again with `Dialog.ElicitSlot`, and the session kept open or closed as the skill
+says. Timer announcements and progressive responses come from the local Alexa.
+
+The page and the console both drive one `Device`; everything it shows is in plain dicts, so
+both render the same turn.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import requests
+
+from skill.timers import TIMERS_SCOPE
+from skill.tryout.alexa import LocalAlexa
+from skill.tryout.clock import TryClock
+from skill.tryout.signing import AlexaSigner
+from skill.tryout.understanding import Understanding, Understood
+
+#: The identity of this run's user and device, in Alexa's id shapes.
+SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-000000007472"
+USER_ID = "amzn1.ask.account.LOCALTRY"
+DEVICE_ID = "amzn1.ask.device.LOCALTRY"
+#: Words that answer the permission question, as Alexa hears a yes or a no to it.
+ALLOW = re.compile(r"^(?:yes|yeah|yep|sure|ok|okay|allow|allow it|yes please|i allow|grant)$")
+DENY = re.compile(r"^(?:no|nope|deny|no thanks|don't|dont|do not allow|never)$")
+#: Alexa's own words for the question (the page's, not the skill's: Alexa asks it).
+PERMISSION_QUESTION = "Mat Coach would like to use your timers. Do you allow it?"
+
+
+def speech_text(ssml: object) -> str:
+    """What an SSML answer says, as plain text (tags dropped, entities decoded)."""
+    if not isinstance(ssml, str):
+        return ""
+    text = re.sub(r"<[^>]*>", " ", ssml)
+    return " ".join(html.unescape(text).split())
+
+
+@dataclass
+class Conversation:
+    """The open session, as Alexa keeps it between turns."""
+
+    session_id: str | None = None
+    attributes: dict = field(default_factory=dict)
+    #: (intent as sent back, slot) when the skill's last answer asked again for a slot.
+    eliciting: tuple[dict, str] | None = None
+    #: The AskFor token while the permission question waits for an answer.
+    permission_token: str | None = None
+
+
+class Device:
+    """One user's Echo, talking to the skill at `endpoint` and the APIs at `api_origin`."""
+
+    def __init__(self, *, endpoint: str, api_origin: str, signer: AlexaSigner,
+                 understanding: Understanding, alexa: LocalAlexa, clock: TryClock,
+                 skill_id: str = SKILL_ID, locale: str = "en-US", timeout: float = 10.0) -> None:
+        self.endpoint = endpoint
+        self.api_origin = api_origin
+        self.signer = signer
+        self.understanding = understanding
+        self.alexa = alexa
+        self.clock = clock
+        self.skill_id = skill_id
+        self.locale = locale
+        self.timeout = timeout
+        self.token = f"try-{secrets.token_urlsafe(16)}"
+        self.alexa.revoke(self.token)  # a new user: timers are not allowed until they say so
+        self.conversation = Conversation()
+        self._http = requests.Session()
+        self._http.trust_env = False  # loopback only, never through a proxy
+        self._lock = threading.Lock()
+
+    # --- what a person does ---------------------------------------------------------------
+    def say(self, text: str) -> dict:
+        """One utterance: understood, sent, answered. Returns the turn as the page shows it."""
+        with self._lock:
+            said = " ".join(str(text).split())
+            pending = self.conversation.permission_token
+            if pending is not None:
+                words = " ".join(self.understanding.understand(said).heard.split())
+                if ALLOW.match(words) or DENY.match(words):
+                    return self._permission(bool(ALLOW.match(words)), said)
+                self.conversation.permission_token = None  # the question is dropped
+            eliciting = self.conversation.eliciting
+            understood = self.understanding.understand(
+                said, eliciting=(eliciting[0]["name"], eliciting[1]) if eliciting else None)
+            if understood.launch or (understood.invoked and not understood.elicited):
+                self.conversation = Conversation()  # "open mat coach" / "ask mat coach ...": new
+            request = self._request_for(understood)
+            return self._send(request, said=said, understood=understood)
+
+    def answer_permission(self, allow: bool) -> dict:
+        """The allow / deny buttons of the permission question."""
+        with self._lock:
+            return self._permission(allow, "allow" if allow else "deny")
+
+    def allow_in_app(self) -> dict:
+        """The consent card's button in the Alexa app: timers allowed, and the skill told."""
+        with self._lock:
+            self.alexa.grant(self.token)
+            request = {
+                "type": "AlexaSkillEvent.SkillPermissionChanged",
+                "body": {"acceptedPermissions": [{"scope": TIMERS_SCOPE}]},
+            }
+            return self._send(request, said="(allowed timers in the Alexa app)", understood=None,
+                              with_session=False)
+
+    # --- Alexa's part -------------------------------------------------------------------------
+    def _permission(self, allow: bool, said: str) -> dict:
+        token = self.conversation.permission_token or ""
+        self.conversation = Conversation()
+        if allow:
+            self.alexa.grant(self.token)
+        request = {
+            "type": "Connections.Response",
+            "name": "AskFor",
+            "status": {"code": "200", "message": "OK"},
+            "token": token,
+            "payload": {"permissionScope": TIMERS_SCOPE,
+                        "status": "ACCEPTED" if allow else "DENIED"},
+        }
+        return self._send(request, said=said, understood=None,
+                          alexa_said="Timers allowed." if allow else "Timers not allowed.")
+
+    def _request_for(self, understood: Understood) -> dict:
+        if understood.launch:
+            return {"type": "LaunchRequest"}
+        slots = {s.name: s.to_json(f"amzn1.er-authority.echo-sdk.{self.skill_id}")
+                 for s in understood.slots}
+        if understood.elicited and self.conversation.eliciting:
+            kept = self.conversation.eliciting[0].get("slots") or {}
+            slots = {**{k: v for k, v in kept.items() if isinstance(v, dict)},
+                     **{k: v for k, v in slots.items() if "value" in v or k not in kept}}
+        return {
+            "type": "IntentRequest",
+            "dialogState": "IN_PROGRESS" if understood.elicited else "COMPLETED",
+            "intent": {"name": understood.intent, "confirmationStatus": "NONE",
+                       "slots": slots},
+        }
+
+    def envelope(self, request: dict, *, with_session: bool = True) -> dict:
+        """A full envelope around `request`, as Alexa sends it for this user and device."""
+        status = "GRANTED" if self.alexa.granted(self.token) else "DENIED"
+        user: dict = {"userId": USER_ID,
+                      "permissions": {"scopes": {TIMERS_SCOPE: {"status": status}}}}
+        body: dict = {
+            "version": "1.0",
+            "context": {"System": {
+                "application": {"applicationId": self.skill_id},
+                "user": user,
+                "device": {"deviceId": DEVICE_ID, "supportedInterfaces": {}},
+                "apiEndpoint": self.api_origin,
+                "apiAccessToken": self.token,
+            }},
+            "request": {
+                "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
+                "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "locale": self.locale,
+                **request,
+            },
+        }
+        if with_session:
+            conversation = self.conversation
+            new = conversation.session_id is None
+            if new:
+                conversation.session_id = f"amzn1.echo-api.session.{uuid.uuid4()}"
+            body["session"] = {
+                "new": new,
+                "sessionId": conversation.session_id,
+                "application": {"applicationId": self.skill_id},
+                "user": {"userId": USER_ID},
+                "attributes": conversation.attributes,
+            }
+        return body
+
+    def _send(self, request: dict, *, said: str, understood: Understood | None,
+              with_session: bool = True, alexa_said: str | None = None) -> dict:
+        envelope = self.envelope(request, with_session=with_session)
+        body = json.dumps(envelope, separators=(",", ":")).encode()
+        try:
+            reply = self._http.post(self.endpoint, data=body, headers=self.signer.headers(body),
+                                    timeout=self.timeout)
+            status = reply.status_code
+            try:
+                answer = reply.json()
+            except ValueError:
+                answer = {"error": reply.text[:500]}
+        except requests.RequestException as exc:
+            status, answer = 0, {"error": f"the skill did not answer: {type(exc).__name__}"}
+        turn = self._play(answer if status == 200 else {}, with_session)
+        turn.update({
+            "said": said,
+            "alexa_said": alexa_said,
+            "understood": understood.to_json() if understood else None,
+            "request": envelope,
+            "response": answer,
+            "status": status,
+        })
+        if status != 200:
+            turn["error"] = str(answer.get("error", "no answer")) if isinstance(answer, dict) \
+                else "no answer"
+        return turn
+
+    def _play(self, answer: dict, with_session: bool) -> dict:
+        """Alexa's side of the answer: speech, card, directives, and the session's fate."""
+        response = answer.get("response") or {}
+        speech = speech_text((response.get("outputSpeech") or {}).get("ssml")
+                             or (response.get("outputSpeech") or {}).get("text"))
+        reprompt = speech_text(((response.get("reprompt") or {}).get("outputSpeech") or {})
+                               .get("ssml"))
+        conversation = self.conversation
+        conversation.eliciting = None
+        question = None
+        for directive in response.get("directives") or []:
+            kind = directive.get("type")
+            if kind == "Connections.SendRequest" and directive.get("name") == "AskFor":
+                conversation.permission_token = str(directive.get("token") or "")
+                question = PERMISSION_QUESTION
+            elif kind == "Dialog.ElicitSlot":
+                intent = directive.get("updatedIntent") or {}
+                slot = directive.get("slotToElicit")
+                if isinstance(intent, dict) and intent.get("name") and isinstance(slot, str):
+                    conversation.eliciting = (intent, slot)
+        ends = response.get("shouldEndSession")
+        session_open = with_session and (ends is False or (ends is None and bool(reprompt)))
+        if session_open:
+            conversation.attributes = answer.get("sessionAttributes") or {}
+        elif conversation.permission_token is None:
+            self.conversation = Conversation()
+        else:
+            conversation.session_id, conversation.attributes = None, {}
+        card = response.get("card")
+        return {
+            "speech": speech,
+            "reprompt": reprompt,
+            "card": _card(card) if isinstance(card, dict) else None,
+            "permission_question": question,
+            "eliciting": conversation.eliciting[1] if conversation.eliciting else None,
+            "session_open": session_open,
+        }
+
+    # --- what the page polls ----------------------------------------------------------------
+    def state(self, after: int = 0) -> dict:
+        """Timers with their time left, and what the device has to play since `after`."""
+        now = self.alexa.clock()
+        timers = [
+            {"label": t.label, "remaining": max(0, int(t.remaining(now).total_seconds())),
+             "duration": int(t.duration.total_seconds()),
+             "paused": t.paused_remaining is not None}
+            for t in self.alexa.timers_of(self.token)
+        ]
+        events = [{"number": e.number, "kind": e.kind, "text": e.text, "label": e.label}
+                  for e in self.alexa.events_after(after, self.token)]
+        return {
+            "timers": timers,
+            "events": events,
+            "fast": self.clock.fast,
+            "clock": datetime.fromtimestamp(int(self.clock.time()), UTC).isoformat(),
+            "timers_allowed": self.alexa.granted(self.token),
+            "session_open": self.conversation.session_id is not None,
+            "permission_pending": self.conversation.permission_token is not None,
+        }
+
+
+def _card(card: dict) -> dict:
+    """A card as the Alexa app shows it."""
+    kind = str(card.get("type") or "")
+    if kind == "AskForPermissionsConsent":
+        return {"type": kind, "title": "Mat Coach would like to use your timers",
+                "text": "Allow Mat Coach to set timers for your sessions.",
+                "permissions": [str(p) for p in card.get("permissions") or []]}
+    return {"type": kind, "title": str(card.get("title") or ""),
+            "text": str(card.get("content") or card.get("text") or "")}

@@ -1,0 +1,115 @@
+"""The device page: one HTML page and the small JSON API it drives a `Device` with.
+
+Its own Flask app, served only by `mat-coach try`; the production endpoint never has these
+routes. The page renders every string with `textContent`, never as markup, so whatever a person
+types (or the skill answers) is shown, not run.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from flask import Flask, Response, jsonify, request
+
+from skill.tryout import speech
+from skill.tryout.device import Device
+
+#: A request is a sentence; anything much longer is cut by the understanding anyway.
+MAX_TEXT_CHARS = 20_000
+STATIC_TYPES = {"index.html": "text/html; charset=utf-8", "page.js": "text/javascript",
+                "page.css": "text/css"}
+
+
+def _static(name: str) -> bytes:
+    return resources.files("skill.tryout").joinpath("static", name).read_bytes()
+
+
+def create_page_app(device: Device) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        # Loopback only, and no script but the page's own.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; media-src 'self' blob:; img-src 'self' data:; "
+            "style-src 'self'; script-src 'self'; connect-src 'self'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/")
+    def index() -> Response:
+        return Response(_static("index.html"), mimetype="text/html")
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status=204)
+
+    @app.get("/static/<name>")
+    def static_file(name: str) -> Response:
+        if name not in STATIC_TYPES:
+            return Response("not found", status=404)
+        return Response(_static(name), content_type=STATIC_TYPES[name])
+
+    @app.get("/api/about")
+    def about() -> Response:
+        return jsonify({
+            "speech": speech.espeak_path() is not None,
+            "voice_input": speech.voice_input_available(),
+            "voice_hint": None if speech.voice_input_available() else speech.VOICE_EXTRA_HINT,
+            "locale": device.locale,
+            "invocation": device.understanding.model.invocation,
+            "skill_endpoint": device.endpoint,
+        })
+
+    @app.get("/api/state")
+    def state() -> Response:
+        try:
+            after = int(request.args.get("after", "0"))
+        except ValueError:
+            after = 0
+        return jsonify(device.state(after))
+
+    @app.post("/api/say")
+    def say() -> Response:
+        data = request.get_json(silent=True)
+        text = data.get("text") if isinstance(data, dict) else None
+        if not isinstance(text, str):
+            text = ""
+        return jsonify(device.say(text[:MAX_TEXT_CHARS]))
+
+    @app.post("/api/permission")
+    def permission() -> Response:
+        data = request.get_json(silent=True)
+        allow = bool(data.get("allow")) if isinstance(data, dict) else False
+        return jsonify(device.answer_permission(allow))
+
+    @app.post("/api/allow-in-app")
+    def allow_in_app() -> Response:
+        return jsonify(device.allow_in_app())
+
+    @app.post("/api/clock")
+    def clock() -> Response:
+        data = request.get_json(silent=True)
+        device.clock.set_fast(bool(data.get("fast")) if isinstance(data, dict) else False)
+        return jsonify(device.state(10**9))
+
+    @app.get("/api/speech")
+    def spoken() -> Response:
+        audio = speech.synthesize(request.args.get("text", "")[:speech.MAX_SPOKEN_CHARS])
+        if audio is None:
+            return Response('{"error": "no speech engine"}', status=404,
+                            mimetype="application/json")
+        return Response(audio, mimetype="audio/wav")
+
+    @app.post("/api/listen")
+    def listen() -> Response:
+        if not speech.voice_input_available():
+            return jsonify({"error": speech.VOICE_EXTRA_HINT}), 501  # type: ignore[return-value]
+        from skill.tryout.listening import recognise
+
+        text = recognise(request.get_data(cache=False), device.understanding.model)
+        return jsonify({"text": text})
+
+    return app

@@ -1,0 +1,264 @@
+// The device page: sends what you type, shows what was understood and answered, speaks it,
+// counts timers down and announces them. Every string goes in with textContent, never as HTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let about = { speech: false, voice_input: false };
+let lastEvent = 0;
+let busy = false;
+let speaking = Promise.resolve();
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function add(node) {
+  const list = $("conversation");
+  list.appendChild(node);
+  list.scrollTop = list.scrollHeight;
+  return node;
+}
+
+async function postJson(path, body) {
+  const response = await fetch(path, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body || {}),
+  });
+  return response.json();
+}
+
+function speak(text) {
+  if (!text) return;
+  speaking = speaking.then(() => new Promise((resolve) => {
+    $("ring").className = "ring speaking";
+    const done = () => { $("ring").className = "ring"; resolve(); };
+    if (about.speech) {
+      const audio = new Audio("/api/speech?text=" + encodeURIComponent(text));
+      audio.onended = done; audio.onerror = done;
+      audio.play().catch(done);
+      setTimeout(done, 30000);
+    } else if (window.speechSynthesis && window.SpeechSynthesisUtterance) {
+      const utterance = new SpeechSynthesisUtterance(text);
+      utterance.onend = done; utterance.onerror = done;
+      window.speechSynthesis.speak(utterance);
+      setTimeout(done, 30000);
+    } else {
+      done();
+    }
+  }));
+}
+
+function describeUnderstood(understood) {
+  if (!understood) return null;
+  if (understood.launch) return "LaunchRequest — " + understood.how;
+  const slots = (understood.slots || []).filter((s) => s.value !== null).map((s) =>
+    s.name + "=" + JSON.stringify(s.value) + (s.id ? " (id " + s.id + ")" : ""));
+  let text = understood.intent + (slots.length ? " " + slots.join(", ") : "");
+  text += " — " + understood.how;
+  if (understood.said.length > understood.heard.length + 200) {
+    text += " (only the start of a long request is heard)";
+  }
+  return text;
+}
+
+function showTurn(turn) {
+  const understood = describeUnderstood(turn.understood);
+  if (understood) add(el("li", "understood", "Understood: " + understood)).dataset.testid = "understood";
+  if (turn.alexa_said) add(el("li", "alexa-own", "Alexa: " + turn.alexa_said));
+  if (turn.error) add(el("li", "error", "The skill refused the request: " + turn.error));
+  if (turn.speech) {
+    const reply = add(el("li", "alexa", turn.speech));
+    reply.dataset.testid = "reply";
+    speak(turn.speech);
+  }
+  if (turn.card) {
+    const card = el("li", "card");
+    card.appendChild(el("div", "title", "Alexa app card: " + turn.card.title));
+    card.appendChild(el("div", "text", turn.card.text));
+    if (turn.card.type === "AskForPermissionsConsent") {
+      const button = el("button", "", "Allow timers in the Alexa app");
+      button.type = "button";
+      button.id = "allow-in-app";
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        showTurn(await postJson("/api/allow-in-app"));
+      });
+      card.appendChild(button);
+    }
+    add(card);
+  }
+  const permission = $("permission");
+  if (turn.permission_question) {
+    $("permission-question").textContent = "Alexa: " + turn.permission_question;
+    permission.hidden = false;
+    add(el("li", "alexa-own", "Alexa: " + turn.permission_question));
+    speak(turn.permission_question);
+  } else {
+    permission.hidden = true;
+  }
+  if (turn.eliciting) add(el("li", "hint", "(Alexa listens for the " + turn.eliciting + ")"));
+  else if (turn.session_open) add(el("li", "hint", "(the session stays open: Alexa listens)"));
+  addDevTurn(turn);
+}
+
+function addDevTurn(turn) {
+  const item = el("li");
+  const details = el("details");
+  details.appendChild(el("summary", "", (turn.said || "(nothing)").slice(0, 80) +
+    " → HTTP " + turn.status));
+  details.appendChild(el("div", "hint", "Request"));
+  details.appendChild(el("pre", "request", JSON.stringify(turn.request, null, 2)));
+  details.appendChild(el("div", "hint", "Response"));
+  details.appendChild(el("pre", "response", JSON.stringify(turn.response, null, 2)));
+  item.appendChild(details);
+  $("dev-turns").appendChild(item);
+}
+
+async function send(text) {
+  if (busy) return;
+  busy = true;
+  $("send").disabled = true;
+  add(el("li", "user", text === "" ? "(nothing)" : text)).dataset.testid = "said";
+  try {
+    showTurn(await postJson("/api/say", { text }));
+  } catch (error) {
+    add(el("li", "error", "The page could not reach mat-coach try: " + error));
+  } finally {
+    busy = false;
+    $("send").disabled = false;
+  }
+}
+
+function clock(seconds) {
+  const m = Math.floor(seconds / 60), s = seconds % 60;
+  return m + ":" + String(s).padStart(2, "0");
+}
+
+function showTimers(timers) {
+  const list = $("timers");
+  list.replaceChildren();
+  if (!timers.length) list.appendChild(el("li", "empty", "No timers."));
+  for (const timer of timers) {
+    const item = el("li", "timer" + (timer.paused ? " paused" : ""));
+    item.appendChild(el("span", "label", timer.label + (timer.paused ? " (paused)" : "")));
+    item.appendChild(el("span", "remaining", clock(timer.remaining)));
+    list.appendChild(item);
+  }
+}
+
+async function poll() {
+  try {
+    const response = await fetch("/api/state?after=" + lastEvent);
+    const state = await response.json();
+    showTimers(state.timers);
+    $("fast-clock").checked = state.fast;
+    $("clock").textContent = "Device clock: " + state.clock.replace("T", " ").slice(0, 19) + " UTC";
+    for (const event of state.events) {
+      lastEvent = Math.max(lastEvent, event.number);
+      const text = event.text || "(the timer's chime)";
+      const kind = event.kind === "timer" ? "announcement" : "alexa";
+      const prefix = event.kind === "timer" ? "Timer done (" + event.label + "): " : "Alexa, meanwhile: ";
+      add(el("li", kind, prefix + text)).dataset.testid = event.kind;
+      speak(text);
+    }
+  } catch (error) {
+    $("clock").textContent = "mat-coach try is not answering.";
+  }
+  setTimeout(poll, 250);
+}
+
+async function start() {
+  about = await (await fetch("/api/about")).json();
+  $("speech-note").textContent = about.speech
+    ? "Replies are spoken with espeak-ng, offline."
+    : "No espeak-ng here, so replies are shown as text" +
+      (window.speechSynthesis ? " (and read by the browser's own voice, if it has one)" : "") +
+      ". Install espeak-ng to hear them offline.";
+  $("voice-note").textContent = about.voice_input
+    ? "Hold the microphone button and speak (English, offline, pocketsphinx)."
+    : about.voice_hint;
+  $("mic").disabled = !about.voice_input || !navigator.mediaDevices;
+  $("say-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("utterance");
+    const text = input.value;
+    input.value = "";
+    send(text);
+  });
+  $("allow").addEventListener("click", async () => {
+    $("permission").hidden = true;
+    add(el("li", "user", "Allow"));
+    showTurn(await postJson("/api/permission", { allow: true }));
+  });
+  $("deny").addEventListener("click", async () => {
+    $("permission").hidden = true;
+    add(el("li", "user", "Deny"));
+    showTurn(await postJson("/api/permission", { allow: false }));
+  });
+  $("fast-clock").addEventListener("change", async (event) => {
+    await postJson("/api/clock", { fast: event.target.checked });
+  });
+  setupMicrophone();
+  const first = await (await fetch("/api/state?after=0")).json();
+  for (const event of first.events) lastEvent = Math.max(lastEvent, event.number);
+  poll();
+}
+
+function setupMicrophone() {
+  const mic = $("mic");
+  if (mic.disabled) return;
+  let context = null, source = null, processor = null, chunks = [], stream = null;
+  const begin = async () => {
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch (error) {
+      $("voice-note").textContent = "No microphone available (" + error.name + "). Typing works the same.";
+      return;
+    }
+    context = new AudioContext();
+    source = context.createMediaStreamSource(stream);
+    processor = context.createScriptProcessor(4096, 1, 1);
+    chunks = [];
+    processor.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
+    source.connect(processor);
+    processor.connect(context.destination);
+    $("ring").className = "ring listening";
+  };
+  const end = async () => {
+    if (!context) return;
+    const rate = context.sampleRate;
+    processor.disconnect(); source.disconnect();
+    stream.getTracks().forEach((t) => t.stop());
+    await context.close();
+    context = null;
+    $("ring").className = "ring";
+    const samples = downsample(chunks, rate, 16000);
+    const response = await fetch("/api/listen", { method: "POST", body: samples.buffer,
+      headers: { "Content-Type": "application/octet-stream" } });
+    const result = await response.json();
+    if (result.text) send(result.text);
+    else $("voice-note").textContent = result.error || "Nothing recognised; try again or type it.";
+  };
+  mic.addEventListener("pointerdown", begin);
+  mic.addEventListener("pointerup", end);
+  mic.addEventListener("pointerleave", end);
+}
+
+function downsample(chunks, from, to) {
+  const length = chunks.reduce((n, c) => n + c.length, 0);
+  const all = new Float32Array(length);
+  let offset = 0;
+  for (const c of chunks) { all.set(c, offset); offset += c.length; }
+  const ratio = from / to;
+  const out = new Int16Array(Math.floor(length / ratio));
+  for (let i = 0; i < out.length; i++) {
+    const s = Math.max(-1, Math.min(1, all[Math.floor(i * ratio)]));
+    out[i] = s < 0 ? s * 0x8000 : s * 0x7fff;
+  }
+  return out;
+}
+
+document.addEventListener("DOMContentLoaded", start);
