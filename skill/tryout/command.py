@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 import webbrowser
@@ -44,9 +45,15 @@ def _can_open_browser() -> bool:
     return True
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     from skill.tryout.runner import TryOut
 
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly: servers down, temp files gone
     tryout = TryOut(port=0 if args.console else args.port, host=args.host,
                     store_url=args.store, fast=args.fast)
     try:

@@ -1,0 +1,126 @@
+"""The device page in a real browser: Playwright driving the system's headless Chromium.
+
+A whole session is played as a person would on `mat-coach try`: open the skill, ask a safety
+question, start a one-minute session on the fast clock, watch the countdown, get the timer's
+announcement, ask how you are doing. Bad input and markup are tried too. No browser is ever
+downloaded: the test uses Debian's `chromium` (`.ci/run` installs it when it is missing).
+Screenshots go to the test's temporary directory, or to `MAT_COACH_SCREENSHOTS` when set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from skill.tryout.runner import TryOut
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-proxy-server"]
+WAIT_MS = 15_000  # every wait on the page is bounded
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="needs Debian's chromium (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def page_url() -> Iterator[str]:
+    with TryOut(voice_seed=5) as tryout:
+        yield tryout.page_url
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = os.environ.get("MAT_COACH_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def page(page_url: str, tmp_path: Path) -> Iterator[object]:
+    with playwright_api.sync_playwright() as driver:
+        context = driver.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
+            viewport={"width": 1180, "height": 820}, timeout=60_000,
+        )
+        context.set_default_timeout(WAIT_MS)
+        try:
+            tab = context.new_page()
+            errors: list[str] = []
+            tab.on("pageerror", lambda error: errors.append(str(error)))
+            tab.goto(page_url)
+            yield tab
+            assert errors == [], errors
+        finally:
+            context.close()
+
+
+def say(page, text: str) -> object:
+    """Type `text`, press Enter, and return the reply it got (a new reply bubble)."""
+    replies = page.locator("[data-testid=reply]")
+    before = replies.count()
+    page.fill("#utterance", text)
+    page.press("#utterance", "Enter")
+    expect(replies).to_have_count(before + 1)
+    return replies.last
+
+
+def test_a_whole_session_by_typing(page, shots: Path) -> None:
+    expect(page.locator("#notice")).to_contain_text("not by Alexa")
+    expect(page.locator("#voice-note")).not_to_be_empty()  # voice: available, or how to get it
+
+    expect(say(page, "open mat coach")).to_contain_text("Mat Coach")
+    expect(page.locator("[data-testid=understood]").last).to_contain_text("LaunchRequest")
+
+    expect(say(page, "is it safe if I'm pregnant")).to_contain_text("pregnan")
+    understood = page.locator("[data-testid=understood]").last
+    expect(understood).to_contain_text("CheckSafetyIntent")
+    expect(understood).to_contain_text("PREGNANCY")
+
+    page.check("#fast-clock")
+    say(page, "start a one minute session")
+    expect(page.locator("#permission")).to_be_visible()  # Alexa's own question
+    expect(page.locator("#permission-question")).to_contain_text("timers")
+    replies = page.locator("[data-testid=reply]").count()
+    page.click("#allow")
+    expect(page.locator("[data-testid=reply]")).to_have_count(replies + 1)
+    expect(page.locator("[data-testid=reply]").last).to_contain_text("1 minute")
+
+    remaining = page.locator("#timers .timer .remaining")
+    expect(remaining).to_have_text(re.compile(r"^0:[0-5]\d$"))  # counting down from 1:00
+    page.screenshot(path=str(shots / "try-countdown.png"))
+
+    announcement = page.locator("[data-testid=timer]")
+    expect(announcement).to_have_count(1)
+    expect(announcement).to_contain_text("Roll")
+    expect(page.locator("#timers .timer")).to_have_count(0)
+
+    expect(say(page, "how am I doing")).to_contain_text("1 of")
+    expect(page.locator("[data-testid=understood]").last).to_contain_text("ProgressIntent")
+    page.locator("#dev-turns details").last.locator("summary").click()
+    expect(page.locator("#dev-turns details").last.locator("pre.request")).to_contain_text(
+        "ProgressIntent")
+    page.screenshot(path=str(shots / "try-session.png"))
+    assert (shots / "try-session.png").stat().st_size > 10_000
+
+
+def test_bad_input_is_answered_and_never_rendered_as_markup(page, shots: Path) -> None:
+    say(page, "open mat coach")
+    for text in ("", "x" * 10_000, "<img src=x onerror=\"window.pwned=1\"><b>bold</b>"):
+        reply = say(page, text)
+        expect(reply).to_contain_text(re.compile(r"\w+ \w+ \w+"))  # a spoken, helpful answer
+    said = page.locator("[data-testid=said]").last
+    expect(said).to_have_text("<img src=x onerror=\"window.pwned=1\"><b>bold</b>")
+    assert page.locator("#conversation img, #conversation b").count() == 0
+    assert page.evaluate("window.pwned === undefined")
+    page.screenshot(path=str(shots / "try-bad-input.png"))

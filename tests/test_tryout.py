@@ -1,0 +1,323 @@
+"""`mat-coach try` without a browser: its understanding, its device, its servers and console.
+
+The device page's own browser test is tests/test_try_page.py. Everything here runs on loopback
+against the real endpoint with request verification on, as `mat-coach try` does.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from skill.settings import Settings
+from skill.tryout import speech
+from skill.tryout.device import Device
+from skill.tryout.model import FALLBACK, InteractionModel
+from skill.tryout.page import create_page_app
+from skill.tryout.runner import TryOut
+from skill.tryout.signing import LocalCA
+from skill.tryout.understanding import MAX_UTTERANCE_CHARS, Slot, Understanding
+from skill.web import create_app
+from testkit import nlu
+from testkit.loopback import free_port, wait_until_up
+
+ROOT = Path(__file__).resolve().parent.parent
+SAFETY_INTENTS = ("CheckSafetyIntent", "SafetyTipsIntent")
+
+
+@pytest.fixture(scope="module")
+def understanding() -> Understanding:
+    return Understanding.for_locale("en-US")
+
+
+@pytest.fixture(scope="module")
+def tryout() -> Iterator[TryOut]:
+    with TryOut(voice_seed=11) as running:
+        yield running
+
+
+@pytest.fixture
+def device(tryout: TryOut) -> Device:
+    """A fresh user on the running try-out: new token, no timers allowed, real clock."""
+    assert tryout.device is not None
+    old = tryout.device
+    fresh = Device(endpoint=old.endpoint, api_origin=old.api_origin, signer=old.signer,
+                   understanding=old.understanding, alexa=old.alexa, clock=old.clock)
+    fresh.clock.set_fast(False)
+    return fresh
+
+
+def wait_for(condition, timeout: float = 15.0, what: str = "condition"):
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+# --- understanding ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("is it safe if I'm pregnant", "CheckSafetyIntent", {"condition": "PREGNANCY"}),
+    ("Alexa, ask Mat Coach how long is left", "TimeLeftIntent", {}),
+    ("start a twenty minute session", "StartSessionIntent", {"minutes": "20"}),
+    ("start a session for half an hour", "StartSessionIntent", {"duration": "PT30M"}),
+    ("set my goal to four sessions a week", "SetGoalIntent", {"count": "4"}),
+    ("how am I doing", "ProgressIntent", {}),
+    ("is it safe if I'm pregnent", "CheckSafetyIntent", {"condition": "PREGNANCY"}),
+    ("what's the weather in Paris", FALLBACK, {}),
+    ("yes", "AMAZON.YesIntent", {}),
+])
+def test_typed_requests_are_understood_from_the_model(
+        understanding: Understanding, text: str, intent: str, slots: dict[str, str]) -> None:
+    heard = understanding.understand(text)
+    assert not heard.launch and heard.intent == intent, heard.how
+    got = {s.name: s.resolved_id if s.custom else s.value
+           for s in heard.slots if s.value is not None}
+    assert got == slots
+
+
+def test_the_invocation_alone_is_a_launch(understanding: Understanding) -> None:
+    assert understanding.understand("Alexa, open Mat Coach").launch
+    one_shot = understanding.understand("ask mat coach to start a session")
+    assert not one_shot.launch and one_shot.invoked
+    assert one_shot.intent == "StartSessionIntent"
+
+
+def test_an_elicited_answer_fills_the_slot_the_skill_asked_for(
+        understanding: Understanding) -> None:
+    answer = understanding.understand("twenty minutes",
+                                      eliciting=("StartSessionIntent", "duration"))
+    assert answer.elicited and answer.intent == "StartSessionIntent"
+    assert {s.name: s.value for s in answer.slots} == {"duration": "PT20M", "minutes": None}
+    # Outside an elicitation the same words are not a request of their own.
+    assert not understanding.understand("twenty minutes").elicited
+
+
+def test_slots_carry_entity_resolution_as_alexa_sends_it() -> None:
+    matched = Slot("condition", "SafetyCondition", "pregnant", "PREGNANCY").to_json("auth")
+    resolution = matched["resolutions"]["resolutionsPerAuthority"][0]
+    assert resolution["status"]["code"] == "ER_SUCCESS_MATCH"
+    assert resolution["values"][0]["value"] == {"name": "pregnant", "id": "PREGNANCY"}
+    unmatched = Slot("condition", "SafetyCondition", "gout").to_json("auth")
+    assert (unmatched["resolutions"]["resolutionsPerAuthority"][0]["status"]["code"]
+            == "ER_SUCCESS_NO_MATCH")
+    assert Slot("duration", "AMAZON.DURATION", "PT5M").to_json("auth") == {
+        "name": "duration", "confirmationStatus": "NONE", "value": "PT5M"}
+    assert "value" not in Slot("minutes", "AMAZON.NUMBER").to_json("auth")
+
+
+def test_the_model_is_read_at_run_time(understanding: Understanding) -> None:
+    model = InteractionModel.load("en-US")
+    assert understanding.model.intents.keys() == model.intents.keys()
+    assert model.elicitations["StartSessionIntent"]["duration"] in model.prompts
+    # A made-up model: the matcher knows only what it is given.
+    tiny = Understanding(InteractionModel.from_json({"interactionModel": {"languageModel": {
+        "invocationName": "tea timer",
+        "intents": [{"name": "BrewIntent", "samples": ["brew a pot"]},
+                    {"name": "AMAZON.StopIntent", "samples": []}],
+        "types": []}}}))
+    assert tiny.understand("brew a pot").intent == "BrewIntent"
+    assert tiny.understand("stop").intent == "AMAZON.StopIntent"
+    assert tiny.understand("open tea timer").launch
+    assert tiny.understand("is it safe if I'm pregnant").intent == FALLBACK
+
+
+def test_long_and_marked_up_input_is_bounded(understanding: Understanding) -> None:
+    heard = understanding.understand("how long is left " * 2000)
+    assert len(heard.said) <= MAX_UTTERANCE_CHARS
+    started = time.perf_counter()
+    understanding.understand("<b>" * 5000)
+    assert time.perf_counter() - started < 5
+    assert understanding.understand("<script>alert(1)</script>").intent == FALLBACK
+
+
+def _heldout_figures(understanding: Understanding, path: Path) -> tuple[float, float, list[str]]:
+    examples = [e for e in nlu.load_heldout(path) if e.locale == "en-US"]
+    inside = [e for e in examples if e.intent != FALLBACK]
+    outside = [e for e in examples if e.intent == FALLBACK]
+    right, rejected, harmful = 0, 0, []
+    for example in examples:
+        heard = understanding.understand(example.text)
+        intent = "LaunchRequest" if heard.launch else heard.intent
+        if example.intent == FALLBACK:
+            rejected += intent == FALLBACK
+        else:
+            right += intent == example.intent
+        if example.intent in SAFETY_INTENTS and intent in nlu.FORBIDDEN_FOR_SAFETY:
+            harmful.append(example.text)
+    return right / len(inside), rejected / len(outside), harmful
+
+
+@pytest.mark.parametrize("name", sorted(nlu.HELDOUT_SETS))
+def test_the_lexical_matcher_understands_most_held_out_requests(
+        understanding: Understanding, name: str) -> None:
+    """Floors for the page's word matcher (measured: 72-77 % of intents, 79-85 % of
+    out-of-domain requests sent to fallback); a safety question never starts a timer."""
+    in_domain, to_fallback, harmful = _heldout_figures(understanding, nlu.HELDOUT_SETS[name])
+    assert in_domain >= 0.65
+    assert to_fallback >= 0.70
+    assert harmful == []
+
+
+# --- the device, through the real endpoint ------------------------------------------------------
+def test_a_whole_session_on_the_fast_clock(device: Device) -> None:
+    launch = device.say("open mat coach")
+    assert launch["status"] == 200 and "Mat Coach" in launch["speech"]
+    assert launch["request"]["request"]["type"] == "LaunchRequest" and launch["session_open"]
+    safety = device.say("is it safe if I'm pregnant")
+    assert safety["understood"]["intent"] == "CheckSafetyIntent"
+    assert "pregnan" in safety["speech"].lower()
+    device.clock.set_fast(True)
+    asked = device.say("start a one minute session")
+    # Before consent the local Alexa answers 401 and the skill asks with Connections.SendRequest.
+    assert asked["permission_question"]
+    assert [d["type"] for d in asked["response"]["response"]["directives"]] == [
+        "Connections.SendRequest"]
+    assert device.state()["timers"] == []
+    started = device.say("yes")
+    assert started["request"]["request"]["type"] == "Connections.Response"
+    assert started["request"]["request"]["payload"]["status"] == "ACCEPTED"
+    assert "1 minute" in started["speech"]
+    timer = device.state()["timers"][0]
+    assert 0 < timer["remaining"] <= 60 and timer["duration"] == 60
+    event = wait_for(lambda: device.state()["events"], what="the timer's announcement")[0]
+    assert event["kind"] == "timer" and event["text"]
+    assert device.state()["timers"] == []
+    progress = device.say("how am I doing")
+    assert progress["understood"]["intent"] == "ProgressIntent"
+    assert "1 of" in progress["speech"]
+
+
+def test_denied_timers_get_the_consent_card_and_the_app_can_allow_them(device: Device) -> None:
+    device.say("start a ten minute session")
+    denied = device.answer_permission(False)
+    assert denied["request"]["request"]["payload"]["status"] == "DENIED"
+    assert denied["card"]["type"] == "AskForPermissionsConsent" and denied["speech"]
+    assert not device.state()["timers_allowed"]
+    allowed = device.allow_in_app()
+    assert allowed["status"] == 200 and device.state()["timers_allowed"]
+    assert allowed["request"]["request"]["type"] == "AlexaSkillEvent.SkillPermissionChanged"
+    started = device.say("ask mat coach to start a ten minute session")
+    assert not started["permission_question"] and device.state()["timers"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "a" * 10_000, "<script>alert('x')</script>",
+                                  "<img src=x onerror=alert(1)>", "\u202e\u0000 ?!"])
+def test_bad_input_gets_a_spoken_helpful_answer(device: Device, text: str) -> None:
+    turn = device.say(text)
+    assert turn["status"] == 200
+    assert turn["understood"]["intent"] == FALLBACK
+    assert len(turn["speech"].split()) >= 5  # said, and says what one can do
+
+
+def test_the_endpoint_verifies_every_request(tryout: TryOut, device: Device) -> None:
+    envelope = device.envelope({"type": "LaunchRequest"})
+    body = json.dumps(envelope).encode()
+    unsigned = requests.post(tryout.skill_url, data=body, timeout=10,
+                             headers={"Content-Type": "application/json"})
+    assert unsigned.status_code == 400
+    stranger = LocalCA().signer  # right shape, wrong root
+    forged = requests.post(tryout.skill_url, data=body, headers=stranger.headers(body),
+                           timeout=10)
+    assert forged.status_code == 400
+    signed = requests.post(tryout.skill_url, data=body, headers=device.signer.headers(body),
+                           timeout=10)
+    assert signed.status_code == 200
+
+
+# --- the page's API, and what production never has ----------------------------------------------
+def test_the_page_api(device: Device) -> None:
+    client = create_page_app(device).test_client()
+    page = client.get("/")
+    assert page.status_code == 200 and b"demonstration" in page.data
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert b"<script>" not in page.data  # no inline script: the CSP allows none
+    about = client.get("/api/about").get_json()
+    assert about["voice_input"] == speech.voice_input_available()
+    if not about["voice_input"]:
+        assert "[voice]" in about["voice_hint"]
+        refused = client.post("/api/listen", data=b"\x00\x00")
+        assert refused.status_code == 501 and "[voice]" in refused.get_json()["error"]
+    turn = client.post("/api/say", json={"text": "open mat coach"}).get_json()
+    assert turn["status"] == 200 and turn["speech"]
+    assert client.post("/api/say", data="not json").get_json()["status"] == 200
+    assert client.get("/static/../page.py").status_code == 404
+    spoken = client.get("/api/speech?text=hello")
+    assert spoken.status_code == (200 if speech.espeak_path() else 404)
+
+
+def test_serve_never_has_the_device_page(tmp_path: Path) -> None:
+    app = create_app(Settings(verify_requests=False, store_url=f"sqlite://{tmp_path / 'x.db'}"))
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    assert {"/", "/healthz"} <= rules <= {"/", "/healthz", "/static/<path:filename>"}
+    for path in (ROOT / "skill").rglob("*.py"):
+        if "tryout" in path.parts or path.name == "cli.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith("skill.tryout"), path
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("skill.tryout") for a in node.names), path
+
+
+# --- the console, and the command -------------------------------------------------------------
+def test_the_console_plays_a_session_and_announces_the_timer(device: Device) -> None:
+    out = io.StringIO()
+    announced = threading.Event()
+
+    class Watched(io.StringIO):
+        def write(self, text: str) -> int:
+            if "[timer" in text:
+                announced.set()
+            return out.write(text)
+
+    def lines() -> Iterator[str]:
+        yield from ("open mat coach\n", "/fast\n", "start a one minute session\n", "yes\n")
+        assert announced.wait(15), "no announcement"
+        yield "how am I doing\n"
+
+    from skill.tryout.command import console
+
+    assert console(device, lines(), Watched(), speak=False) == 0
+    text = out.getvalue()
+    assert "understood: LaunchRequest" in text
+    assert "would like to use your timers" in text
+    assert text.index("[timer") < text.index("understood: ProgressIntent")
+
+
+def test_mat_coach_try_starts_without_a_browser(tmp_path: Path) -> None:
+    port = free_port()
+    environment = {**os.environ, "HOME": str(tmp_path), "DISPLAY": ""}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skill.cli", "try", "--no-browser", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment,
+        cwd=tmp_path,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_until_up(url, process, timeout=60)
+        page = requests.get(url, timeout=10)
+        assert page.status_code == 200 and "demonstration" in page.text
+        turn = requests.post(url + "api/say", json={"text": "open mat coach"}, timeout=10)
+        assert turn.json()["status"] == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    assert f"device page is on {url}" in output
+    assert "verification on" in output
