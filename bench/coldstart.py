@@ -79,7 +79,7 @@ class Run:
 def _child_env(store_url: str, pycache: Path, *, write_bytecode: bool) -> dict[str, str]:
     env = dict(os.environ)
     env["MAT_COACH_STORE"] = store_url
-    env.pop("MAT_COACH_SKILL_ID", None)  # the envelope's applicationId is the test one
+    env["MAT_COACH_SKILL_ID"] = envelopes.APP_ID  # required, and the envelope's applicationId
     env.pop("PYTHONPROFILEIMPORTTIME", None)
     env["PYTHONPYCACHEPREFIX"] = str(pycache)
     if write_bytecode:

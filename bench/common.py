@@ -20,6 +20,7 @@ from ask_sdk_model.services import ApiClient, ApiClientRequest, ApiClientRespons
 from skill.builder import build_skill
 from skill.settings import Settings
 from skill.store import UserStore
+from testkit.envelopes import APP_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,10 +148,12 @@ class MemoryAlexaApi(ApiClient):
 
 
 def bench_settings(store_path: Path, **overrides: object) -> Settings:
-    """Settings for an in-process skill: a temp SQLite file, verification off by default."""
+    """Settings for an in-process skill: a temp SQLite file, verification off by default, and
+    the envelopes' skill ID (which verified settings require)."""
     values: dict[str, object] = {
         "store_url": f"sqlite://{store_path}",
         "verify_requests": False,
+        "skill_id": APP_ID,
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Load run: gunicorn serving the verified Flask app, 32 clients, 5,000 signed requests.
+"""Load run: `mat-coach serve`'s server with the verified Flask app, 32 clients, 5,000 requests.
 
 `python -m bench.load` (options: `--help`). What it builds, all on 127.0.0.1 and all thrown away
 afterwards:
@@ -7,8 +7,9 @@ afterwards:
   echo-api.amazon.com + intermediate) is issued from it, and so are the TLS certificates of
 * a loopback HTTPS "S3" serving that chain (`testkit.loopback.ChainServer`), and
 * the Alexa Timers / settings API fake (`testkit.alexa_apis.TimersFake`, threaded);
-* gunicorn with two gthread workers serving `bench.load_app:create()`: the production
-  `create_app` with request verification ON and an SQLite store in the temp directory.
+* the production server (`skill.web.server.serve`: waitress, as `mat-coach serve` runs it)
+  serving `bench.load_app:create()`: the production `create_app` with request verification
+  ON and an SQLite store in the temp directory (`--server` picks a former shape to compare).
 
 Each of the 200 users (own userId, deviceId and apiAccessToken) follows a script that cycles
 launch, explain, safety, start, time left, end. A user's requests are sent in order by one
@@ -39,8 +40,6 @@ import json
 import math
 import multiprocessing
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,11 +53,12 @@ import requests
 from cryptography.hazmat.primitives import serialization
 
 from bench.load_app import CHAIN_ORIGIN_ENV
+from bench.servers import DESCRIPTIONS, SHAPES, ServerProcess, loopback_env
 from skill.content import catalogue_for
 from skill.store.sqlite import SqliteStore
 from testkit import envelopes as env
 from testkit.checks import check_response, mentions, opens_with, speech_of
-from testkit.loopback import PROXY_VARIABLES, ChainServer, TimersServer, free_port, server_context
+from testkit.loopback import ChainServer, TimersServer, server_context
 from testkit.signing import CHAIN_PATH, AlexaSigner, rsa_ca
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,8 +87,8 @@ class LoadConfig:
     clients: int = 32
     client_processes: int = 4
     users: int = 200
-    workers: int = 2
-    threads: int = 4
+    server: str = "waitress"
+    threads: int = 8
     request_timeout: float = 10.0
 
 
@@ -147,7 +147,8 @@ class LoadResult:
             ("requests sent", f"{self.sent}"),
             ("concurrent clients", f"{cfg.clients} ({cfg.client_processes} processes)"),
             ("users", f"{cfg.users}"),
-            ("gunicorn workers", f"{cfg.workers} gthread x {cfg.threads} threads"),
+            ("server", DESCRIPTIONS[cfg.server] if cfg.server != "waitress"
+             else f"waitress (mat-coach serve), 2 processes x {cfg.threads} threads"),
             ("request verification", "on (signed requests, chain over loopback TLS)"),
             ("cores", f"{os.cpu_count()}"),
             ("p50 latency", f"{self.percentile_ms(50):.1f} ms"),
@@ -239,67 +240,6 @@ def expected_speech(step: str, user: User, turn: int) -> Callable[[str], bool]:
 
 
 # --- the run ------------------------------------------------------------------------------
-
-
-def _loopback_env() -> dict[str, str]:
-    """The children's environment: loopback traffic must never be sent to a proxy."""
-    child = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
-    child["NO_PROXY"] = child["no_proxy"] = "127.0.0.1,localhost"
-    return child
-
-
-class Gunicorn:
-    """gunicorn serving `bench.load_app:create()`; stopped by its own pid, never by name."""
-
-    def __init__(self, config: LoadConfig, workdir: Path, environ: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / "gunicorn.log"
-        self._log = self.log_path.open("wb")
-        python_path = os.pathsep.join(filter(None, [str(ROOT), environ.get("PYTHONPATH")]))
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn",
-                "--workers", str(config.workers),
-                "--worker-class", "gthread",
-                "--threads", str(config.threads),
-                "--bind", f"127.0.0.1:{self.port}",
-                "--log-level", "warning",
-                "--graceful-timeout", "10",
-                "bench.load_app:create()",
-            ],
-            cwd=ROOT, env={**environ, "PYTHONPATH": python_path},
-            stdout=self._log, stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{self.log_tail()}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not become ready:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 40) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._log.close()
 
 
 def check_limits(url: str, signer: AlexaSigner, api_endpoint: str) -> dict[str, int]:
@@ -505,17 +445,17 @@ def run(config: LoadConfig | None = None, *, progress: Callable[[str], None] = p
         db_path = workdir / "load.db"
         with ChainServer(server_context(ca), {CHAIN_PATH: signer.chain_pem}) as chain, \
                 TimersServer(ca) as timers:
-            environ = _loopback_env()
+            environ = loopback_env()
             environ.update({
                 "MAT_COACH_STORE": f"sqlite://{db_path}",
                 "MAT_COACH_SKILL_ID": env.APP_ID,
                 "MAT_COACH_CA_BUNDLE": str(bundle),
                 CHAIN_ORIGIN_ENV: chain.origin,
             })
-            server = Gunicorn(config, workdir, environ)
+            server = ServerProcess(config.server, workdir, environ, threads=config.threads)
             try:
                 server.wait_ready()
-                progress(f"gunicorn ready on {server.url}; checking limits")
+                progress(f"{config.server} ready on {server.url}; checking limits")
                 result.limits = check_limits(server.url, signer, timers.origin)
                 progress(f"sending {config.requests} signed requests from {config.clients} "
                          f"clients for {config.users} users")
@@ -537,13 +477,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=defaults.clients)
     parser.add_argument("--client-processes", type=int, default=defaults.client_processes)
     parser.add_argument("--users", type=int, default=defaults.users)
-    parser.add_argument("--workers", type=int, default=defaults.workers)
+    parser.add_argument("--server", choices=SHAPES, default=defaults.server,
+                        help="waitress is mat-coach serve's; the others are for comparison")
     parser.add_argument("--threads", type=int, default=defaults.threads,
-                        help="gthread threads per gunicorn worker")
+                        help="waitress worker threads")
     args = parser.parse_args(argv)
     config = LoadConfig(requests=args.requests, clients=args.clients,
                         client_processes=args.client_processes, users=args.users,
-                        workers=args.workers, threads=args.threads)
+                        server=args.server, threads=args.threads)
     result = run(config)
     print(result.table(), flush=True)
     return 0 if result.ok else 1

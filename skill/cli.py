@@ -9,16 +9,27 @@ from pathlib import Path
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from skill.settings import Settings
+    """Verified mode on waitress (`skill.web.server`); `--dev` on Werkzeug's development server."""
+    from skill.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env(verify_requests=not args.dev)
+    except SettingsError as exc:
+        print(f"mat-coach serve: {exc}", file=sys.stderr)
+        return 2
     from skill.web import create_app
 
-    settings = Settings.from_env(verify_requests=not args.dev)
-    app = create_app(settings)
     logging.getLogger(__name__).info(
         "Mat Coach listening on http://%s:%d/ (store: %s)",
         args.host, args.port, settings.resolved_store_url().split("://", 1)[0],
     )
-    app.run(host=args.host, port=args.port, threaded=True)
+    if args.dev:
+        create_app(settings).run(host=args.host, port=args.port, threaded=True)
+        return 0
+    from skill.web.server import serve
+
+    serve(lambda: create_app(settings), args.host, args.port, threads=args.threads,
+          workers=args.workers)
     return 0
 
 
@@ -84,13 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
     """The command tree; subcommands import their modules only when they run."""
     parser = argparse.ArgumentParser(prog="mat-coach", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the Alexa endpoint (Flask)")
+    serve = commands.add_parser("serve", help="run the Alexa endpoint (waitress; --dev: Flask's)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument(
         "--dev", action="store_true",
-        help="turn request verification off, for local testing only",
+        help="turn request verification off and use the development server, for local "
+             "testing only",
     )
+    serve.add_argument("--workers", type=int, default=2,
+                       help="processes, one per core is right (verified mode)")
+    serve.add_argument("--threads", type=int, default=8,
+                       help="threads per process (verified mode; requests are read whole first)")
     serve.set_defaults(run=_serve)
 
     ask = commands.add_parser(

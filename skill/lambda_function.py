@@ -5,6 +5,10 @@ the caller, and the SkillId on the trigger plus `MAT_COACH_SKILL_ID` keep other 
 `create_handler(settings)` mirrors the web door's `create_app(settings)`: tests and benchmarks
 build a Lambda door from `Settings`; the module-level `handler` AWS calls builds its skill from
 the environment on the first invocation and reuses it while the container stays warm.
+
+Without `MAT_COACH_SKILL_ID` the function refuses every event (the invocation fails with one
+line saying what to set) unless `MAT_COACH_ALLOW_ANY_SKILL=true` says otherwise: a function
+reachable from another skill's trigger would otherwise store that skill's users silently.
 """
 
 from __future__ import annotations
@@ -14,11 +18,24 @@ from collections.abc import Callable
 
 from skill.builder import build_skill
 from skill.dispatch import BadRequest, handle_envelope
-from skill.settings import Settings
+from skill.settings import ALLOW_ANY_SKILL_VARIABLE, MissingSkillId, Settings
 
 log = logging.getLogger(__name__)
 
 LambdaHandler = Callable[[object, object], dict]
+
+#: What the function says when it has no skill ID: the Lambda way to set it, not `--dev`.
+LAMBDA_MISSING_SKILL_ID = (
+    "MAT_COACH_SKILL_ID is not set in the function's environment: deploy template.yaml with "
+    f"AlexaSkillId=amzn1.ask.skill.…, or set {ALLOW_ANY_SKILL_VARIABLE}=true to answer any skill"
+)
+
+
+def _settings_from_env() -> Settings:
+    try:
+        return Settings.from_env()
+    except MissingSkillId:
+        raise MissingSkillId(LAMBDA_MISSING_SKILL_ID) from None
 
 
 def create_handler(settings: Settings | None = None, *, skill=None) -> LambdaHandler:
@@ -28,7 +45,7 @@ def create_handler(settings: Settings | None = None, *, skill=None) -> LambdaHan
     def handle(event: object, context: object) -> dict:
         """Answer one Alexa event; a malformed one gets a short error object, not a crash."""
         if built[0] is None:
-            built[0] = build_skill(settings or Settings.from_env())
+            built[0] = build_skill(settings or _settings_from_env())
         try:
             return handle_envelope(built[0], event, context)
         except BadRequest as exc:

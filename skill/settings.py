@@ -2,6 +2,8 @@
 
 One frozen object is passed to the skill builder, the web app and the Lambda handler so
 that tests can build any of them with explicit values instead of patching the environment.
+It is also the one place that refuses a configuration no door may run with: outside
+development mode, a skill ID is required (`SettingsError`, one line saying what to set).
 """
 
 from __future__ import annotations
@@ -11,6 +13,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_MAX_BODY_BYTES = 128 * 1024
+SKILL_ID_VARIABLE = "MAT_COACH_SKILL_ID"
+ALLOW_ANY_SKILL_VARIABLE = "MAT_COACH_ALLOW_ANY_SKILL"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+class SettingsError(ValueError):
+    """A configuration no door may run with; the message is one line saying what to set."""
+
+
+class MissingSkillId(SettingsError):
+    """Verified mode without a skill ID (and without `allow_any_skill`)."""
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no variable; a value that is neither is refused rather than guessed at."""
+    value = env.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name}={env.get(name)!r} is not true or false")
 
 
 def default_store_url() -> str:
@@ -32,9 +56,18 @@ def default_store_url() -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything that differs between a laptop, a test and a Lambda deployment."""
+    """Everything that differs between a laptop, a test and a Lambda deployment.
+
+    `verify_requests=False` is development mode (`mat-coach serve --dev`, tests): no signature
+    checks at the web door, and no skill ID needed at either door. Otherwise a door without a
+    skill ID would answer, and store the users of, any Alexa skill that finds its address, so
+    building such settings fails unless `allow_any_skill` says so explicitly.
+    """
 
     skill_id: str | None = None
+    #: Answer requests addressed to any skill (`MAT_COACH_ALLOW_ANY_SKILL=true`): only for a
+    #: deployment that deliberately serves several skills and checks applicationId itself.
+    allow_any_skill: bool = False
     store_url: str | None = None
     ca_bundle: str | None = None
     verify_requests: bool = True
@@ -50,12 +83,21 @@ class Settings:
         """Read `MAT_COACH_*` variables; explicit keyword overrides win."""
         env = os.environ if environ is None else environ
         values: dict[str, object] = {
-            "skill_id": env.get("MAT_COACH_SKILL_ID") or None,
+            "skill_id": env.get(SKILL_ID_VARIABLE, "").strip() or None,
+            "allow_any_skill": _flag(env, ALLOW_ANY_SKILL_VARIABLE),
             "store_url": env.get("MAT_COACH_STORE") or None,
             "ca_bundle": env.get("MAT_COACH_CA_BUNDLE") or None,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        if self.verify_requests and not self.skill_id and not self.allow_any_skill:
+            raise MissingSkillId(
+                f"{SKILL_ID_VARIABLE} is not set: set it to your skill's ID from the Alexa "
+                "developer console (amzn1.ask.skill.…), or use `mat-coach serve --dev` for "
+                "local testing"
+            )
 
     def resolved_store_url(self) -> str:
         """The configured store, or the embedded default."""

@@ -154,9 +154,12 @@ def store_url(tmp_path) -> str:
 
 @pytest.fixture
 def settings(store_url: str, ca_bundle: str) -> Settings:
-    """Development settings: no verification, a fresh SQLite file, a 1 s API timeout."""
+    """Development settings: no verification, a fresh SQLite file, a 1 s API timeout.
+
+    The skill ID is the envelopes' own, so both doors check applicationId as in production.
+    """
     return Settings(store_url=store_url, ca_bundle=ca_bundle, verify_requests=False,
-                    api_timeout=1.0, voice_seed=0)
+                    api_timeout=1.0, voice_seed=0, skill_id=APP_ID)
 
 
 @pytest.fixture(params=sorted(ENTRY_POINTS))

@@ -67,7 +67,8 @@ def test_new_user_launch_on_lambda_imports_nothing_it_does_not_use(tmp_path):
         "assert answer['response']['outputSpeech']['ssml']\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
-    env_vars = {"MAT_COACH_STORE": f"sqlite://{tmp_path / 'launch.db'}"}
+    env_vars = {"MAT_COACH_STORE": f"sqlite://{tmp_path / 'launch.db'}",
+                "MAT_COACH_SKILL_ID": envelopes.APP_ID}
     result = subprocess.run(
         [sys.executable, "-c", code], input=json.dumps(envelopes.launch()),
         capture_output=True, text=True, cwd=ROOT, check=False,

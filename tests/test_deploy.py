@@ -47,7 +47,7 @@ ARN = "arn:aws:lambda:us-east-1:123456789012:function:mat-coach-SkillFunction-Ab
 DISCLAIMER = re.compile(r"not a substitute for professional medical advice", re.I)
 EMERGENCY = re.compile(r"in an emergency, call your local emergency number", re.I)
 # Only the self-hosted endpoint needs these; the Lambda zip must not carry them.
-WEB_ONLY = {"flask", "cryptography", "gunicorn", "platformdirs"}
+WEB_ONLY = {"flask", "cryptography", "waitress", "platformdirs"}
 
 
 @pytest.fixture
@@ -576,7 +576,7 @@ print(json.dumps({
     "skill_file": skill.__file__,
     "responses": [handler(event, None) for event in events],
     "absent": {name: importlib.util.find_spec(name) is None
-               for name in ("flask", "werkzeug", "cryptography", "gunicorn", "platformdirs")},
+               for name in ("flask", "werkzeug", "cryptography", "waitress", "platformdirs")},
 }))
 """
 
@@ -596,6 +596,7 @@ def test_unpacked_zip_answers_alone(unpacked: Path, tmp_path: Path) -> None:
             "PATH": os.environ.get("PATH", ""),
             "HOME": str(tmp_path),
             "MAT_COACH_STORE": f"sqlite:///{tmp_path / 'x.db'}",
+            "MAT_COACH_SKILL_ID": env.APP_ID,  # template.yaml always sets it
             # Lambda always sets these; ask-sdk's adapter builds a boto3 resource on import.
             "AWS_REGION": "us-east-1",
             "AWS_DEFAULT_REGION": "us-east-1",

@@ -240,7 +240,8 @@ def lambda_on_dynamodb(
 
     def configure(endpoint: str, table: str) -> Callable[[dict], dict]:
         dynamodb_env(endpoint)
-        return lambda_sender(Settings(store_url=f"dynamodb://{table}", ca_bundle=ca_bundle))
+        return lambda_sender(Settings(store_url=f"dynamodb://{table}", ca_bundle=ca_bundle,
+                                      skill_id=env.APP_ID))
 
     return configure
 

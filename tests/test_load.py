@@ -1,4 +1,4 @@
-"""The full load run (`python -m bench.load`): 5,000 signed requests against gunicorn.
+"""The full load run (`python -m bench.load`): 5,000 signed requests, `mat-coach serve`'s server.
 
 Slow (about a minute on 2 cores) but part of the default run, as `.ci/run` runs everything.
 The figures are printed (visible with `pytest -s`) and written to the terminal summary so CI
@@ -16,7 +16,7 @@ from bench.load import LoadConfig, run
 def test_five_thousand_signed_requests_lose_no_session(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    config = LoadConfig()  # 5,000 requests, 32 clients, 200 users, 2 gunicorn workers
+    config = LoadConfig()  # 5,000 requests, 32 clients, 200 users, waitress 2 x 8 threads
     result = run(config, progress=lambda _line: None)
     with capsys.disabled():  # straight to the terminal, so CI logs show it without -s
         print(f"\nbench.load summary\n{result.table()}", flush=True)

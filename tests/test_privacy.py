@@ -257,7 +257,7 @@ def test_logs_carry_no_identifiers_or_bodies_through_both_entry_points(
     assert client.post("/", data=json.dumps(bad)[:-7], content_type="application/json"
                        ).status_code == 400
     assert "error" in lambda_function.create_handler(
-        Settings(store_url=f"sqlite://{tmp_path / 'refused.db'}"))(bad, None)
+        Settings(store_url=f"sqlite://{tmp_path / 'refused.db'}", skill_id=env.APP_ID))(bad, None)
 
     assert any(pseudonym(secrets[0]) in r.getMessage() for r in logs.records), \
         "the request log line (with the pseudonym) was not captured: the scan would be empty"

@@ -170,6 +170,7 @@ def test_lambda_handler_runs_on_dynamodb_store(moto_url, monkeypatch, dynamodb_e
     table = create_table(moto_url)
     monkeypatch.setenv("MAT_COACH_STORE", f"dynamodb://{table}")
     monkeypatch.setenv("MAT_COACH_CA_BUNDLE", ca_bundle)
+    monkeypatch.setenv("MAT_COACH_SKILL_ID", env.APP_ID)  # template.yaml always sets it
     dynamodb_env(moto_url)
     handler = lambda_function.create_handler()  # from the environment, as on AWS
     answer = handler(env.intent(
