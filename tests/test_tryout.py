@@ -312,12 +312,48 @@ def test_mat_coach_try_starts_without_a_browser(tmp_path: Path) -> None:
     try:
         url = f"http://127.0.0.1:{port}/"
         wait_until_up(url, process, timeout=60)
-        page = requests.get(url, timeout=10)
+        page = requests.get(url, timeout=30)
         assert page.status_code == 200 and "demonstration" in page.text
-        turn = requests.post(url + "api/say", json={"text": "open mat coach"}, timeout=10)
+        turn = requests.post(url + "api/say", json={"text": "open mat coach"}, timeout=30)
         assert turn.json()["status"] == 200
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=20)
     assert f"device page is on {url}" in output
     assert "verification on" in output
+
+
+# --- voice input (optional) -----------------------------------------------------------------------
+def test_the_voice_grammar_is_built_from_the_model() -> None:
+    from skill.tryout.listening import grammar
+
+    model = InteractionModel.load("en-US")
+    text = grammar(model)
+    assert text.startswith("#JSGF V1.0;")
+    assert "is it safe if i'm <type_SafetyCondition>" in text
+    assert "<type_SafetyCondition> = (" in text and "pregnant" in text
+    assert "( open | launch ) mat coach" in text
+    # A word the dictionary cannot say drops its samples, not the grammar.
+    assert "pregnant" not in grammar(model, known=lambda word: word != "pregnant")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (speech.voice_input_available() and speech.espeak_path()),
+                    reason="needs the voice extra (pocketsphinx) and espeak-ng")
+def test_spoken_words_are_recognised_offline() -> None:
+    import wave
+
+    import numpy as np
+
+    from skill.tryout.listening import SAMPLE_RATE, recognise
+
+    audio = speech.synthesize("open mat coach")
+    assert audio is not None
+    with wave.open(io.BytesIO(audio)) as wav:
+        rate = wav.getframerate()
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(float)
+    resampled = np.interp(np.arange(0, len(samples), rate / SAMPLE_RATE),
+                          np.arange(len(samples)), samples)
+    noisy = resampled + np.random.default_rng(1).normal(0, 30, len(resampled))  # a room
+    assert recognise(noisy.astype("<i2").tobytes(), InteractionModel.load("en-US")) == (
+        "open mat coach")

@@ -26,7 +26,7 @@ def _static(name: str) -> bytes:
 
 def create_page_app(device: Device) -> Flask:
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024  # half a minute of 16 kHz speech
 
     @app.after_request
     def headers(response: Response) -> Response:
