@@ -80,10 +80,12 @@ def table(rows: list[Row]) -> str:
 
 def run(sizes: Sizes) -> tuple[list[Row], list[str]]:
     """Every benchmark in turn; progress goes to stderr so stdout is just the report."""
-    from bench import artifact, coldstart, traffic, verify_cost, warm
+    from bench import artifact, coldstart, deployed, traffic, verify_cost, warm
 
     steps: list[tuple[str, Callable[[], tuple[list[Row], list[str]]]]] = [
         ("cold start", lambda: coldstart.measure(sizes.cold_runs, sizes.cold_context_runs)),
+        ("cold start as deployed", lambda: deployed.measure(sizes.cold_runs,
+                                                            build=sizes.build_zip)),
         ("warm dispatch", lambda: warm.measure(sizes.warm_requests, sizes.warm_warmup)),
         ("verification cost", lambda: verify_cost.measure(sizes.verify_blocks,
                                                           sizes.verify_block_size)),

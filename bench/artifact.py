@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from bench.common import ROOT, Row, ratio
+from testkit.lambda_runtime import runtime_python
 
 #: ask-sdk-core and everything it requires at run time: what any ASK Python skill ships.
 ANCHOR_DISTRIBUTIONS = (
@@ -65,7 +66,8 @@ def measure(*, build: bool) -> tuple[list[Row], list[str]]:
     with tempfile.TemporaryDirectory(prefix="mat-coach-bench-") as tmp:
         work = Path(tmp)
         try:
-            size = packaging.build_lambda_zip(work / "mat-coach.zip")
+            built = packaging.build_lambda_zip(work / "mat-coach.zip", python=runtime_python())
+            size = getattr(built, "size", built)
         except Exception as exc:  # a dependency missing or compiled: report, do not crash
             return [Row(ROW_NAME, f"n/a ({type(exc).__name__}: {str(exc)[:80]})", target)], []
         try:

@@ -89,13 +89,14 @@ def _child_env(store_url: str, pycache: Path, *, write_bytecode: bool) -> dict[s
     return env
 
 
-def run_once(module: str, event: dict, env: dict[str, str], *, runtime: bool = True) -> Run:
-    """Spawn one process that answers `event` through `module.handler`."""
+def run_once(module: str, event: dict, env: dict[str, str], *, runtime: bool = True,
+             python: str = sys.executable, cwd: Path = ROOT) -> Run:
+    """Spawn one process of `python` (in `cwd`) that answers `event` through `module.handler`."""
     code = _CHILD.format(module=module, preamble=LAMBDA_RUNTIME_PREAMBLE if runtime else "")
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-c", code], input=json.dumps(event), capture_output=True,
-        text=True, cwd=ROOT, env=env, check=False,
+        [python, "-c", code], input=json.dumps(event), capture_output=True,
+        text=True, cwd=cwd, env=env, check=False,
     )
     wall = time.perf_counter() - start
     if result.returncode != 0:

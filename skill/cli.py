@@ -60,11 +60,18 @@ def _lambda_zip(args: argparse.Namespace) -> int:
     from skill.deploy import PackagingError, lambda_zip
 
     try:
-        size = lambda_zip.build_lambda_zip(args.out)
+        report = lambda_zip.build_lambda_zip(args.out, python=args.python)
     except PackagingError as exc:
         print(f"mat-coach lambda-zip: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {args.out} ({size} bytes, {size / 1e6:.2f} MB)")
+    print(f"wrote {args.out} ({report.size} bytes, {report.size / 1e6:.2f} MB)")
+    if report.compiled_with:
+        print(f"bytecode: {report.pyc_files} modules compiled with {report.compiled_with} "
+              f"(Python {lambda_zip.LAMBDA_PYTHON}, unchecked-hash, {lambda_zip.TASK_ROOT} paths)")
+    else:
+        print(f"warning: no Python {lambda_zip.LAMBDA_PYTHON} found "
+              f"({lambda_zip.RUNTIME_PYTHON_NAME} on PATH, or --python), so the zip has no "
+              f"bytecode: {lambda_zip.NO_BYTECODE_COST}", file=sys.stderr)
     return 0
 
 
@@ -132,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         "lambda-zip", help="build the AWS Lambda deployment zip (needs pip and an index)"
     )
     zip_command.add_argument("out", metavar="OUT.zip", type=Path)
+    zip_command.add_argument(
+        "--python", metavar="PYTHON3.13",
+        help="the function runtime's Python version, to compile the bytecode with "
+             "(default: python3.13 on PATH)",
+    )
     zip_command.set_defaults(run=_lambda_zip)
 
     build = commands.add_parser(
