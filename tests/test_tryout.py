@@ -357,3 +357,76 @@ def test_spoken_words_are_recognised_offline() -> None:
     noisy = resampled + np.random.default_rng(1).normal(0, 30, len(resampled))  # a room
     assert recognise(noisy.astype("<i2").tobytes(), InteractionModel.load("en-US")) == (
         "open mat coach")
+
+
+# --- an elicited slot, the local Alexa's clock and the fast clock --------------------------------
+def test_an_unclear_length_is_asked_again_and_the_answer_fills_it(device: Device) -> None:
+    device.alexa.grant(device.token)
+    asked = device.say("start a session for two days")
+    slot = asked["request"]["request"]["intent"]["slots"]["duration"]
+    assert slot["value"] == "P2D"  # as Alexa fills AMAZON.DURATION
+    assert asked["eliciting"] == "duration" and asked["session_open"]
+    answered = device.say("twenty minutes")
+    request = answered["request"]["request"]
+    assert request["intent"]["name"] == "StartSessionIntent"
+    assert request["dialogState"] == "IN_PROGRESS"
+    assert request["intent"]["slots"]["duration"]["value"] == "PT20M"
+    assert not answered["request"]["session"]["new"]
+    assert "20 minute" in answered["speech"]
+    assert device.state()["timers"][0]["duration"] == 20 * 60
+
+
+def test_the_local_alexa_announces_and_reports_times_on_the_wall_clock() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from werkzeug import Request
+    from werkzeug.test import EnvironBuilder
+
+    from skill.tryout.alexa import LocalAlexa
+
+    noon = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    now = {"fast": noon, "wall": noon}
+    alexa = LocalAlexa(clock=lambda: now["fast"], wall=lambda: now["wall"])
+
+    def call(method: str, path: str, body: dict | None = None) -> object:
+        return alexa.handle(Request(EnvironBuilder(
+            method=method, path=path, json=body,
+            headers={"Authorization": "Bearer me"}).get_environ()))
+
+    timer = {"duration": "PT10M", "timerLabel": "mat",
+             "triggeringBehavior": {"operation": {
+                 "type": "ANNOUNCE", "textToAnnounce": [{"locale": "en-US", "text": "Up!"}]}}}
+    alexa.revoke("me")
+    assert call("POST", "/v1/alerts/timers", timer).status_code == 401
+    alexa.grant("me")
+    assert call("POST", "/v1/alerts/timers", timer).status_code == 200
+    now["fast"] = noon + timedelta(minutes=4)  # four fast minutes, one real second
+    now["wall"] = noon + timedelta(seconds=1)
+    listed = json.loads(call("GET", "/v1/alerts/timers").get_data())["timers"]
+    assert listed[0]["triggerTime"] == "2026-11-23T12:06:01.000Z"  # wall + 6 minutes left
+    assert alexa.events_after(0, "me") == []
+    now["fast"] = noon + timedelta(minutes=10)
+    [event] = alexa.events_after(0, "me")
+    assert (event.kind, event.text, event.label) == ("timer", "Up!", "mat")
+    assert alexa.events_after(event.number, "me") == [] and alexa.timers_of("me") == []
+    spoken = call("POST", "/v1/directives",
+                  {"header": {"requestId": "r"},
+                   "directive": {"type": "VoicePlayer.Speak", "speech": "One moment"}})
+    assert spoken.status_code == 204
+    assert alexa.events_after(event.number, "me")[0].text == "One moment"
+
+
+def test_the_fast_clock_runs_sixty_times_faster_and_never_back() -> None:
+    from skill.tryout.clock import FAST_RATE, TryClock
+
+    wall = [1000.0]
+    clock = TryClock(wall=lambda: wall[0])
+    wall[0] += 10
+    assert clock.time() == 1010.0
+    clock.set_fast(True)
+    wall[0] += 1
+    assert clock.time() == 1010.0 + FAST_RATE
+    clock.set_fast(False)
+    before = clock.time()
+    wall[0] += 1
+    assert clock.time() == before + 1

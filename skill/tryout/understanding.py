@@ -330,7 +330,7 @@ class Understanding:
         for name in sorted(declared, key=lambda n: declared[n] == NUMBER):
             slot_type = declared[name]
             if slot_type == DURATION:
-                found = find_duration(words, taken)
+                found = find_duration(words, taken) or _calendar_duration(words, taken)
                 if found:
                     taken |= set(range(found[1], found[2]))
                     filled[name] = Slot(name, slot_type, found[0])
@@ -381,6 +381,28 @@ class Understanding:
             if score > best[0]:
                 best = (score, template)
         return best[1], best[0]
+
+
+_CALENDAR = {"day": "D", "days": "D", "week": "W", "weeks": "W", "month": "M", "months": "M",
+             "year": "Y", "years": "Y"}
+
+
+def _calendar_duration(words: list[str], taken: set[int]) -> tuple[str, int, int] | None:
+    """"two days", "a week": lengths Alexa still fills as AMAZON.DURATION (P2D, P1W), which
+    the skill then asks about again; the clock-time parser knows only hours to seconds."""
+    for start in range(len(words)):
+        if start in taken:
+            continue
+        if words[start] in ("a", "an") and start + 1 < len(words):
+            amount, end = 1, start + 1
+        else:
+            number = parse_number_words(words, start)
+            if number is None or number[0].denominator != 1:
+                continue
+            amount, end = int(number[0]), number[1]
+        if end < len(words) and words[end] in _CALENDAR and not taken & set(range(start, end + 1)):
+            return f"P{amount}{_CALENDAR[words[end]]}", start, end + 1
+    return None
 
 
 def _weight(word: str) -> float:
