@@ -38,6 +38,11 @@ class TimeoutApiClient(ApiClient):
         self.verify: str | bool = ca_bundle or True
         self._local = threading.local()
 
+    def drop_connections(self) -> None:
+        """Forget every thread's pooled session (after a SnapStart restore: their sockets
+        belonged to the process the snapshot was taken from); new ones open on next use."""
+        self._local = threading.local()
+
     def start_request(self) -> None:
         """Open a fresh budget for the skill request this thread is about to handle."""
         self._local.deadline = time.monotonic() + self.budget

@@ -48,6 +48,7 @@ class Services:
     ) -> None:
         self.settings = settings
         self._store = store
+        self._store_injected = store is not None
         self._clock = clock
         self._rng = rng
         self._lock = threading.Lock()
@@ -73,6 +74,13 @@ class Services:
                 if self._store is None:
                     self._store = open_store(self.settings.resolved_store_url())
         return self._store
+
+    def reopen_store(self) -> None:
+        """Drop the store this object opened, so the next use opens it again (after a
+        SnapStart restore its connections are the snapshot's); an injected store is kept."""
+        if not self._store_injected:
+            with self._lock:
+                self._store = None
 
     def now(self) -> int:
         """Whole epoch seconds: all we store, and all the rules need."""

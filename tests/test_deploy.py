@@ -202,9 +202,64 @@ def test_sam_translator_produces_the_intended_resources(aws_offline: None) -> No
             ), statement
 
 
-def test_template_outputs_the_function_arn() -> None:
+def test_template_outputs_the_alias_arn_alexa_invokes() -> None:
     outputs = _decode(TEMPLATE_TEXT)["Outputs"]
-    assert outputs["SkillFunctionArn"]["Value"] == {"Fn::GetAtt": ["SkillFunction", "Arn"]}
+    # The `live` alias (tests/test_snapstart.py): the trigger's permission is on it alone.
+    assert outputs["SkillFunctionArn"]["Value"] == {"Ref": "SkillFunction.Alias"}
+
+
+def _evaluate(value: object, parameters: dict[str, str], conditions: dict) -> object:
+    """CloudFormation's Fn::If / Fn::Equals / Ref on parameters: enough for these checks."""
+    if isinstance(value, dict) and len(value) == 1:
+        (name, argument), = value.items()
+        if name == "Ref" and argument in parameters:
+            return parameters[argument]
+        if name == "Fn::Equals":
+            left, right = (_evaluate(a, parameters, conditions) for a in argument)
+            return left == right
+        if name == "Fn::If":
+            condition, yes, no = argument
+            chosen = yes if _evaluate(conditions[condition], parameters, conditions) else no
+            return _evaluate(chosen, parameters, conditions)
+    return value
+
+
+def _snapstart_for(value: str | None) -> object:
+    template = _decode(TEMPLATE_TEXT)
+    parameters = {name: spec.get("Default") for name, spec in template["Parameters"].items()}
+    if value is not None:
+        parameters["SnapStart"] = value
+    function = template["Resources"]["SkillFunction"]["Properties"]
+    return _evaluate(function["SnapStart"], parameters, template["Conditions"])
+
+
+def test_snapstart_is_a_parameter_that_is_off_by_default() -> None:
+    parameter = _decode(TEMPLATE_TEXT)["Parameters"]["SnapStart"]
+    assert parameter["Default"] == "false"
+    assert sorted(parameter["AllowedValues"]) == ["false", "true"]
+    assert _snapstart_for(None) == {"ApplyOn": "None"}
+    assert _snapstart_for("true") == {"ApplyOn": "PublishedVersions"}
+
+
+def test_alexa_invokes_a_published_alias(aws_offline: None) -> None:
+    function = _decode(TEMPLATE_TEXT)["Resources"]["SkillFunction"]["Properties"]
+    assert function["AutoPublishAlias"] == "live"
+    # Switching the parameter changes the version's description, so a new version (with its
+    # snapshot, when on) is published even when the code is the same.
+    assert "${SnapStart}" in json.dumps(function["VersionDescription"])
+    resources = _translate(_decode(TEMPLATE_TEXT))["Resources"]
+    by_type: dict[str, list[tuple[str, dict]]] = {}
+    for name, resource in resources.items():
+        by_type.setdefault(resource["Type"], []).append((name, resource))
+    ((alias_name, alias),) = by_type["AWS::Lambda::Alias"]
+    ((version_name, version),) = by_type["AWS::Lambda::Version"]
+    assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version_name, "Version"]}
+    assert version["DeletionPolicy"] == "Delete"  # a replaced version is not kept
+    ((_, permission),) = by_type["AWS::Lambda::Permission"]
+    assert permission["Properties"]["FunctionName"] == {"Ref": alias_name}
+    assert permission["Properties"]["EventSourceToken"] == {"Ref": "AlexaSkillId"}
+    ((_, function_out),) = by_type["AWS::Lambda::Function"]
+    assert function_out["Properties"]["SnapStart"]["Fn::If"][0] == "SnapStartOn"
 
 
 def test_template_handler_and_store_match_the_code() -> None:
