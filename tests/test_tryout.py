@@ -430,3 +430,15 @@ def test_the_fast_clock_runs_sixty_times_faster_and_never_back() -> None:
     before = clock.time()
     wall[0] += 1
     assert clock.time() == before + 1
+
+
+def test_ci_installs_chromium_and_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [block.strip() for block in readme.split("```bash\n")[1:3]]
+    commands = [block.split("\n```", 1)[0] for block in commands]
+    assert commands[0].endswith(".venv/bin/mat-coach try")
+    assert "[test]" not in commands[0]  # the first command needs no test extra
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    install = next(i for i, line in enumerate(lines) if "apt-get install -y chromium" in line)
+    assert lines[install].startswith("command -v chromium >/dev/null ||")
+    assert lines[-1] == commands[1] and install < len(lines) - 1
