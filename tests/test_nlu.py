@@ -197,6 +197,14 @@ def test_durations_compare_by_length() -> None:
     assert not nlu.slots_match({"topic": "COST"}, {"topic": "?"})
 
 
+def test_a_length_in_minutes_equals_the_same_length_as_a_duration() -> None:
+    """The start handler reads either slot and plans them alike, so the measure does too."""
+    assert nlu.slots_match({"duration": "PT5M"}, {"minutes": "5"})
+    assert nlu.slots_match({"minutes": "20"}, {"duration": "PT20M"})
+    assert not nlu.slots_match({"duration": "PT5M"}, {"minutes": "6"})
+    assert not nlu.slots_match({"count": "5"}, {"minutes": "5"})
+
+
 # --- the resolver on a hand-made model -----------------------------------------------------------
 @pytest.mark.parametrize(("text", "intent"), [
     ("how many minutes have I got left", "TimeLeftIntent"),
@@ -225,8 +233,27 @@ def test_fallback_is_calibrated_on_own_samples_against_the_calibration_list(
 
 def test_only_declared_built_ins_are_candidates(tiny: nlu.Resolver) -> None:
     assert "AMAZON.YesIntent" not in tiny.intents  # not declared by the tiny model
-    assert "AMAZON.FallbackIntent" not in tiny.intents  # chosen by threshold, never by samples
+    assert "AMAZON.FallbackIntent" not in tiny.intents  # no samples: chosen by threshold only
     assert {"AMAZON.StopIntent", "AMAZON.PauseIntent"} <= set(tiny.intents)
+
+
+def test_the_models_own_fallback_samples_catch_near_misses(
+        embedder: Embedder, cache_dir: Path) -> None:
+    """A near miss sits above any threshold ("buy an acupressure mat" shares the skill's words);
+    a fallback sample of the model's own sends what is nearest to it to fallback, and takes
+    nothing from the skill's intents or from the calibration's in-domain side."""
+    model = json.loads(json.dumps(TINY_MODEL))
+    intents = model["interactionModel"]["languageModel"]["intents"]
+    plain = nlu.Resolver.from_model(model, embedder, cache_dir=cache_dir)
+    near_miss = "order a new acupressure mat online"
+    assert plain.resolve(near_miss).intent != nlu.FALLBACK
+    next(i for i in intents if i["name"] == nlu.FALLBACK)["samples"] = [
+        "buy an acupressure mat", "order me a spike mat", "set a cooking timer"]
+    extended = nlu.Resolver.from_model(model, embedder, cache_dir=cache_dir)
+    assert extended.resolve(near_miss).intent == nlu.FALLBACK
+    assert extended.resolve("tell me about the price").intent == "ExplainMatIntent"
+    assert extended.resolve("start a session").intent == "StartSessionIntent"
+    assert extended.calibration.in_domain_count == plain.calibration.in_domain_count
 
 
 def test_the_longest_synonym_wins(tiny: nlu.Resolver) -> None:

@@ -1,12 +1,12 @@
 """How well the interaction model understands people, held to the figures last measured.
 
-`python -m bench.nlu` prints the full report; this test runs the same measure on both held-out
-sets (`testkit/data`) and fails if understanding falls below the floors the model reached when
-they were set. The floors are not the goal: the goal (intent 95 %, intent+slot 90 %, out of
-domain 80 %) is in `testkit.nlu.TARGETS`, and the README says how far from it the model is.
-Two promises hold in full already and are checked strictly: no safety question is ever taken
-for starting or resuming a session, and the explain and safety questions, sent through the
-Lambda handler as Alexa would send them, get their specific answers at the measured rate.
+`python -m bench.nlu` prints the full report; this test runs the same measure on the three
+held-out sets (`testkit/data`) and fails if understanding falls below the floors the model
+reached when they were set. The floors are not the goal: the goal (intent 95 %, intent+slot
+90 %, out of domain 80 %) is in `testkit.nlu.TARGETS`, and the README says how far from it the
+model is. No safety question is ever taken for starting or resuming a session, checked
+strictly; the explain and safety questions, sent through the Lambda handler as Alexa would send
+them, get their specific answers at least at the measured rate.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from testkit.checks import check_response, speech_of
 #: (intent, intent+slot, out of domain -> fallback, specific explain/safety answers), as
 #: measured when the model last changed, less one line's worth of slack.
 FLOORS = {
-    "held-out": (0.90, 0.87, 0.84, 0.85),
-    "blind": (0.90, 0.87, 0.72, 0.90),
+    "held-out": (0.95, 0.94, 0.84, 0.94),
+    "blind": (0.96, 0.96, 0.90, 0.98),
+    "unseen": (0.93, 0.92, 0.80, 0.93),
 }
 
 
@@ -70,5 +71,5 @@ def test_explain_and_safety_questions_get_their_specific_answer(
         key = (f"explain.topic.{example.slots['topic']}" if example.intent == "ExplainMatIntent"
                else f"safety.condition.{example.slots['condition']}")
         specific += speech.startswith(catalogue_for(example.locale).text(key))
-    assert asked >= 90
+    assert asked >= 80
     assert specific / asked >= FLOORS[name][3], f"{specific} of {asked} specific answers"
