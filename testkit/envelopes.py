@@ -6,24 +6,15 @@ benchmarks import them from here instead of spelling them again.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-
 from skill.timers import TIMERS_SCOPE
+from skill.tryout.envelopes import envelope as build_envelope
+from skill.tryout.envelopes import new_session_id as new_session_id
+from skill.tryout.envelopes import now_stamp as now_stamp
 
 APP_ID = "amzn1.ask.skill.00000000-1111-2222-3333-444444444444"
 USER_ID = "amzn1.ask.account.TESTUSER"
 DEVICE_ID = "amzn1.ask.device.TESTDEVICE"
 ACCESS_TOKEN = "test-access-token"
-
-
-def now_stamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def new_session_id() -> str:
-    """A session id shaped like Alexa's."""
-    return f"amzn1.echo-api.session.{uuid.uuid4()}"
 
 
 def envelope(
@@ -40,41 +31,19 @@ def envelope(
     access_token: str | None = ACCESS_TOKEN,
     session_id: str | None = None,
 ) -> dict:
-    """A full request envelope around `request`.
+    """A full request envelope around `request` (built by the product's own builder, which
+    `mat-coach try` sends too).
 
     Each call is a new session (fresh `sessionId`) unless `session_id` is given: a
     conversation (`testkit.conversation.Conversation`) passes the same id turn after turn.
     """
-    user: dict = {"userId": user_id}
-    if scopes is not None:
-        user["permissions"] = {"scopes": {k: {"status": v} for k, v in scopes.items()}}
-    system: dict = {
-        "application": {"applicationId": application_id},
-        "user": user,
-        "device": {"deviceId": device_id, "supportedInterfaces": {}},
-        "apiEndpoint": api_endpoint,
-    }
-    if access_token:
-        system["apiAccessToken"] = access_token
-    body: dict = {
-        "version": "1.0",
-        "context": {"System": system},
-        "request": {
-            "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
-            "timestamp": now_stamp(),
-            "locale": "en-US",
-            **request,
-        },
-    }
+    session = None
     if with_session:
-        body["session"] = {
-            "new": new_session,
-            "sessionId": session_id or new_session_id(),
-            "application": {"applicationId": application_id},
-            "user": {"userId": user_id},
-            "attributes": session_attributes or {},
-        }
-    return body
+        session = {"new": new_session, "sessionId": session_id or new_session_id(),
+                   "attributes": session_attributes or {}}
+    return build_envelope(request, application_id=application_id, user_id=user_id,
+                          device_id=device_id, api_endpoint=api_endpoint,
+                          access_token=access_token, scopes=scopes, session=session)
 
 
 def launch(**kwargs) -> dict:

@@ -18,7 +18,6 @@ import json
 import re
 import secrets
 import threading
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -27,6 +26,7 @@ import requests
 from skill.timers import TIMERS_SCOPE
 from skill.tryout.alexa import LocalAlexa
 from skill.tryout.clock import TryClock
+from skill.tryout.envelopes import envelope, new_session_id
 from skill.tryout.signing import AlexaSigner
 from skill.tryout.understanding import Understanding, Understood
 
@@ -154,37 +154,18 @@ class Device:
     def envelope(self, request: dict, *, with_session: bool = True) -> dict:
         """A full envelope around `request`, as Alexa sends it for this user and device."""
         status = "GRANTED" if self.alexa.granted(self.token) else "DENIED"
-        user: dict = {"userId": USER_ID,
-                      "permissions": {"scopes": {TIMERS_SCOPE: {"status": status}}}}
-        body: dict = {
-            "version": "1.0",
-            "context": {"System": {
-                "application": {"applicationId": self.skill_id},
-                "user": user,
-                "device": {"deviceId": DEVICE_ID, "supportedInterfaces": {}},
-                "apiEndpoint": self.api_origin,
-                "apiAccessToken": self.token,
-            }},
-            "request": {
-                "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
-                "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "locale": self.locale,
-                **request,
-            },
-        }
+        session = None
         if with_session:
             conversation = self.conversation
             new = conversation.session_id is None
             if new:
-                conversation.session_id = f"amzn1.echo-api.session.{uuid.uuid4()}"
-            body["session"] = {
-                "new": new,
-                "sessionId": conversation.session_id,
-                "application": {"applicationId": self.skill_id},
-                "user": {"userId": USER_ID},
-                "attributes": conversation.attributes,
-            }
-        return body
+                conversation.session_id = new_session_id()
+            session = {"new": new, "sessionId": conversation.session_id,
+                       "attributes": conversation.attributes}
+        return envelope(request, application_id=self.skill_id, user_id=USER_ID,
+                        device_id=DEVICE_ID, api_endpoint=self.api_origin,
+                        access_token=self.token, scopes={TIMERS_SCOPE: status},
+                        session=session, locale=self.locale)
 
     def _send(self, request: dict, *, said: str, understood: Understood | None,
               with_session: bool = True, alexa_said: str | None = None) -> dict:
