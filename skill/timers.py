@@ -69,6 +69,7 @@ class TimerState:
     paused: bool
     timer_id: str
     duration_seconds: int
+    label: str = ""  # says whose session it is when Alexa recognised the speaker
 
     @property
     def ran_seconds(self) -> int:
@@ -174,9 +175,11 @@ class TimersGateway:
             duration = getattr(response, "duration", None)
             total = int(isodate.parse_duration(duration).total_seconds()) if duration else 0
             timer_id = str(getattr(response, "id", "") or "")
+            label = getattr(response, "timer_label", None)
+            label = label if isinstance(label, str) else ""
             if status == "PAUSED":
                 left = isodate.parse_duration(response.remaining_time_when_paused)
-                return TimerState(int(left.total_seconds()), True, timer_id, total)
+                return TimerState(int(left.total_seconds()), True, timer_id, total, label)
             trigger = response.trigger_time
             if trigger.tzinfo is None:
                 trigger = trigger.replace(tzinfo=UTC)
@@ -184,7 +187,7 @@ class TimersGateway:
             left_seconds = int((trigger - moment).total_seconds())
             if left_seconds <= 0:
                 return None  # it has gone off
-            return TimerState(left_seconds, False, timer_id, total)
+            return TimerState(left_seconds, False, timer_id, total, label)
         except (AttributeError, TypeError, ValueError, isodate.ISO8601Error) as exc:
             raise TimersUnavailableError("timer: unreadable answer") from exc
 

@@ -33,6 +33,7 @@ from skill.content import catalogue_for
 from skill.deploy import ask_project
 from skill.deploy import lambda_zip as zip_builder
 from skill.settings import Settings
+from skill.domain.people import PERSON_SCOPE
 from skill.timers import TIMERS_SCOPE
 from testkit import envelopes as env
 from testkit.checks import check_response, speech_of
@@ -313,7 +314,8 @@ def test_manifest_privacy_permissions_and_events() -> None:
     assert privacy["isChildDirected"] is False
     assert privacy["isExportCompliant"] is True
     assert privacy["containsAds"] is False
-    assert MANIFEST["permissions"] == [{"name": TIMERS_SCOPE}]  # the scope the skill asks for
+    # The scopes the skill asks for, and the speaker recognition its per-person routines use.
+    assert {p["name"] for p in MANIFEST["permissions"]} == {TIMERS_SCOPE, PERSON_SCOPE}
     assert MANIFEST["events"]["subscriptions"] == [{"eventName": "SKILL_DISABLED"}]
     placeholder = {"uri": ask_project.ENDPOINT_PLACEHOLDER}
     assert MANIFEST["apis"]["custom"]["endpoint"] == placeholder

@@ -91,7 +91,9 @@ class KnownTimers(NamedTuple):
 
 def known_timers(turn: Turn) -> KnownTimers:
     """One list call, then sorted; raises TimersError when the list cannot be had."""
-    timers = turn.skill_timers
+    # Alexa lists the account's timers: another recognised person's session is not ours to
+    # sort, let alone cancel, so only the speaker's own labels count.
+    timers = [t for t in turn.skill_timers if turn.owns(t.label)]
     active = turn.routine.active
     tracked = next((t for t in timers if active and t.timer_id == active.timer_id), None)
     leftovers = tuple(t for t in timers if t is not tracked)
@@ -135,10 +137,11 @@ def _closing(turn: Turn, known: KnownTimers, cancelled: tuple[TimerState, ...]):
 
 
 def _timer_labels(turn: Turn) -> tuple[str, str]:
-    """Unique without a saved counter: named for the local start time, then with seconds."""
+    """Unique without a saved counter: named for the local start time, then with seconds;
+    a recognised speaker's labels also say whose they are."""
     local = datetime.fromtimestamp(turn.now, turn.zone)
-    return (turn.say.text("timer.label", time=local.strftime("%H:%M")),
-            turn.say.text("timer.label", time=local.strftime("%H:%M:%S")))
+    return (turn.tagged(turn.say.text("timer.label", time=local.strftime("%H:%M"))),
+            turn.tagged(turn.say.text("timer.label", time=local.strftime("%H:%M:%S"))))
 
 
 # --- starting -------------------------------------------------------------------------------

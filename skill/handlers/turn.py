@@ -21,6 +21,7 @@ from ask_sdk_model import Response
 
 from skill.content import Catalogue, catalogue_for, to_ssml
 from skill.device_zone import device_zone
+from skill.domain import people
 from skill.domain import routine as rules
 from skill.domain.offer import OFFER_KEY, Action, Offer
 from skill.services import Services
@@ -112,13 +113,28 @@ class Turn:
     def user_id(self) -> str:
         return user_id_of(self.envelope)
 
+    @cached_property
+    def person(self) -> str | None:
+        """The recognised speaker's key (`skill.domain.people`); None: the shared routine."""
+        system = getattr(getattr(self.envelope, "context", None), "system", None)
+        return people.person_key(getattr(getattr(system, "person", None), "person_id", None))
+
+    def tagged(self, label: str) -> str:
+        """A timer or reminder label that says whose it is (Alexa's lists are account-wide)."""
+        return people.tagged(label, self.person)
+
+    def owns(self, label: str) -> bool:
+        """Whether a timer of ours with this label is the speaker's, not another person's."""
+        return people.owns(self.person, label)
+
     @property
     def routine(self) -> rules.Routine:
-        """The user's routine, from the one read this request makes."""
+        """The speaker's routine, from the one read this request makes."""
         if self._routine is None:
             if self._record is None:
                 self._record = self.services.store.load(self.user_id)
-            self._routine = rules.Routine.from_attributes(self._record.attributes)
+            self._routine = rules.Routine.from_attributes(
+                people.routine_attributes(self._record.attributes, self.person))
         return self._routine
 
     @property
@@ -154,20 +170,22 @@ class Turn:
         rule, self._pending = self._pending, None
         if rule is None:
             return
-        now, request_id = self.now, self.request_id
+        now, request_id, person = self.now, self.request_id, self.person
 
         def apply(attributes: dict) -> dict:
-            changed = rule(rules.Routine.from_attributes(attributes))
+            mine = people.routine_attributes(attributes, person)
+            changed = rule(rules.Routine.from_attributes(mine))
             if request_id:
                 answer = rules.Answer(request_id, speech, reprompt)
                 changed = rules.remember_answer(changed, answer, now)
             else:
                 changed = replace(changed, written=now)
-            return changed.to_attributes()
+            return people.with_routine(attributes, person, changed.to_attributes())
 
         saved = self.services.store.update(self.user_id, apply, first=self._record)
         self._record = saved
-        self._routine = rules.Routine.from_attributes(saved.attributes)
+        self._routine = rules.Routine.from_attributes(
+            people.routine_attributes(saved.attributes, person))
 
     # --- variety: never the same phrasing twice in a row in one conversation ------------------
     def _choose(self, key: str, count: int) -> int:
