@@ -13,7 +13,6 @@ carry only a short tag of that digest, enough to tell whose a timer is.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 #: The manifest permission under which Alexa sends `person.personId` for recognised speakers.
@@ -29,6 +28,8 @@ def person_key(person_id: object) -> str | None:
     """The record's key for a recognised speaker (None: not recognised, the shared routine)."""
     if not isinstance(person_id, str) or not person_id.strip():
         return None
+    import hashlib  # only a recognised speaker needs it; kept off the cold-start path
+
     return hashlib.sha256(person_id.strip().encode("utf-8")).hexdigest()[:24]
 
 
