@@ -47,6 +47,16 @@ def build_model(locale: str, root: Path | None = None) -> dict:
             if value_id not in by_id:
                 raise PackagingError(f"{overlay_path}: no {type_name} value {value_id}")
             by_id[value_id]["name"].setdefault("synonyms", []).extend(synonyms)
+    # Alexa fills multiple-value slots in some English locales only: a locale without them
+    # lists the slots that take one value there (the handler reads either shape).
+    for name, slot_names in (overlay.get("singleValueSlots") or {}).items():
+        if name not in intents:
+            raise PackagingError(f"{overlay_path}: no intent {name} in the shared model")
+        slots = {slot["name"]: slot for slot in intents[name].get("slots", [])}
+        for slot_name in slot_names:
+            if slot_name not in slots:
+                raise PackagingError(f"{overlay_path}: no slot {slot_name} in {name}")
+            slots[slot_name].pop("multipleValues", None)
     return _without_comments(model)  # type: ignore[return-value]
 
 

@@ -1,8 +1,10 @@
 """What a following "yes" agrees to: the one value a conversation carries between turns.
 
 Launch, progress and time left offer to start the usual length; a start while a session runs
-offers to restart it. Alexa hands back whatever session attributes the skill last sent, so the
-offer is written and read here only, and a value out of the domain's bounds is no offer at all.
+offers to restart it; a launch once offers a weekly reminder (the usual length rides along, for
+a "no" that then offers the session). Alexa hands back whatever session attributes the skill
+last sent, so the offer is written and read here only, and a value out of the domain's bounds
+is no offer at all.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from typing import Literal, NamedTuple
 from skill.domain.lengths import MAX_MINUTES, MIN_MINUTES
 
 OFFER_KEY = "offer"
-Action = Literal["start", "restart"]
-ACTIONS: tuple[Action, ...] = ("start", "restart")
+Action = Literal["start", "restart", "reminder"]
+ACTIONS: tuple[Action, ...] = ("start", "restart", "reminder")
 
 
 class Offer(NamedTuple):
-    """Start (or restart as) a session of `minutes`."""
+    """Start (or restart as) a session of `minutes`, or set a reminder ("reminder")."""
 
     action: Action
     minutes: int

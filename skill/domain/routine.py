@@ -99,6 +99,8 @@ class Routine:
     active: ActiveSession | None = None
     streak: Streak | None = None  # None: an older record; derived from history on first use
     sessions_total: int = 0
+    #: The launch has offered a weekly reminder once; it never asks again.
+    reminder_offered: bool = False
     recent: tuple[Answer, ...] = ()
     written: int = 0  # when the record was last written (epoch seconds)
     reminder: ReminderRecord | None = None  # None: no reminder set by the skill (or older record)
@@ -169,6 +171,7 @@ class Routine:
             active=active,
             streak=streak,
             sessions_total=max(as_int(data.get("total"), 0) or 0, 0),
+            reminder_offered=bool(as_int(data.get("ro"), 0)),
             recent=tuple(recent[-RECENT_REQUESTS:]),
             written=as_int(data.get("t"), 0) or 0,
             reminder=reminder,
@@ -184,6 +187,8 @@ class Routine:
             history.append(entry)
         data: dict = {"goal": self.weekly_goal, "history": history, "total": self.sessions_total,
                       "t": self.written}
+        if self.reminder_offered:
+            data["ro"] = 1
         if self.active is not None:
             active = {"timer": self.active.timer_id, "s": self.active.started,
                       "m": self.active.minutes, "pt": self.active.paused_total}
@@ -321,6 +326,11 @@ def record_leftover(
 def set_reminder(routine: Routine, tokens: tuple[str, ...], schedule: WeeklySchedule) -> Routine:
     """Remember the reminder just created (replacing any before it, already deleted)."""
     return replace(routine, reminder=ReminderRecord(tuple(tokens), schedule))
+
+
+def offered_reminder(routine: Routine) -> Routine:
+    """Note that the launch has offered a weekly reminder: once is enough."""
+    return replace(routine, reminder_offered=True)
 
 
 def clear_reminder(routine: Routine) -> Routine:

@@ -47,7 +47,8 @@ class FallbackIntentHandler(IntentHandler):
 
 
 class YesIntentHandler(IntentHandler):
-    """Yes to "start your usual twenty minutes?" or to restarting a running session."""
+    """Yes to "start your usual twenty minutes?", to restarting a running session, or to a
+    weekly reminder (then the days are asked for)."""
 
     intent_names = ("AMAZON.YesIntent",)
     replay_safe = True
@@ -56,6 +57,8 @@ class YesIntentHandler(IntentHandler):
         offer = turn.take_offer()
         if offer is None:
             return turn.prompt("yes_no.nothing")
+        if offer.action == "reminder":
+            return flows.ask_reminder_days(turn)
         session = flows.plan(turn, offer.minutes)
         return flows.start_session(turn, session, restart=offer.action == "restart")
 
@@ -71,6 +74,11 @@ class NoIntentHandler(IntentHandler):
             return turn.prompt("yes_no.nothing")
         if offer.action == "restart":
             return turn.tell(turn.say.text("start.keep"))
+        if offer.action == "reminder":
+            turn.offer("start", offer.minutes)  # no reminder: the session, then
+            length = turn.say.text("units.length", n=offer.minutes)
+            return turn.ask(turn.say.text("no.reminder", length=length),
+                            turn.say.text("no.reminder.reprompt", length=length))
         return turn.prompt("no.offer")
 
 

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from ask_sdk_model import Response
 
+from skill.domain import routine as rules
 from skill.handlers import flows
 from skill.handlers.base import RequestTypeHandler
 from skill.handlers.turn import Turn
+
+#: Sessions recorded before the launch offers a weekly reminder: the habit is forming.
+REMINDER_OFFER_AFTER = 3
+
+
+def _reminder_worth_offering(routine: rules.Routine) -> bool:
+    """A few sessions done, no reminder of ours, and never offered before."""
+    return (routine.sessions_total >= REMINDER_OFFER_AFTER and routine.reminder is None
+            and not routine.reminder_offered)
 
 
 class LaunchRequestHandler(RequestTypeHandler):
@@ -28,6 +38,15 @@ class LaunchRequestHandler(RequestTypeHandler):
         if routine.is_new:
             return turn.prompt("launch.new")
         length = say.text("units.length", n=minutes)
+        if _reminder_worth_offering(routine):
+            # Once only, remembered: a "yes" asks for days and a time, a "no" offers the
+            # session instead.
+            turn.offer("reminder", minutes)
+            turn.change(rules.offered_reminder)
+            return turn.ask(
+                say.text("launch.offer_reminder", progress=flows.describe_progress(turn)),
+                say.text("launch.offer_reminder.reprompt"),
+            )
         return turn.ask(
             say.text("launch.returning", progress=flows.describe_progress(turn), length=length),
             say.text("launch.returning.reprompt", length=length),

@@ -1,4 +1,9 @@
-"""The answer to our voice request for the timers permission (a Connections.Response)."""
+"""The answer to our voice request for a permission (a Connections.Response).
+
+The request's token says what was asked: a session length for the timers permission ("20"),
+or a schedule for the reminders one ("reminders:MO,WE,FR@19:00"), so after ACCEPTED the
+session starts, or the reminder is set, without asking the user again.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,8 @@ from skill.handlers.base import SkillHandler
 from skill.handlers.turn import Turn
 
 
-class TimerPermissionResponseHandler(SkillHandler):
-    """ACCEPTED: start the session that was asked for. Anything else: card and tip."""
+class PermissionResponseHandler(SkillHandler):
+    """ACCEPTED: do what was asked for. Anything else: the card, and what to do instead."""
 
     replay_safe = True
 
@@ -26,6 +31,11 @@ class TimerPermissionResponseHandler(SkillHandler):
     def respond(self, turn: Turn) -> Response:
         request = turn.request
         payload = request.payload if isinstance(request.payload, dict) else {}
+        schedule = flows.schedule_of_token(request.token)
+        if schedule is not None:
+            if payload.get("status") != "ACCEPTED":
+                return flows.reminder_permission_missing(turn)
+            return flows.set_weekly_reminder(turn, schedule)
         # The token is the length we asked about; anything else means the usual length.
         asked = requested_length(None, request.token if isinstance(request.token, str) else None)
         minutes = asked.minutes if asked.outcome is LengthOutcome.GIVEN else None

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import tzinfo
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.response_helper import ResponseFactory
@@ -28,6 +29,9 @@ from skill.services import Services
 from skill.store import Record, StoreError
 from skill.store.base import user_id_of
 from skill.timers import TIMERS_SCOPE, TimersGateway, TimerState
+
+if TYPE_CHECKING:
+    from skill.reminders import RemindersGateway
 
 _TURN = "mat_coach.turn"
 SAID_KEY = "said"  # session attribute: the variant last said of each line, this conversation
@@ -245,6 +249,18 @@ class Turn:
         if factory is None or not token:
             return TimersGateway(None)
         return TimersGateway(factory.get_timer_management_service())
+
+    @cached_property
+    def reminders(self) -> RemindersGateway:
+        """The Reminders API for this user (no API access: every call is a permission miss)."""
+        # Imported here: only reminder requests need the reminders models.
+        from skill.reminders import RemindersGateway
+
+        factory = self.handler_input.service_client_factory
+        token = getattr(self.envelope.context.system, "api_access_token", None)
+        if factory is None or not token:
+            return RemindersGateway(None)
+        return RemindersGateway(factory.get_reminder_management_service())
 
     @property
     def timers_refused(self) -> bool:
