@@ -32,8 +32,9 @@ from skill.builder import build_skill
 from skill.content import catalogue_for
 from skill.deploy import ask_project
 from skill.deploy import lambda_zip as zip_builder
-from skill.settings import Settings
 from skill.domain.people import PERSON_SCOPE
+from skill.reminders import REMINDERS_SCOPE
+from skill.settings import Settings
 from skill.timers import TIMERS_SCOPE
 from testkit import envelopes as env
 from testkit.checks import check_response, speech_of
@@ -314,8 +315,10 @@ def test_manifest_privacy_permissions_and_events() -> None:
     assert privacy["isChildDirected"] is False
     assert privacy["isExportCompliant"] is True
     assert privacy["containsAds"] is False
-    # The scopes the skill asks for, and the speaker recognition its per-person routines use.
-    assert {p["name"] for p in MANIFEST["permissions"]} == {TIMERS_SCOPE, PERSON_SCOPE}
+    # The scopes the skill asks for by voice (an AskFor for an undeclared scope fails), and
+    # the speaker recognition its per-person routines use.
+    assert {p["name"] for p in MANIFEST["permissions"]} == {
+        TIMERS_SCOPE, REMINDERS_SCOPE, PERSON_SCOPE}
     assert MANIFEST["events"]["subscriptions"] == [{"eventName": "SKILL_DISABLED"}]
     placeholder = {"uri": ask_project.ENDPOINT_PLACEHOLDER}
     assert MANIFEST["apis"]["custom"]["endpoint"] == placeholder
@@ -455,6 +458,8 @@ def test_ask_project_with_a_lambda_endpoint(tmp_path: Path, capsys) -> None:
     assert json.loads(text)["manifest"]["publishingInformation"] == MANIFEST[
         "publishingInformation"
     ]
+    permissions = {p["name"] for p in json.loads(text)["manifest"]["permissions"]}
+    assert permissions >= {TIMERS_SCOPE, REMINDERS_SCOPE}  # what the skill asks for by voice
 
     models = sorted(p.name for p in (out / "skill-package/interactionModels/custom").iterdir())
     assert models == sorted(f"{locale}.json" for locale in deploy.LOCALES)
