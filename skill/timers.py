@@ -128,16 +128,20 @@ class TimersGateway:
         return [state for state in states if state is not None]
 
     def create(
-        self, minutes: int, *, labels: Sequence[str], announcement: str, locale: str
+        self, minutes: int, *, labels: Sequence[str], announcement: str, locale: str,
+        seconds: int | None = None, hidden: bool = False,
     ) -> str:
-        """Start an announcing, visible, audible timer; return its id.
+        """Start an announcing timer of `minutes` (or exactly `seconds`); return its id.
 
-        A label already in use gets one more try with the next label; a refusal that names
-        the limit, or a second refusal, means the user's timers are all in use.
+        A session's end timer is visible with a chime; `hidden` makes a check-in: off the
+        screen and without the chime, so it only speaks its few words. A label already in use
+        gets one more try with the next label; a refusal that names the limit, or a second
+        refusal, means the user's timers are all in use.
         """
+        duration = iso_minutes(minutes) if seconds is None else f"PT{int(seconds)}S"
         for attempt, label in enumerate(labels[:2]):
             try:
-                return self._create(minutes, label, announcement, locale)
+                return self._create(duration, label, announcement, locale, hidden)
             except _Refused as refused:
                 if any(hint in refused.code for hint in _LIMIT_HINTS):
                     raise TimersLimitError(refused.code) from refused
@@ -145,18 +149,19 @@ class TimersGateway:
                     raise TimersLimitError(refused.code or "refused twice") from refused
         raise ValueError("create needs at least one label")
 
-    def _create(self, minutes: int, label: str, announcement: str, locale: str) -> str:
+    def _create(
+        self, duration: str, label: str, announcement: str, locale: str, hidden: bool
+    ) -> str:
         request = TimerRequest(
-            duration=iso_minutes(minutes),
+            duration=duration,
             timer_label=label,
-            creation_behavior=CreationBehavior(
-                display_experience=DisplayExperience(visibility=Visibility.VISIBLE)
-            ),
+            creation_behavior=CreationBehavior(display_experience=DisplayExperience(
+                visibility=Visibility.HIDDEN if hidden else Visibility.VISIBLE)),
             triggering_behavior=TriggeringBehavior(
                 operation=AnnounceOperation(
                     text_to_announce=[TextToAnnounce(locale=locale, text=announcement)]
                 ),
-                notification_config=NotificationConfig(play_audible=True),
+                notification_config=NotificationConfig(play_audible=not hidden),
             ),
         )
         response = self._call("create_timer", request)

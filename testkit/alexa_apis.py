@@ -82,7 +82,26 @@ class TimersFake(LocalAlexa):
             self.generation = generation
 
     def paths(self, method: str | None = None) -> list[str]:
-        return [c.path for c in self.calls if method is None or c.method == method]
+        """The Timers and settings API paths called; the Reminders calls are in
+        `self.reminders.paths`."""
+        return [c.path for c in self.calls if (method is None or c.method == method)
+                and not is_reminders_path(c.path)]
+
+    def created(self, *, hidden: bool = False) -> list[dict]:
+        """The bodies of every timer the skill asked to create, end timers (visible) by
+        default, or its hidden check-ins; refused requests included, in order."""
+        return [c.body for c in self.calls
+                if c.method == "POST" and c.path == TIMERS_PATH and isinstance(c.body, dict)
+                and ((c.body.get("creationBehavior") or {}).get("displayExperience") or {}).get(
+                    "visibility") == ("HIDDEN" if hidden else "VISIBLE")]
+
+    def hidden_timers(self, token: str) -> list[FakeTimer]:
+        """The user's skill timers created hidden (check-ins), soonest first."""
+        return [t for t in self.timers_of(token) if t.hidden]
+
+    def visible_timers(self, token: str) -> list[FakeTimer]:
+        """The user's skill timers a screen shows (a session's end timer)."""
+        return [t for t in self.timers_of(token) if not t.hidden]
 
     def handle(self, request: Request) -> Response:
         body = request.get_json(silent=True) if request.data else None

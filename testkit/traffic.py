@@ -17,7 +17,7 @@ from ask_sdk_core.skill import CustomSkill
 
 from skill.dispatch import handle_envelope
 from skill.store import Record, UserStore
-from testkit import envelopes
+from testkit import envelopes, reminder_requests
 
 
 class CountingStore(UserStore):
@@ -81,6 +81,10 @@ BUDGETS: dict[str, Budget] = {
     "end": Budget(1, 1),
     "goal": Budget(1, 1),
     "progress": Budget(1, 1),
+    "reminder set": Budget(1, 1),
+    "reminder consent": Budget(1, 1),
+    "reminders list": Budget(1, 1),
+    "reminders stop": Budget(1, 1),
     "skill disabled": Budget(1, 1),
 }
 
@@ -90,7 +94,8 @@ def script(user_id: str, **envelope_kwargs: object) -> list[tuple[str, dict]]:
 
     The catalogue-only kinds come first, for a user with no record; then a session is
     started, read, paused, resumed, offered a restart, restarted and ended, a goal is set and
-    progress read, and last the user disables the skill.
+    progress read, a weekly reminder is set, set again on the answer to the permission
+    question, listed and stopped, and last the user disables the skill.
     """
     def intent(name: str, slots: dict | None = None, **kwargs: object) -> dict:
         return envelopes.intent(name, slots, user_id=user_id, **envelope_kwargs, **kwargs)
@@ -114,6 +119,13 @@ def script(user_id: str, **envelope_kwargs: object) -> list[tuple[str, dict]]:
         ("end", intent("EndSessionIntent")),
         ("goal", intent("SetGoalIntent", {"count": "4"})),
         ("progress", intent("ProgressIntent")),
+        ("reminder set", reminder_requests.set_reminder(
+            reminder_requests.days_slot("MONDAY", "THURSDAY"), "19:00", user_id=user_id,
+            **envelope_kwargs)),
+        ("reminder consent", reminder_requests.reminders_consent(
+            "ACCEPTED", "reminders:TU,FR@08:30", user_id=user_id, **envelope_kwargs)),
+        ("reminders list", intent("ListRemindersIntent")),
+        ("reminders stop", intent("StopRemindersIntent")),
         ("skill disabled", envelopes.skill_event("SkillDisabled", user_id=user_id,
                                                  **envelope_kwargs)),
     ]

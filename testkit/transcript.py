@@ -44,6 +44,7 @@ FREQUENT = (
     "launch.new", "launch.returning", "launch.running", "launch.paused", "start.started",
     "time_left.running", "time_left.paused", "pause.done", "resume.done", "end.done",
     "progress.summary_met", "help", "fallback", "timer.announce",
+    "checkin.eased", "checkin.halfway", "checkin.last_minute",
 )
 
 
@@ -114,6 +115,15 @@ class _Player:
     def intent(self, name: str, slots: dict | None = None, **kwargs: object) -> dict:
         return self.say(env.intent, name, slots, **kwargs)
 
+    def heard_checkin(self) -> dict:
+        """The last check-in the device spoke (a hidden timer's announcement, no chime), as
+        a reply: the only words of the skill nobody asked for."""
+        quiet = [e for e in self.api.fake.events_after(0, env.ACCESS_TOKEN)
+                 if e.kind == "timer" and not e.audible]
+        text = quiet[-1].text if quiet else ""
+        return {"response": {"outputSpeech": {"type": "SSML", "ssml": f"<speak>{text}</speak>"},
+                             "shouldEndSession": True}}
+
 
 def _reply(scene: str, answer: dict) -> Reply:
     body = answer.get("response") or {}
@@ -127,6 +137,7 @@ def _scenes(p: _Player, clock: time_machine.Coordinates) -> Iterator[tuple[str, 
     yield "launch, new user", p.say(env.launch)
     yield "yes to the first session", p.intent("AMAZON.YesIntent")
     clock.shift(timedelta(minutes=4))
+    yield "check-in, first session", p.heard_checkin()
     yield "time left, running", p.intent("TimeLeftIntent")
     yield "pause", p.intent("AMAZON.PauseIntent")
     yield "pause again", p.intent("AMAZON.PauseIntent")
@@ -177,6 +188,18 @@ def _scenes(p: _Player, clock: time_machine.Coordinates) -> Iterator[tuple[str, 
             slot: env.slot(slot, unknown, no_match=True)})
     yield "no handler", p.intent("NoSuchIntent")
     yield "stop", p.intent("AMAZON.StopIntent")
+    yield "with check-ins", p.intent("CheckInsOnIntent")
+    p.api.fake.add_personal_timers(env.ACCESS_TOKEN, 8)
+    yield "start, no room for check-ins", p.intent("StartSessionIntent", {"duration": "PT20M"})
+    p.api.fake.personal_timers.clear()
+    yield "with check-ins, during a session", p.intent("CheckInsOnIntent")
+    clock.shift(timedelta(minutes=21))
+    yield "start, with check-ins", p.intent("StartSessionIntent", {"duration": "PT20M"})
+    clock.shift(timedelta(minutes=3))
+    yield "check-in, two minutes in", p.heard_checkin()
+    yield "no check-ins, during a session", p.intent("CheckInsOffIntent")
+    yield "end, after check-ins", p.intent("EndSessionIntent")
+    yield "no check-ins", p.intent("CheckInsOffIntent")
     p.api.fake.add_personal_timers(env.ACCESS_TOKEN, 10)
     yield "start, ten timers in use", p.intent("StartSessionIntent")
     p.api.fake.personal_timers.clear()
@@ -203,6 +226,9 @@ def script(seeds: tuple[int, ...] = SEEDS) -> Transcript:
                 transcript.replies.append(_reply("launch, store down", broken.say(env.launch)))
     for variant in EN.variants("timer.announce"):  # the timer's own announcement, each way
         transcript.replies.append(Reply("timer announcement", variant, None, False))
+    for key in ("checkin.eased", "checkin.halfway", "checkin.last_minute"):  # and check-ins
+        for variant in EN.variants(key):
+            transcript.replies.append(Reply("check-in announcement", variant, None, False))
     return transcript
 
 
@@ -250,6 +276,7 @@ README_END = "<!-- end of transcript -->"
 def readme_samples(played: Transcript) -> str:
     """A first session and a return, from the first seed, in the README's quote format."""
     wanted = [("launch, new user", "Alexa, open mat coach."), ("yes to the first session", "Yes."),
+              ("check-in, first session", None),
               ("time left, running", "How much time is left?"), ("pause", "Pause."),
               ("resume", "Alexa, ask mat coach to resume."),
               ("launch, returning", "Alexa, open mat coach."), ("yes to the usual", "Yes."),
@@ -259,6 +286,9 @@ def readme_samples(played: Transcript) -> str:
         first.setdefault(reply.scene, reply)
     lines = []
     for scene, said in wanted:
+        if said is None:  # a check-in: the Echo speaks unasked, without a chime
+            lines.append(f"> **Alexa** *(check-in, two minutes in)*: {first[scene].speech}  ")
+            continue
         lines.append(f"> **User:** {said}  ")
         lines.append(f"> **Alexa:** {first[scene].speech}  ")
     return "\n".join(lines)

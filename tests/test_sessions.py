@@ -60,13 +60,13 @@ def test_start_creates_announcing_timer_and_records_session(talk, timers_fake, s
 
 def test_first_ever_session_without_length_is_ten_minutes_with_shirt_note(talk, timers_fake):
     answer = start(talk, None)
-    assert timers_fake.calls[-1].body["duration"] == "PT10M"
+    assert timers_fake.created()[-1]["duration"] == "PT10M"
     assert mentions(speech_of(answer), EN, "start.first_time")
 
 
 def test_number_slot_is_used_when_duration_is_missing(talk, timers_fake):
     start(talk, "15", slot="minutes")
-    assert timers_fake.calls[-1].body["duration"] == "PT15M"
+    assert timers_fake.created()[-1]["duration"] == "PT15M"
 
 
 def test_no_consent_in_request_sends_askfor(talk, timers_fake):
@@ -89,7 +89,7 @@ def test_401_from_timers_api_sends_askfor(talk, timers_fake):
 def test_consent_accepted_creates_timer_and_confirms(talk, timers_fake, settings):
     answer = talk(env.connections_response, "ACCEPTED", token="25")
     assert ends_session(answer)
-    assert timers_fake.calls[-1].body["duration"] == "PT25M"
+    assert timers_fake.created()[-1]["duration"] == "PT25M"
     assert opens_with(speech_of(answer), EN, "start.started", length="25 minute session")
     assert routine_of(settings)["active"]["m"] == 25
 
@@ -258,7 +258,7 @@ def test_the_elicited_length_comes_back_in_the_same_intent(conversation, timers_
     # "twenty five minutes", heard as the answer to the elicitation:
     answer = conversation.intent("StartSessionIntent", {"duration": "PT25M"})
     assert opens_with(speech_of(answer), EN, "start.started", length="25 minute session")
-    assert timers_fake.calls[-1].body["duration"] == "PT25M"
+    assert timers_fake.created()[-1]["duration"] == "PT25M"
 
 
 def test_one_note_at_most_the_one_that_matters_most(talk, timers_fake):
@@ -288,13 +288,13 @@ def test_returning_user_launch_reports_week_and_yes_starts_usual(conversation, t
         assert not ends_session(launch)
         yes = conversation.intent("AMAZON.YesIntent")
     assert ends_session(yes)
-    assert timers_fake.calls[-1].body["duration"] == "PT25M"
+    assert timers_fake.created()[-1]["duration"] == "PT25M"
 
 
 def test_new_user_says_yes_to_first_session(conversation, timers_fake):
     conversation.launch()
     conversation.intent("AMAZON.YesIntent")
-    assert timers_fake.calls[-1].body["duration"] == "PT10M"
+    assert timers_fake.created()[-1]["duration"] == "PT10M"
 
 
 def test_yes_without_offer_is_answered(talk, timers_fake):

@@ -51,9 +51,18 @@ def test_every_kind_stays_within_its_store_budget(counted, api_endpoint, timers_
         assert counts[kind] == (1, 1), kind
     for kind in ("launch", "time left", "start while running", "progress"):
         assert counts[kind] == (1, 0), kind  # they read, and have nothing to change
+    # A reminder set, replaced after consent and stopped writes once each; a list only reads.
+    for kind in ("reminder set", "reminder consent", "reminders stop"):
+        assert counts[kind] == (1, 1), kind
+    assert counts["reminders list"] == (1, 0)
+    reminders = timers_fake.reminders
+    assert reminders.paths("POST") == ["/v1/alerts/reminders"] * 2
+    assert len(reminders.paths("DELETE")) == 2 and reminders.reminders_of(USER) == []
+    # Each session: its end timer and three check-ins, paused, resumed and cancelled together.
     posts = timers_fake.paths("POST")
-    assert posts[0] == posts[-1] == "/v1/alerts/timers" and len(posts) == 4  # + pause, resume
-    assert len(timers_fake.paths("DELETE")) == 2  # the restart's old timer, then the end's
+    assert len(timers_fake.created()) == 2 and len(timers_fake.created(hidden=True)) == 6
+    assert posts[0] == posts[-1] == "/v1/alerts/timers" and len(posts) == 16  # + 4 pause, 4 resume
+    assert len(timers_fake.paths("DELETE")) == 8  # the restart's old timers, then the end's
     # One list call for each request that acts on timers, never more.
     assert timers_fake.paths("GET").count("/v1/alerts/timers") == 7
 

@@ -133,6 +133,38 @@ def test_a_body_that_is_no_timer_is_an_invalid_request(api):
     assert code(alice.call("POST", body={"timerLabel": "no duration"})) == (400, INVALID_REQUEST)
 
 
+def _announcing(visibility: object, audible: object) -> dict:
+    return {"duration": "PT2M", "timerLabel": "quiet",
+            "creationBehavior": {"displayExperience": {"visibility": visibility}},
+            "triggeringBehavior": {
+                "operation": {"type": "ANNOUNCE",
+                              "textToAnnounce": [{"locale": "en-US", "text": "Halfway."}]},
+                "notificationConfig": {"playAudible": audible}}}
+
+
+def test_visibility_and_play_audible_are_required_and_checked(api):
+    alice = api("alice")
+    for visibility, audible in (("SHOWN", True), ("HIDDEN", "no"), (None, True)):
+        answer = alice.call("POST", body=_announcing(visibility, audible))
+        assert code(answer) == (400, INVALID_REQUEST), (visibility, audible)
+    body = _announcing("HIDDEN", True)
+    del body["triggeringBehavior"]["notificationConfig"]
+    assert code(alice.call("POST", body=body)) == (400, INVALID_REQUEST)
+
+
+def test_a_hidden_silent_timer_is_kept_as_such_and_still_speaks(api, timers_fake: TimersFake):
+    alice = api("alice")
+    with time_machine.travel(NOON, tick=False) as clock:
+        answer = alice.call("POST", body=_announcing("HIDDEN", False))
+        assert answer.status_code == 200, answer.text
+        (timer,) = timers_fake.hidden_timers("alice")
+        assert timer.hidden and not timer.audible and timers_fake.visible_timers("alice") == []
+        assert [t["id"] for t in alice.listed()["timers"]] == [timer.id]  # listed like any
+        clock.shift(timedelta(minutes=3))
+        (spoke,) = timers_fake.events_after(0, "alice")
+        assert (spoke.text, spoke.audible) == ("Halfway.", False)
+
+
 # --- listing and cancelling all -------------------------------------------------------------
 
 

@@ -2,8 +2,9 @@
 that keeps Amazon's rules (unique labels, ten timers per user counting their own, a list of
 this skill's timers only, 401 without consent).
 
-Each scenario ends by checking the agreement itself: at most one timer of ours per user, the
-record's running session pointing at it, and progress equal to the minutes timers really ran.
+Each scenario ends by checking the agreement itself: at most one end timer of ours per user,
+the record's running session pointing at it and at every hidden check-in timer left, and
+progress equal to the minutes timers really ran.
 """
 
 from __future__ import annotations
@@ -69,11 +70,14 @@ def history_minutes(store: SqliteStore) -> list[int]:
 
 
 def assert_agreement(store: SqliteStore, fake: TimersFake) -> None:
-    """At most one timer of ours, and the record's running session is exactly that one."""
-    timers = fake.timers_of(env.ACCESS_TOKEN)
+    """At most one end timer of ours, the record's running session is exactly that one, and
+    every check-in timer still set is one of that session's (none without a session)."""
+    timers = fake.visible_timers(env.ACCESS_TOKEN)
     assert len(timers) <= 1, [t.label for t in timers]
     active = record(store).get("active")
     assert (active["timer"] if active else None) == (timers[0].id if timers else None)
+    checkins = {t.id for t in fake.hidden_timers(env.ACCESS_TOKEN)}
+    assert checkins <= set((active or {}).get("ci") or []), "a check-in outlived its session"
 
 
 def start(talk: Conversation, duration: str | None = "PT20M") -> dict:
@@ -87,7 +91,7 @@ def crash_start(talk: Conversation, store: CrashingStore, fake: TimersFake) -> s
     answer = start(talk)
     assert mentions(speech_of(answer), EN, "start.not_saved")
     assert "active" not in record(store)
-    (leftover,) = fake.timers_of(env.ACCESS_TOKEN)
+    (leftover,) = fake.visible_timers(env.ACCESS_TOKEN)
     return leftover.id
 
 
@@ -121,7 +125,8 @@ def test_after_a_crash_time_left_reads_the_leftover(clock, talk, store, timers_f
     answer = talk.intent("TimeLeftIntent")
     assert says(speech_of(answer), EN, "time_left.running", left="15 minutes")
     assert record(store) == before  # reading changes nothing
-    assert len(timers_fake.timers_of(env.ACCESS_TOKEN)) == 1
+    assert len(timers_fake.visible_timers(env.ACCESS_TOKEN)) == 1
+    assert len(timers_fake.hidden_timers(env.ACCESS_TOKEN)) == 2  # the two-minute one spoke
 
 
 def test_after_a_crash_pause_acts_on_the_leftover(clock, talk, store, timers_fake):
@@ -143,7 +148,7 @@ def test_progress_then_yes_while_running_offers_a_restart_not_a_second_timer(
     answer = talk.intent("AMAZON.YesIntent")
     assert says(speech_of(answer), EN,
         "start.already_running", left="16 minutes", length="20 minute session")
-    assert len(timers_fake.paths("POST")) == 1
+    assert len(timers_fake.created()) == 1
     assert_agreement(store, timers_fake)
 
 
@@ -154,7 +159,7 @@ def test_a_failed_timer_read_never_starts_a_blind_second_timer(talk, store, time
     timers_fake.fail_status = None
     assert says(speech_of(answer), EN, "timers.unavailable", minutes=15)
     assert "try again in a moment" in speech_of(answer)
-    assert len(timers_fake.paths("POST")) == 1  # only the first start created a timer
+    assert len(timers_fake.created()) == 1  # only the first start created a timer
     assert_agreement(store, timers_fake)
 
 
@@ -187,7 +192,7 @@ def test_a_replayed_yes_changes_the_routine_once(clock, talk, store, timers_fake
     assert len(answers) == 1
     assert opens_with(next(iter(answers)), EN, "start.started", length="15 minute session")
     assert history_minutes(store) == [6]  # one restart recorded, not 101 sessions
-    assert len(timers_fake.paths("POST")) == 2
+    assert len(timers_fake.created()) == 2
     assert_agreement(store, timers_fake)
 
 
@@ -216,7 +221,7 @@ def test_a_taken_label_is_retried_and_never_heard(talk, store, timers_fake):
                                     labels=[EN.text("timer.label", time="12:00")])
     answer = start(talk)
     assert opens_with(speech_of(answer), EN, "start.started", length="20 minute session")
-    labels = [c.body["timerLabel"] for c in timers_fake.calls if c.method == "POST"]
+    labels = [body["timerLabel"] for body in timers_fake.created()]
     assert labels == [EN.text("timer.label", time="12:00"),
                       EN.text("timer.label", time="12:00:00")]
     assert_agreement(store, timers_fake)
@@ -254,7 +259,7 @@ def test_an_abandoned_long_session_does_not_become_the_usual(clock, talk, store,
     talk.intent("EndSessionIntent")  # abandoned at 5 of 60
     clock.shift(timedelta(hours=3))
     start(talk, None)
-    assert timers_fake.calls[-1].body["duration"] == "PT25M"
+    assert timers_fake.created()[-1]["duration"] == "PT25M"
 
 
 # --- SkillDisabled --------------------------------------------------------------------------

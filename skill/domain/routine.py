@@ -52,6 +52,8 @@ class ActiveSession:
     minutes: int
     paused_at: int | None = None
     paused_total: int = 0
+    #: The session's hidden check-in timers: part of it, paused, resumed and cancelled with it.
+    checkins: tuple[str, ...] = ()
 
     def elapsed_seconds(self, now: int) -> int:
         """Seconds actually spent on the mat, not counting pauses."""
@@ -104,6 +106,7 @@ class Routine:
     recent: tuple[Answer, ...] = ()
     written: int = 0  # when the record was last written (epoch seconds)
     reminder: ReminderRecord | None = None  # None: no reminder set by the skill (or older record)
+    checkins: bool | None = None  # the user's say on check-ins; None: never said (the default)
 
     @property
     def is_new(self) -> bool:
@@ -151,6 +154,7 @@ class Routine:
                     minutes=minutes,
                     paused_at=as_int(raw.get("p"), None),
                     paused_total=as_int(raw.get("pt"), 0) or 0,
+                    checkins=tuple(str(t) for t in raw.get("ci") or [] if isinstance(t, str) and t),
                 )
         streak = None
         raw = data.get("streak")
@@ -175,6 +179,7 @@ class Routine:
             recent=tuple(recent[-RECENT_REQUESTS:]),
             written=as_int(data.get("t"), 0) or 0,
             reminder=reminder,
+            checkins=None if data.get("ci") is None else bool(as_int(data.get("ci"), 0)),
         )
 
     def to_attributes(self) -> dict:
@@ -194,6 +199,8 @@ class Routine:
                       "m": self.active.minutes, "pt": self.active.paused_total}
             if self.active.paused_at is not None:
                 active["p"] = self.active.paused_at
+            if self.active.checkins:
+                active["ci"] = list(self.active.checkins)
             data["active"] = active
         if self.streak is not None:
             data["streak"] = {"w": self.streak.weeks, "through": self.streak.through}
@@ -208,6 +215,8 @@ class Routine:
                 schedule = self.reminder.schedule
                 rem.update(d=list(schedule.days), h=schedule.hour, m=schedule.minute)
             data["rem"] = rem
+        if self.checkins is not None:
+            data["ci"] = int(self.checkins)
         return data
 
 
@@ -262,9 +271,13 @@ def record_session(routine: Routine, entry: SessionEntry, now: int, zone: tzinfo
                    sessions_total=routine.sessions_total + 1)
 
 
-def start_session(routine: Routine, timer_id: str, minutes: int, now: int) -> Routine:
-    """Note the session that starts now; it is recorded in the history when it ends."""
-    return replace(routine, active=ActiveSession(timer_id=timer_id, started=now, minutes=minutes))
+def start_session(
+    routine: Routine, timer_id: str, minutes: int, now: int, checkins: tuple[str, ...] = ()
+) -> Routine:
+    """Note the session that starts now (its end timer and any check-in timers); it is
+    recorded in the history when it ends."""
+    return replace(routine, active=ActiveSession(timer_id=timer_id, started=now, minutes=minutes,
+                                                 checkins=tuple(checkins)))
 
 
 def pause_session(routine: Routine, now: int) -> Routine:
@@ -336,6 +349,18 @@ def offered_reminder(routine: Routine) -> Routine:
 def clear_reminder(routine: Routine) -> Routine:
     """Forget the reminder: the user stopped it, or Alexa no longer has it."""
     return replace(routine, reminder=None)
+
+
+def set_checkins(routine: Routine, on: bool) -> Routine:
+    """The user said "with check-ins" or "no check-ins": their say from now on."""
+    return replace(routine, checkins=on)
+
+
+def drop_checkins(routine: Routine) -> Routine:
+    """The running session's check-ins are cancelled: it keeps only its end timer."""
+    if routine.active is None or not routine.active.checkins:
+        return routine
+    return replace(routine, active=replace(routine.active, checkins=()))
 
 
 def set_goal(routine: Routine, goal: int) -> Routine:

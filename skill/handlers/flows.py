@@ -15,6 +15,7 @@ from ask_sdk_model import Response
 
 from skill.content import plain
 from skill.domain import routine as rules
+from skill.domain.checkins import checkins_for, checkins_wanted
 from skill.domain.session_rules import SessionPlan, plan_minutes, suggested_minutes
 from skill.handlers.turn import Turn
 from skill.timers import (
@@ -84,12 +85,16 @@ class KnownTimers(NamedTuple):
 
     `tracked` is the running session's timer; `finished` means the record has a session
     whose timer is gone (it went off, or the user cancelled it with Alexa directly);
-    `leftovers` are timers no routine refers to (a start whose save failed).
+    `leftovers` are timers no routine refers to (a start whose save failed); `checkins` are
+    the hidden check-in timers of a session (the record's, or labelled as check-ins after a
+    failed save): part of their session, cancelled with it, never counted as time on the mat.
+    One that already spoke is simply gone from the list.
     """
 
     tracked: TimerState | None
     finished: bool
     leftovers: tuple[TimerState, ...]
+    checkins: tuple[TimerState, ...] = ()
 
 
 def known_timers(turn: Turn) -> KnownTimers:
@@ -99,19 +104,24 @@ def known_timers(turn: Turn) -> KnownTimers:
     timers = [t for t in turn.skill_timers if turn.owns(t.label)]
     active = turn.routine.active
     tracked = next((t for t in timers if active and t.timer_id == active.timer_id), None)
-    leftovers = tuple(t for t in timers if t is not tracked)
-    return KnownTimers(tracked, active is not None and tracked is None, leftovers)
+    recorded = set(active.checkins) if active else set()
+    checkins = tuple(t for t in timers if t is not tracked
+                     and (t.timer_id in recorded or _is_checkin(turn, t)))
+    leftovers = tuple(t for t in timers if t is not tracked and t not in checkins)
+    return KnownTimers(tracked, active is not None and tracked is None, leftovers, checkins)
 
 
 def _cancel_all(
     turn: Turn, known: KnownTimers
 ) -> tuple[tuple[TimerState, ...], TimersError | None]:
-    """Cancel every timer of ours, leftovers first; stop at the first failure.
+    """Cancel every timer of ours, leftovers first, a session's check-ins before its end
+    timer; stop at the first failure.
 
     Returns what was really cancelled (the record must count exactly that) and the failure.
     """
     cancelled: list[TimerState] = []
-    for timer in (*known.leftovers, *((known.tracked,) if known.tracked else ())):
+    for timer in (*known.leftovers, *known.checkins,
+                  *((known.tracked,) if known.tracked else ())):
         try:
             turn.timers.delete(timer.timer_id)
         except TimersError as exc:
@@ -129,6 +139,8 @@ def _closing(turn: Turn, known: KnownTimers, cancelled: tuple[TimerState, ...]):
         if known.finished:
             routine = rules.end_session(routine, now, zone, completed=True)[0]
         for timer in cancelled:
+            if timer in known.checkins:
+                continue  # a check-in is part of its session: no minutes of its own
             if timer is known.tracked:
                 routine = rules.end_session(routine, now, zone, ran_seconds=timer.ran_seconds)[0]
             else:
@@ -145,6 +157,89 @@ def _timer_labels(turn: Turn) -> tuple[str, str]:
     local = datetime.fromtimestamp(turn.now, turn.zone)
     return (turn.tagged(turn.say.text("timer.label", time=local.strftime("%H:%M"))),
             turn.tagged(turn.say.text("timer.label", time=local.strftime("%H:%M:%S"))))
+
+
+# --- check-ins: hidden timers that only speak, part of their session -------------------------
+def _checkin_labels(turn: Turn, number: int) -> tuple[str, str]:
+    """Like the end timer's labels (the same start time, the same speaker's tag), numbered,
+    so a session's timers never share a label and a check-in is known by its label alone."""
+    local = datetime.fromtimestamp(turn.now, turn.zone)
+    return tuple(  # type: ignore[return-value]
+        turn.tagged(turn.say.text("checkin.label", n=number, time=local.strftime(shape)))
+        for shape in ("%H:%M", "%H:%M:%S"))
+
+
+def _is_checkin(turn: Turn, timer: TimerState) -> bool:
+    """A check-in by its label: how one is recognised when the record never learnt its id."""
+    prefix = turn.say.variants("checkin.label")[0].split("{", 1)[0]
+    return bool(prefix) and timer.label.startswith(prefix)
+
+
+def _create_checkins(turn: Turn, minutes: int) -> tuple[tuple[str, ...], str | None]:
+    """The session's check-in timers, when this user gets them; returns their ids and the
+    line to add to the start ("I'll check in" the first time, "off this time" without room).
+
+    All or none: if Alexa refuses one (the ten-timer limit, counting personal timers, or a
+    failure), the ones made are cancelled again and the session keeps its end timer alone. A
+    check-in that cannot be cancelled stays in the record, so it goes with its session.
+    """
+    routine, say = turn.routine, turn.say
+    if not checkins_wanted(routine):
+        return (), None
+    made: list[str] = []
+    try:
+        for number, checkin in enumerate(checkins_for(minutes), start=1):
+            made.append(turn.timers.create(
+                minutes, seconds=checkin.offset, labels=_checkin_labels(turn, number),
+                announcement=plain(say.text(checkin.key)), locale=say.locale,
+                hidden=True))
+    except TimersError:
+        kept = []
+        for timer_id in made:
+            try:
+                turn.timers.delete(timer_id)
+            except TimersError:
+                kept.append(timer_id)
+        return tuple(kept), "checkin.no_room"
+    first = made and routine.checkins is None and routine.sessions_total == 0
+    return tuple(made), "checkin.intro" if first else None
+
+
+def set_checkins(turn: Turn, on: bool) -> Response:
+    """"No check-ins" / "with check-ins": remembered for every session from now on.
+
+    Turned off during a session, that session's check-ins are cancelled too, so the rest of
+    it is quiet; turned on, they start with the next session (this one is already timed).
+    """
+    say = turn.say
+    active = turn.routine.active
+    running = active is not None and active.remaining_seconds(turn.now) > 0
+    if on or not running or not active.checkins:
+        turn.change(lambda routine: rules.set_checkins(routine, on))
+        key = ("checkins.on.running" if running else "checkins.on") if on else "checkins.off"
+        return turn.tell(say.text(key))
+    try:
+        known = known_timers(turn)
+    except TimersError:
+        known = None  # the choice still stands; the record keeps the ids for the session's end
+    kept = set(active.checkins)
+    for timer in known.checkins if known else ():
+        try:
+            turn.timers.delete(timer.timer_id)
+            kept.discard(timer.timer_id)
+        except TimersError:
+            break
+    if known is not None:
+        kept &= {t.timer_id for t in known.checkins}  # the ones that already spoke are gone
+
+    def rule(routine: rules.Routine) -> rules.Routine:
+        routine = rules.set_checkins(routine, False)
+        if kept or routine.active is None:
+            return routine
+        return rules.drop_checkins(routine)
+
+    turn.change(rule)
+    return turn.tell(say.text("checkins.off.running"))
 
 
 # --- starting -------------------------------------------------------------------------------
@@ -188,10 +283,12 @@ def start_session(turn: Turn, session: SessionPlan, *, restart: bool = False) ->
             turn.change(closing)  # what did happen is still recorded
         return _timers_refusal(turn, failure, minutes, after_consent)
     now = turn.now
-    turn.change(lambda routine: rules.start_session(closing(routine), timer_id, minutes, now))
+    checkins, heard = _create_checkins(turn, minutes)
+    turn.change(lambda routine: rules.start_session(closing(routine), timer_id, minutes, now,
+                                                    checkins))
     # One note at most, the one that matters most (first time, long, busy day): stacked
     # cautions sound like a lecture to someone lowering themselves onto spikes.
-    speech = say.join("start.started", *session.notes[:1],
+    speech = say.join("start.started", *session.notes[:1], heard,
                       length=say.text("units.length", n=minutes))
     return turn.tell(speech, unsaved=say.join(speech, "start.not_saved"))
 
@@ -216,8 +313,13 @@ def timers_unreadable(turn: Turn, exc: TimersError) -> Response:
     return turn.tell(turn.say.text("timers.unavailable.read"))
 
 
-def complete_session(turn: Turn) -> Response:
-    """The timer already went off: close the session in the record as completed."""
+def complete_session(turn: Turn, known: KnownTimers | None = None) -> Response:
+    """The timer already went off: close the session in the record as completed.
+
+    Check-ins still set (the user cancelled the end timer with Alexa directly) go with it,
+    as far as Alexa lets them: one that stays is a leftover check-in, cancelled next time.
+    """
+    _cancel_all(turn, KnownTimers(None, False, (), known.checkins if known else ()))
     now, zone = turn.now, turn.zone
     turn.change(lambda r: rules.end_session(r, now, zone, completed=True)[0])
     return turn.tell(turn.say.text("time_left.finished"))
@@ -232,7 +334,8 @@ def end_session(turn: Turn) -> Response:
         return timers_unreadable(turn, exc)
     if known.tracked is None and not known.leftovers:
         if known.finished:
-            return complete_session(turn)
+            return complete_session(turn, known)
+        _cancel_all(turn, known)  # check-ins whose session is already over, if any
         return turn.tell(say.text("end.none"))
     cancelled, failure = _cancel_all(turn, known)
     if cancelled or known.finished:

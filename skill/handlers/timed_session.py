@@ -55,7 +55,7 @@ class TimeLeftIntentHandler(IntentHandler):
             key = "time_left.paused" if timer.paused else "time_left.running"
             return turn.tell(say.text(key, left=say.duration(timer.remaining_seconds)))
         if known.finished:
-            return flows.complete_session(turn)
+            return flows.complete_session(turn, known)
         flows.offer_usual_session(turn)
         return turn.prompt("time_left.none")
 
@@ -82,17 +82,21 @@ class _PauseOrResumeHandler(IntentHandler):
             return flows.timers_unreadable(turn, exc)
         timer = known.tracked or next(iter(known.leftovers), None)
         if timer is None:
-            return flows.complete_session(turn) if known.finished else turn.tell(
+            return flows.complete_session(turn, known) if known.finished else turn.tell(
                 say.text("end.none"))
         left = say.duration(timer.remaining_seconds)
         if timer.paused != self.acts_when_paused:
             return turn.tell(say.text(self.nothing_to_do_key, left=left))
         try:
+            # A session's check-ins pause and resume with it, so they keep their places in
+            # it (one that already spoke is no longer listed).
+            for checkin in known.checkins:
+                getattr(turn.timers, self.timer_call)(checkin.timer_id)
             exists = getattr(turn.timers, self.timer_call)(timer.timer_id)
         except TimersError as exc:
             return flows.timers_unreadable(turn, exc)
         if not exists:
-            return flows.complete_session(turn) if timer is known.tracked else turn.tell(
+            return flows.complete_session(turn, known) if timer is known.tracked else turn.tell(
                 say.text("time_left.finished"))
         if timer is known.tracked:
             turn.change(lambda r: self.rule(r, now))

@@ -10,6 +10,10 @@ failure knobs and a call log, so the rules below are the ones every skill test r
 * a user has at most 10 timers, *including personal ones* set by voice outside any skill;
   those count toward the limit but no skill ever sees them;
 * a timer lasts at least a second and at most two hours;
+* a timer says whether it shows on a screen (`creationBehavior.displayExperience.visibility`,
+  `VISIBLE` or `HIDDEN`) and whether a tone plays when it ends
+  (`triggeringBehavior.notificationConfig.playAudible`, a boolean); both are required. A
+  hidden, silent announcing timer still speaks its announcement, without the chime;
 * `GET /v1/alerts/timers` lists only this skill's timers of that user, shortest time left
   first, as `{"timers": [...], "totalCount": n, "nextToken": null}`; `DELETE` on the same path
   cancels all of them;
@@ -50,6 +54,7 @@ MAX_TIMERS = 10
 MIN_DURATION = timedelta(seconds=1)
 MAX_DURATION = timedelta(hours=2)
 OPERATIONS = ("ANNOUNCE", "NOTIFY_ONLY", "LAUNCH_TASK")
+VISIBILITIES = ("VISIBLE", "HIDDEN")
 
 #: `code` of the 400 for a body that is not a valid timer (missing field, bad duration).
 INVALID_REQUEST = "INVALID_REQUEST"
@@ -91,6 +96,18 @@ class LocalTimer:
         return self.paused_remaining is None and self.trigger <= now
 
     @property
+    def hidden(self) -> bool:
+        """Created with `visibility: HIDDEN`: no screen shows it (a skill's quiet check-in)."""
+        creation = self.body.get("creationBehavior") or {}
+        return (creation.get("displayExperience") or {}).get("visibility") == "HIDDEN"
+
+    @property
+    def audible(self) -> bool:
+        """Created with `playAudible: true`: a tone plays before the announcement."""
+        triggering = self.body.get("triggeringBehavior") or {}
+        return (triggering.get("notificationConfig") or {}).get("playAudible") is True
+
+    @property
     def announcement(self) -> str:
         """What the device says when the timer ends: the skill's text, else a chime."""
         operation = (self.body.get("triggeringBehavior") or {}).get("operation") or {}
@@ -109,6 +126,7 @@ class Event:
     owner: str
     text: str
     label: str = ""
+    audible: bool = True  # False: the announcement is spoken without the timer's tone
 
 
 def owner_of(token: str) -> str:
@@ -260,9 +278,12 @@ class LocalAlexa:
             duration = isodate.parse_duration(body["duration"])
             label = body.get("timerLabel") or ""
             operation = body["triggeringBehavior"]["operation"]["type"]
+            visibility = body["creationBehavior"]["displayExperience"]["visibility"]
+            audible = body["triggeringBehavior"]["notificationConfig"]["playAudible"]
         except (KeyError, TypeError, isodate.ISO8601Error):
             return _error(400, INVALID_REQUEST, "bad timer")
-        if not MIN_DURATION <= duration <= MAX_DURATION or operation not in OPERATIONS:
+        if (not MIN_DURATION <= duration <= MAX_DURATION or operation not in OPERATIONS
+                or visibility not in VISIBILITIES or not isinstance(audible, bool)):
             return _error(400, INVALID_REQUEST, "bad timer")
         mine = self._listed(owner, now)
         taken = {t.label for t in mine} | self.personal_labels.get(owner, set())
@@ -274,9 +295,10 @@ class LocalAlexa:
         self.timers[timer.id] = timer
         return _json(self._timer_json(timer, now))
 
-    def _add_event(self, kind: str, owner: str, text: str, label: str = "") -> None:
+    def _add_event(self, kind: str, owner: str, text: str, label: str = "",
+                   audible: bool = True) -> None:
         self._event_number += 1
-        self.events.append(Event(self._event_number, kind, owner, text, label))
+        self.events.append(Event(self._event_number, kind, owner, text, label, audible))
 
     def _forget_gone_off(self, now: datetime) -> None:
         """Running timers past their trigger time went off: Alexa no longer knows them, and
@@ -284,7 +306,8 @@ class LocalAlexa:
         for timer in sorted((t for t in self.timers.values() if t.went_off(now)),
                             key=lambda t: t.trigger):
             del self.timers[timer.id]
-            self._add_event("timer", timer.owner or "", timer.announcement, timer.label)
+            self._add_event("timer", timer.owner or "", timer.announcement, timer.label,
+                            timer.audible)
 
     def _listed(self, owner: str, now: datetime) -> list[LocalTimer]:
         """The owner's timers from this skill, shortest time left first (as Amazon orders)."""

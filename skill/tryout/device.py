@@ -242,8 +242,10 @@ class Device:
              "duration": int(t.duration.total_seconds()),
              "paused": t.paused_remaining is not None}
             for t in self.alexa.timers_of(self.token)
+            if not t.hidden  # a check-in shows on no screen; it only speaks when it ends
         ]
-        events = [{"number": e.number, "kind": e.kind, "text": e.text, "label": e.label}
+        events = [{"number": e.number, "kind": e.kind, "text": e.text, "label": e.label,
+                   "audible": e.audible}
                   for e in self.alexa.events_after(after, self.token)]
         return {
             "timers": timers,

@@ -160,7 +160,8 @@ async function poll() {
       lastEvent = Math.max(lastEvent, event.number);
       const text = event.text || "(the timer's chime)";
       const kind = event.kind === "timer" ? "announcement" : "alexa";
-      const prefix = event.kind === "timer" ? "Timer done (" + event.label + "): " : "Alexa, meanwhile: ";
+      const ended = event.audible === false ? "Check-in, no chime (" : "Timer done (";
+      const prefix = event.kind === "timer" ? ended + event.label + "): " : "Alexa, meanwhile: ";
       add(el("li", kind, prefix + text)).dataset.testid = event.kind;
       speak(text);
     }
