@@ -31,6 +31,7 @@ from skill.settings import Settings
 from skill.store import StoreError
 from skill.store.sqlite import SqliteStore
 from testkit import envelopes as env
+from testkit import reminder_requests
 from testkit.alexa_apis import InProcessAlexaApi
 from testkit.checks import MEDICAL_CLAIM, speech_of
 
@@ -170,6 +171,7 @@ def _scenes(p: _Player, clock: time_machine.Coordinates) -> Iterator[tuple[str, 
     yield "goal out of range", p.intent("SetGoalIntent", {"count": "40"})
     for duration, scene in (("PT0S", "too short"), ("P2D", "too long"), ("?", "unclear")):
         yield f"start, {scene}", p.intent("StartSessionIntent", {"duration": duration})
+    yield from _reminder_scenes(p)
     yield "help", p.intent("AMAZON.HelpIntent")
     yield "fallback", p.intent("AMAZON.FallbackIntent")
     yield "home", p.intent("AMAZON.NavigateHomeIntent")
@@ -213,6 +215,41 @@ def _scenes(p: _Player, clock: time_machine.Coordinates) -> Iterator[tuple[str, 
     yield "time left, no permission", p.intent("TimeLeftIntent")
 
 
+def _reminder_scenes(p: _Player) -> Iterator[tuple[str, dict]]:
+    """A few sessions in: the launch offers a weekly reminder, then it is set, listed, moved
+    and stopped, and each refusal is heard."""
+    days, plain_days = reminder_requests.days_slot, reminder_requests.plain_days_slot
+    remind, consent = reminder_requests.set_reminder, reminder_requests.reminders_consent
+    yield "launch, reminder offer", p.say(env.launch)
+    yield "yes to a reminder", p.intent("AMAZON.YesIntent")
+    yield "reminder days", p.say(remind, days("MONDAY", "WEDNESDAY", "FRIDAY"), None)
+    yield "reminder time", p.say(remind, plain_days("monday, wednesday, friday"), "19:00")
+    yield "reminders list", p.intent("ListRemindersIntent")
+    yield "reminder, part of the day", p.say(remind, days("WEEKDAYS"), "MO")
+    yield "reminder moved", p.say(remind, plain_days("weekdays"), "07:30")
+    yield "reminder, nothing said", p.say(remind, None, None)
+    yield "reminders stop", p.intent("StopRemindersIntent")
+    yield "reminders list, none", p.intent("ListRemindersIntent")
+    yield "reminders stop, none", p.intent("StopRemindersIntent")
+    fake = p.api.fake.reminders
+    fake.revoke(env.ACCESS_TOKEN)
+    yield "reminder, no permission", p.say(remind, days("DAILY"), "20:00")
+    token = "reminders:MO,TU,WE,TH,FR,SA,SU@20:00"
+    yield "reminder permission denied", p.say(consent, "DENIED", token)
+    yield "reminders list, no permission", p.intent("ListRemindersIntent")
+    fake.grant(env.ACCESS_TOKEN)
+    yield "reminder permission allowed", p.say(consent, "ACCEPTED", token)
+    limit, fake.max_reminders = fake.max_reminders, 0
+    yield "reminder, too many reminders", p.say(remind, days("SUNDAY"), "09:00")
+    fake.max_reminders = limit
+    length, fake.max_text_length = fake.max_text_length, 5
+    yield "reminder refused", p.say(remind, days("SUNDAY"), "09:00")
+    fake.max_text_length = length
+    fake.fail_status = 503
+    yield "reminder, reminders down", p.say(remind, days("SUNDAY"), "09:00")
+    fake.fail_status = None
+
+
 def script(seeds: tuple[int, ...] = SEEDS) -> Transcript:
     """Play every scene once per seed; the store-outage scenes once more on a broken store."""
     transcript = Transcript()
@@ -226,6 +263,8 @@ def script(seeds: tuple[int, ...] = SEEDS) -> Transcript:
                 transcript.replies.append(_reply("launch, store down", broken.say(env.launch)))
     for variant in EN.variants("timer.announce"):  # the timer's own announcement, each way
         transcript.replies.append(Reply("timer announcement", variant, None, False))
+    for variant in EN.variants("reminders.text"):  # what a weekly reminder says when it rings
+        transcript.replies.append(Reply("reminder rings", variant, None, False))
     for key in ("checkin.eased", "checkin.halfway", "checkin.last_minute"):  # and check-ins
         for variant in EN.variants(key):
             transcript.replies.append(Reply("check-in announcement", variant, None, False))
@@ -274,13 +313,17 @@ README_END = "<!-- end of transcript -->"
 
 
 def readme_samples(played: Transcript) -> str:
-    """A first session and a return, from the first seed, in the README's quote format."""
+    """A first session, a return, and a weekly reminder a few sessions later, from the first
+    seed, in the README's quote format."""
     wanted = [("launch, new user", "Alexa, open mat coach."), ("yes to the first session", "Yes."),
               ("check-in, first session", None),
               ("time left, running", "How much time is left?"), ("pause", "Pause."),
               ("resume", "Alexa, ask mat coach to resume."),
               ("launch, returning", "Alexa, open mat coach."), ("yes to the usual", "Yes."),
-              ("end, most of it done", "Alexa, tell mat coach I'm done.")]
+              ("end, most of it done", "Alexa, tell mat coach I'm done."),
+              ("launch, reminder offer", "Alexa, open mat coach."), ("yes to a reminder", "Yes."),
+              ("reminder days", "Mondays, Wednesdays and Fridays."),
+              ("reminder time", "At seven in the evening.")]
     first = {}
     for reply in played.replies:
         first.setdefault(reply.scene, reply)
