@@ -76,7 +76,7 @@ def median(samples: list[float]) -> float:
 
 
 class MemoryAlexaApi(ApiClient):
-    """The Alexa Timers and device-settings APIs, answered in memory.
+    """The Alexa Timers, Reminders and device-settings APIs, answered in memory.
 
     Warm-dispatch figures are about Mat Coach's own code, so the network is taken out: a
     loopback HTTPS fake would add a TLS round trip that measures the fake's web server, not
@@ -91,6 +91,7 @@ class MemoryAlexaApi(ApiClient):
         # Each user's timers, by the Authorization header (the token stands for the user), so
         # the skill's list call sees what it created, as it would with Alexa.
         self._timers: dict[str, dict[str, dict]] = {}
+        self._reminders: dict[str, dict[str, dict]] = {}
 
     def invoke(self, request: ApiClientRequest) -> ApiClientResponse:
         method = (request.method or "GET").upper()
@@ -99,6 +100,8 @@ class MemoryAlexaApi(ApiClient):
         if method == "GET" and path.endswith("/settings/System.timeZone"):
             return self._json(self.zone)
         owner = dict(request.headers or []).get("Authorization", "")
+        if path.startswith("/v1/alerts/reminders"):
+            return self._reminder_call(method, path, request.body, owner)
         timers = self._timers.setdefault(owner, {})
         if path == "/v1/alerts/timers":
             if method == "POST":
@@ -126,6 +129,31 @@ class MemoryAlexaApi(ApiClient):
                 del timer["remainingTimeWhenPaused"]
             return ApiClientResponse(headers=[], status_code=200, body="")
         return self._json({"code": "NOT_FOUND", "message": path}, status=404)
+
+    def _reminder_call(self, method: str, path: str, body: object,
+                       owner: str) -> ApiClientResponse:
+        """Create, list and delete reminders in the Reminders API's shapes."""
+        reminders = self._reminders.setdefault(owner, {})
+        stamps = {"createdTime": "2030-01-01T00:00:00.000Z",
+                  "updatedTime": "2030-01-01T00:00:00.000Z", "status": "ON", "version": "1"}
+        if path == "/v1/alerts/reminders" and method == "POST":
+            data = json.loads(body) if isinstance(body, str) else dict(body or {})
+            token = f"alert-{next(self._ids)}"
+            reminders[token] = {"alertToken": token, **stamps, "trigger": data.get("trigger"),
+                                "alertInfo": data.get("alertInfo"),
+                                "pushNotification": data.get("pushNotification")}
+            return self._json({"alertToken": token, **stamps,
+                               "href": f"/v1/alerts/reminders/{token}"})
+        if path == "/v1/alerts/reminders" and method == "GET":
+            listed = list(reminders.values())
+            return self._json({"alerts": listed, "totalCount": str(len(listed)), "links": None})
+        token = path.rsplit("/", 1)[-1]
+        if token not in reminders:
+            return self._json({"code": "NOT_FOUND", "message": path}, status=404)
+        if method == "DELETE":
+            del reminders[token]
+            return ApiClientResponse(headers=[], status_code=200, body="")
+        return self._json(reminders[token])
 
     @staticmethod
     def _timer(timer_id: str) -> dict:
