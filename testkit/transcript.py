@@ -236,9 +236,11 @@ def _reminder_scenes(p: _Player) -> Iterator[tuple[str, dict]]:
     yield "reminder, no permission", p.say(remind, days("DAILY"), "20:00")
     token = "reminders:MO,TU,WE,TH,FR,SA,SU@20:00"
     yield "reminder permission denied", p.say(consent, "DENIED", token)
-    yield "reminders list, no permission", p.intent("ListRemindersIntent")
     fake.grant(env.ACCESS_TOKEN)
     yield "reminder permission allowed", p.say(consent, "ACCEPTED", token)
+    fake.revoke(env.ACCESS_TOKEN)  # withdrawn in the Alexa app
+    yield "reminders list, no permission", p.intent("ListRemindersIntent")
+    fake.grant(env.ACCESS_TOKEN)
     limit, fake.max_reminders = fake.max_reminders, 0
     yield "reminder, too many reminders", p.say(remind, days("SUNDAY"), "09:00")
     fake.max_reminders = limit

@@ -23,6 +23,7 @@ from testkit import envelopes as env
 from testkit.alexa_apis import TimersFake
 from testkit.checks import ends_session, says, speech_of
 from testkit.conversation import Conversation
+from testkit.entry_points import Send
 from testkit.reminder_requests import (
     days_slot,
     plain_days_slot,
@@ -233,10 +234,47 @@ def test_a_timers_consent_answer_still_starts_a_session(conversation: Conversati
 @pytest.mark.parametrize("intent", ["ListRemindersIntent", "StopRemindersIntent"])
 def test_listing_or_stopping_without_consent_sends_the_card(
         conversation: Conversation, reminders: RemindersFake, intent: str) -> None:
-    reminders.revoke(env.ACCESS_TOKEN)
+    conversation.say(set_reminder, days_slot("MONDAY"), "19:00")
+    reminders.revoke(env.ACCESS_TOKEN)  # withdrawn in the Alexa app since
     answer = conversation.intent(intent)
     assert says(speech_of(answer), EN, "reminders.no_permission")
     assert answer["response"]["card"]["permissions"] == [REMINDERS_SCOPE]
+
+
+def _as_person(send: Send, person_id: str | None) -> Send:
+    def speak(envelope: dict) -> dict:
+        if person_id:
+            envelope["context"]["System"]["person"] = {"personId": person_id}
+        return send(envelope)
+
+    return speak
+
+
+def test_each_person_lists_and_stops_only_their_own_reminder(
+        send: Send, api_endpoint: str, reminders: RemindersFake) -> None:
+    anna = Conversation(_as_person(send, "amzn1.ask.person.ANNA"), api_endpoint=api_endpoint)
+    ben = Conversation(_as_person(send, "amzn1.ask.person.BEN"), api_endpoint=api_endpoint)
+    guest = Conversation(send, api_endpoint=api_endpoint)  # a voice Alexa does not recognise
+    anna.say(set_reminder, days_slot("TUESDAY"), "18:00")
+    ben.say(set_reminder, days_slot("SATURDAY"), "09:00")
+    listed = speech_of(anna.intent("ListRemindersIntent"))
+    assert says(listed, EN, "reminders.list.one", when="on Tuesdays at 6 pm")
+    assert says(speech_of(guest.intent("ListRemindersIntent")), EN, "reminders.list.none")
+    assert says(speech_of(guest.intent("StopRemindersIntent")), EN, "reminders.stopped.none")
+    assert says(speech_of(ben.intent("StopRemindersIntent")), EN, "reminders.stopped")
+    (left,) = _stored(reminders)
+    assert left["trigger"]["recurrence"]["recurrenceRules"] == [
+        "FREQ=WEEKLY;BYDAY=TU;BYHOUR=18;BYMINUTE=0;BYSECOND=0"]  # Anna's is still there
+    assert says(speech_of(anna.intent("ListRemindersIntent")), EN, "reminders.list.one",
+                when="on Tuesdays at 6 pm")
+
+
+def test_no_reminder_of_ones_own_needs_no_api_call(conversation: Conversation,
+                                                   reminders: RemindersFake) -> None:
+    for intent, key in (("ListRemindersIntent", "reminders.list.none"),
+                        ("StopRemindersIntent", "reminders.stopped.none")):
+        assert says(speech_of(conversation.intent(intent)), EN, key)
+    assert reminders.calls == []
 
 
 # --- each failure, its own sentence ---------------------------------------------------------------
@@ -262,6 +300,7 @@ def test_each_failure_to_set_has_its_own_sentence(conversation: Conversation,
 
 def test_an_outage_while_listing_says_try_again(conversation: Conversation,
                                                 reminders: RemindersFake) -> None:
+    conversation.say(set_reminder, days_slot("MONDAY"), "19:00")
     reminders.fail_status = 500
     answer = conversation.intent("ListRemindersIntent")
     assert says(speech_of(answer), EN, "reminders.unavailable")

@@ -3,9 +3,11 @@
 
 The user's reminder is one Alexa reminder with a weekly rule, its token kept with the routine
 (`skill.domain.routine.ReminderRecord`). Alexa's list is the truth: a reminder deleted in the
-Alexa app is gone, and listing or stopping then forgets it in the record too. Every failure
-has its own sentence: no consent (asked by voice when setting, a card otherwise), the limit, a
-refusal, an outage.
+Alexa app is gone, and listing then forgets it in the record too. Reminders are account-wide on
+Alexa's side and a shared Echo keeps one routine per recognised person, so listing and stopping
+act on the tokens of the speaker's own routine only, never on a reminder another person set.
+Every failure has its own sentence: no consent (asked by voice when setting, a card otherwise),
+the limit, a refusal, an outage.
 """
 
 from __future__ import annotations
@@ -86,22 +88,21 @@ class SetReminderIntentHandler(IntentHandler):
         return flows.set_weekly_reminder(turn, WeeklySchedule(tuple(days), hour, minute))
 
 
-def _listed(turn: Turn) -> list | None:
-    """This skill's reminders that still ring, or the reply that says why they cannot be had.
+def _listed(turn: Turn) -> list | Response:
+    """The speaker's reminders that still ring, or the reply that says why they cannot be had.
 
-    With tokens in the routine, only those count (another person's reminder on the same
-    account is theirs); without, every reminder of this skill for the account does. A token
-    Alexa no longer has is forgotten in the record.
+    Only the tokens kept with the speaker's routine count (no API call when there are none);
+    one Alexa no longer has is forgotten in the record.
     """
     from skill.reminders import RemindersError
 
+    record = turn.routine.reminder
+    if record is None:
+        return []
     try:
         states = [state for state in turn.reminders.list() if state.active]
     except RemindersError as exc:
         return _unreadable(turn, exc)
-    record = turn.routine.reminder
-    if record is None:
-        return states
     mine = [state for state in states if state.alert_token in record.tokens]
     if not mine:
         turn.change(rules.clear_reminder)
@@ -127,8 +128,9 @@ class ListRemindersIntentHandler(IntentHandler):
         listed = _listed(turn)
         if isinstance(listed, Response):
             return listed
-        say = turn.say
-        whens = [flows.spoken_schedule(turn, s.schedule) for s in listed if s.schedule]
+        say, kept = turn.say, turn.routine.reminder
+        schedules = [s.schedule or (kept.schedule if kept else None) for s in listed]
+        whens = [flows.spoken_schedule(turn, s) for s in schedules if s is not None]
         if not whens:
             return turn.tell(say.text("reminders.list.none"))
         if len(whens) == 1:
@@ -147,20 +149,12 @@ class StopRemindersIntentHandler(IntentHandler):
         from skill.reminders import RemindersError
 
         say, record = turn.say, turn.routine.reminder
-        if record is not None:
-            tokens: tuple[str, ...] = record.tokens
-        else:
-            listed = _listed(turn)
-            if isinstance(listed, Response):
-                return listed
-            tokens = tuple(state.alert_token for state in listed)
-        if not tokens:
+        if record is None:
             return turn.tell(say.text("reminders.stopped.none"))
         try:
-            for token in tokens:
-                turn.reminders.delete(token)
+            for token in record.tokens:
+                turn.reminders.delete(token)  # one already gone counts as stopped
         except RemindersError as exc:
             return _unreadable(turn, exc)
-        if record is not None:
-            turn.change(rules.clear_reminder)
+        turn.change(rules.clear_reminder)
         return turn.tell(say.text("reminders.stopped"))
