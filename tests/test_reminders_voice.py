@@ -163,6 +163,20 @@ def test_missing_days_then_time_are_asked_for_and_the_days_kept(
         "FREQ=WEEKLY;BYDAY=MO,FR;BYHOUR=21;BYMINUTE=0;BYSECOND=0"]
 
 
+def test_days_said_as_one_plain_value_go_back_as_one(conversation: Conversation,
+                                                      reminders: RemindersFake) -> None:
+    """en-IN has no multiple-value slots: the days it sent are not returned as a List."""
+    answer = conversation.say(set_reminder, plain_days_slot("weekends"), None, locale="en-IN")
+    elicit = _directive(answer, "Dialog.ElicitSlot")
+    assert elicit is not None and elicit["slotToElicit"] == "time"
+    kept = elicit["updatedIntent"]["slots"]["days"]
+    assert kept["value"] == "saturday, sunday" and "slotValue" not in kept
+    done = conversation.say(set_reminder, plain_days_slot(kept["value"]), "10:00",
+                            locale="en-IN")
+    assert says(speech_of(done), catalogue_for("en-IN"), "reminders.set",
+                when="on weekends at 10 am")
+
+
 def test_a_part_of_the_day_asks_for_an_exact_time(conversation: Conversation,
                                                   reminders: RemindersFake) -> None:
     answer = conversation.say(set_reminder, days_slot("WEEKDAYS"), "EV")

@@ -469,9 +469,9 @@ def _elicit_reminder(turn: Turn, slot: str, days: tuple[str, ...], speech: str,
                      reprompt: str) -> Response:
     """Dialog.ElicitSlot for `slot` of SetReminderIntent, with the days filled when known.
 
-    The days go back both as a multiple-value `slotValue` (as Alexa sends them) and as one
-    plain value ("monday, friday") for a locale without multiple values; the time slot is
-    always cleared, so a part of the day that was not a time is not kept.
+    The days go back as one plain value ("monday, friday"), and also as a multiple-value
+    `slotValue` when they came as one (a locale without multiple values never gets a List);
+    the time slot is always cleared, so a part of the day that was not a time is not kept.
     """
     from ask_sdk_model import Intent, IntentConfirmationStatus, Slot
     from ask_sdk_model.dialog import ElicitSlotDirective
@@ -480,8 +480,10 @@ def _elicit_reminder(turn: Turn, slot: str, days: tuple[str, ...], speech: str,
 
     day_slot = Slot(name="days")
     if days and slot != "days":
+        said = getattr(turn.slot("days"), "slot_value", None)
+        as_list = getattr(said, "object_type", None) == "List"
         day_slot = Slot(name="days", value=", ".join(days), slot_value=ListSlotValue(
-            values=[SimpleSlotValue(value=day) for day in days]))
+            values=[SimpleSlotValue(value=day) for day in days]) if as_list else None)
     updated = Intent(name="SetReminderIntent",
                      slots={"days": day_slot, "time": Slot(name="time")},
                      confirmation_status=IntentConfirmationStatus.NONE)
