@@ -394,8 +394,10 @@ def test_the_local_alexa_announces_and_reports_times_on_the_wall_clock() -> None
             headers={"Authorization": "Bearer me"}).get_environ()))
 
     timer = {"duration": "PT10M", "timerLabel": "mat",
+             "creationBehavior": {"displayExperience": {"visibility": "VISIBLE"}},
              "triggeringBehavior": {"operation": {
-                 "type": "ANNOUNCE", "textToAnnounce": [{"locale": "en-US", "text": "Up!"}]}}}
+                 "type": "ANNOUNCE", "textToAnnounce": [{"locale": "en-US", "text": "Up!"}]},
+                 "notificationConfig": {"playAudible": True}}}
     alexa.revoke("me")
     assert call("POST", "/v1/alerts/timers", timer).status_code == 401
     alexa.grant("me")
