@@ -22,7 +22,7 @@ from skill.settings import Settings
 from skill.store import StoreError
 from skill.store.sqlite import SqliteStore
 from testkit import envelopes as env
-from testkit.alexa_apis import TimersFake
+from testkit.alexa_apis import TimersFake, _error
 from testkit.checks import mentions, opens_with, says, speech_of
 from testkit.conversation import Conversation
 from testkit.entry_points import SenderFactory
@@ -223,6 +223,25 @@ def test_with_room_for_all_the_user_hears_nothing_about_room(talk, store, timers
     answer = start(talk)
     assert not mentions(speech_of(answer), EN, "checkin.no_room")
     assert len(timers_fake.hidden_timers(env.ACCESS_TOKEN)) == 3
+
+
+def test_a_failed_checkin_takes_the_others_back_and_says_so(talk, store, timers_fake,
+                                                           monkeypatch):
+    create, asked = timers_fake._create, []
+
+    def failing_third(body: dict, now: datetime, owner: str):
+        asked.append(body)
+        if len(asked) == 3:  # the end timer and one check-in made, then an outage
+            return _error(503, "ERROR", "failure injected")
+        return create(body, now, owner)
+
+    monkeypatch.setattr(timers_fake, "_create", failing_third)
+    answer = start(talk)
+    assert mentions(speech_of(answer), EN, "checkin.failed")
+    assert not mentions(speech_of(answer), EN, "checkin.no_room")  # room was not the reason
+    assert len(timers_fake.visible_timers(env.ACCESS_TOKEN)) == 1
+    assert timers_fake.hidden_timers(env.ACCESS_TOKEN) == []
+    assert_agreement(store, timers_fake)
 
 
 # --- who gets them ---------------------------------------------------------------------------

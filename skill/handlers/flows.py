@@ -180,8 +180,9 @@ def _create_checkins(turn: Turn, minutes: int) -> tuple[tuple[str, ...], str | N
     line to add to the start ("I'll check in" the first time, "off this time" without room).
 
     All or none: if Alexa refuses one (the ten-timer limit, counting personal timers, or a
-    failure), the ones made are cancelled again and the session keeps its end timer alone. A
-    check-in that cannot be cancelled stays in the record, so it goes with its session.
+    failure), the ones made are cancelled again and the session keeps its end timer alone,
+    which the user hears. A check-in that cannot be cancelled stays in the record, so it goes
+    with its session.
     """
     routine, say = turn.routine, turn.say
     if not checkins_wanted(routine):
@@ -193,14 +194,16 @@ def _create_checkins(turn: Turn, minutes: int) -> tuple[tuple[str, ...], str | N
                 minutes, seconds=checkin.offset, labels=_checkin_labels(turn, number),
                 announcement=plain(say.text(checkin.key)), locale=say.locale,
                 hidden=True))
-    except TimersError:
+    except TimersError as exc:
         kept = []
         for timer_id in made:
             try:
                 turn.timers.delete(timer_id)
             except TimersError:
                 kept.append(timer_id)
-        return tuple(kept), "checkin.no_room"
+        if kept:  # some will still speak: saying they are off would not be true
+            return tuple(kept), None
+        return (), "checkin.no_room" if isinstance(exc, TimersLimitError) else "checkin.failed"
     first = made and routine.checkins is None and routine.sessions_total == 0
     return tuple(made), "checkin.intro" if first else None
 
