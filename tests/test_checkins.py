@@ -248,7 +248,12 @@ def test_a_failed_checkin_takes_the_others_back_and_says_so(talk, store, timers_
 def test_after_the_first_three_sessions_checkins_stop_unless_chosen(
     clock, talk, store, timers_fake
 ):
-    finish_sessions(clock, talk, DEFAULT_SESSIONS)
+    finish_sessions(clock, talk, DEFAULT_SESSIONS - 1)
+    last = start(talk, "PT10M")  # the last one they come unasked: how to keep them
+    assert mentions(speech_of(last), EN, "checkin.last_default")
+    clock.shift(timedelta(minutes=11))
+    one_shot(talk, "TimeLeftIntent")
+    clock.shift(timedelta(days=1))
     assert len(history_minutes(store)) == DEFAULT_SESSIONS
     assert len(timers_fake.created(hidden=True)) == 3 * DEFAULT_SESSIONS  # 10 min: three each
     answer = start(talk)

@@ -15,7 +15,7 @@ from ask_sdk_model import Response
 
 from skill.content import plain
 from skill.domain import routine as rules
-from skill.domain.checkins import checkins_for, checkins_wanted
+from skill.domain.checkins import DEFAULT_SESSIONS, checkins_for, checkins_wanted
 from skill.domain.session_rules import SessionPlan, plan_minutes, suggested_minutes
 from skill.handlers.turn import Turn
 from skill.timers import (
@@ -204,8 +204,13 @@ def _create_checkins(turn: Turn, minutes: int) -> tuple[tuple[str, ...], str | N
         if kept:  # some will still speak: saying they are off would not be true
             return tuple(kept), None
         return (), "checkin.no_room" if isinstance(exc, TimersLimitError) else "checkin.failed"
-    first = made and routine.checkins is None and routine.sessions_total == 0
-    return tuple(made), "checkin.intro" if first else None
+    if not made or routine.checkins is not None:
+        return tuple(made), None
+    if routine.sessions_total == 0:
+        return tuple(made), "checkin.intro"
+    # The last session they come unasked: say how to keep them, once.
+    last = routine.sessions_total == DEFAULT_SESSIONS - 1
+    return tuple(made), "checkin.last_default" if last else None
 
 
 def set_checkins(turn: Turn, on: bool) -> Response:
