@@ -147,6 +147,21 @@ def test_a_session_with_checkins_makes_hidden_silent_timers_and_im_done_cancels_
     assert_agreement(store, timers_fake)
 
 
+def test_after_consent_the_same_request_sets_the_end_timer_and_its_checkins(
+    talk, store, timers_fake
+):
+    timers_fake.revoke(env.ACCESS_TOKEN)
+    asked = start(talk)
+    assert asked["response"]["directives"][0]["name"] == "AskFor"
+    assert timers_fake.created() == []
+    timers_fake.grant(env.ACCESS_TOKEN)  # the user says yes to Alexa's permission question
+    answer = talk.connections_response("ACCEPTED", token="20")
+    assert opens_with(speech_of(answer), EN, "start.started", length="20 minute session")
+    assert len(timers_fake.visible_timers(env.ACCESS_TOKEN)) == 1
+    assert checkin_offsets(timers_fake) == [120, 600, 1140]
+    assert_agreement(store, timers_fake)
+
+
 def test_pause_and_resume_act_on_every_timer_of_the_session(clock, talk, store, timers_fake):
     start(talk)
     clock.shift(timedelta(minutes=1))
