@@ -14,14 +14,17 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from skill.builder import build_skill
 from skill.content import catalogue_for
+from skill.dispatch import handle_envelope
 from skill.domain.routine import Routine
 from skill.reminders import REMINDERS_SCOPE
 from skill.settings import Settings
 from skill.store import open_store
+from skill.store.sqlite import SqliteStore
 from testkit import envelopes as env
 from testkit.alexa_apis import TimersFake
-from testkit.checks import ends_session, says, speech_of
+from testkit.checks import check_response, ends_session, says, speech_of
 from testkit.conversation import Conversation
 from testkit.entry_points import Send
 from testkit.reminder_requests import (
@@ -31,6 +34,7 @@ from testkit.reminder_requests import (
     set_reminder,
 )
 from testkit.reminders_fake import RemindersFake
+from testkit.traffic import CountingStore
 
 EN = catalogue_for("en-US")
 #: Sunday 29 November 2026, 19:30 in London: the next Monday, Wednesday or Friday at seven
@@ -377,3 +381,22 @@ def test_no_offer_to_someone_who_has_a_reminder(conversation: Conversation,
     _seed_sessions(settings, 4)
     conversation.say(set_reminder, days_slot("MONDAY"), "19:00")
     assert says(speech_of(conversation.launch()), EN, "launch.returning")
+
+
+def test_the_offer_costs_one_read_and_one_write_once(settings: Settings, tmp_path,
+                                                     reminders: RemindersFake,
+                                                     api_endpoint: str) -> None:
+    """The launch remembers that it offered (one write, with the answer); asking for the time
+    and later launches only read."""
+    store = CountingStore(SqliteStore(str(tmp_path / "offer.db")))
+    store.update(env.USER_ID, lambda attributes: {**attributes, "total": 3})
+    skill = build_skill(settings, store=store)
+    counts = []
+    for envelope in (env.launch(api_endpoint=api_endpoint),
+                     set_reminder(days_slot("MONDAY"), None, api_endpoint=api_endpoint),
+                     env.launch(api_endpoint=api_endpoint)):
+        store.reset()
+        check_response(handle_envelope(skill, envelope))
+        counts.append((store.reads, store.writes))
+    assert counts == [(1, 1), (1, 0), (1, 0)]
+    store.close()
