@@ -167,6 +167,15 @@ def test_missing_days_then_time_are_asked_for_and_the_days_kept(
         "FREQ=WEEKLY;BYDAY=MO,FR;BYHOUR=21;BYMINUTE=0;BYSECOND=0"]
 
 
+def test_several_days_in_one_value_are_all_heard(conversation: Conversation,
+                                                  reminders: RemindersFake) -> None:
+    """One value that resolved to its first day still names the others it says."""
+    days = env.slot("days", "mondays and thursdays", resolved_id="MONDAY")
+    answer = conversation.say(set_reminder, days, "18:15", locale="en-IN")
+    assert says(speech_of(answer), catalogue_for("en-IN"), "reminders.set",
+                when="on Mondays and Thursdays at 6:15 pm")
+
+
 def test_days_said_as_one_plain_value_go_back_as_one(conversation: Conversation,
                                                       reminders: RemindersFake) -> None:
     """en-IN has no multiple-value slots: the days it sent are not returned as a List."""

@@ -31,9 +31,9 @@ def days_said(turn: Turn) -> list[str]:
     """Every day value of the `days` slot: value ids where entity resolution matched one.
 
     A multiple-value slot arrives as `slotValue` of type List (one Simple value per day said);
-    a single value, or a locale without multiple values, as the slot's plain `value`. Values
-    without a match are passed on as spoken, and "monday, friday" (what this skill sends back
-    when it asks for the time) splits into its days.
+    a single value, or a locale without multiple values, as the slot's plain `value`. The
+    spoken words count too, split at commas and "and": "monday, friday" (what this skill sends
+    back when it asks for the time) or "mondays and fridays" in one value are both days.
     """
     slot = turn.slot("days")
     if slot is None:
@@ -47,7 +47,6 @@ def days_said(turn: Turn) -> list[str]:
         value_id = _resolved_id(item)
         if value_id:
             said.append(value_id)
-            continue
         value = getattr(item, "value", None)
         if isinstance(value, str) and value.strip():
             said.append(value)
