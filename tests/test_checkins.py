@@ -307,6 +307,21 @@ def test_no_checkins_during_a_session_quiets_the_rest_of_it(clock, talk, store, 
     assert_agreement(store, timers_fake)
 
 
+def test_no_checkins_when_the_timers_cannot_be_reached_promises_only_the_next_session(
+    clock, talk, store, timers_fake
+):
+    start(talk)
+    timers_fake.fail_status = 503
+    answer = one_shot(talk, "CheckInsOffIntent")
+    timers_fake.fail_status = None
+    assert says(speech_of(answer), EN, "checkins.off.next")
+    assert record(store)["ci"] == 0
+    assert len(record(store)["active"]["ci"]) == 3  # still the session's: cancelled with it
+    one_shot(talk, "EndSessionIntent")
+    assert timers_fake.timers_of(env.ACCESS_TOKEN) == []
+    assert_agreement(store, timers_fake)
+
+
 def test_with_checkins_during_a_session_starts_them_next_time(clock, talk, store, timers_fake):
     finish_sessions(clock, talk, DEFAULT_SESSIONS)
     start(talk)

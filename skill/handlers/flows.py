@@ -247,7 +247,8 @@ def set_checkins(turn: Turn, on: bool) -> Response:
         return rules.drop_checkins(routine)
 
     turn.change(rule)
-    return turn.tell(say.text("checkins.off.running"))
+    # Some could not be cancelled (an outage): they may still speak, so only promise the next.
+    return turn.tell(say.text("checkins.off.next" if kept else "checkins.off.running"))
 
 
 # --- starting -------------------------------------------------------------------------------
