@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from ask_sdk_model.services.timer_management import (
     AnnounceOperation,
@@ -61,8 +61,7 @@ class _Refused(TimersError):
         self.code = code
 
 
-@dataclass(frozen=True)
-class TimerState:
+class TimerState(NamedTuple):
     """One of the skill's timers as the API reports it."""
 
     remaining_seconds: int

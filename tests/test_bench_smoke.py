@@ -42,7 +42,7 @@ EXPECTED_ROWS = (
 NOT_ON_THE_LAUNCH_PATH = (
     "requests", "urllib3", "http.client", "xml.sax", "importlib.resources", "zoneinfo",
     "isodate", "hashlib", "ask_sdk_model.interfaces.connections", "flask", "cryptography",
-    "boto3", "skill.web", "skill.store.dynamodb",
+    "boto3", "skill.web", "skill.store.dynamodb", "skill.domain.schedule", "skill.reminders",
 )
 
 

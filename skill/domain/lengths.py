@@ -8,9 +8,9 @@ an outcome the handler can speak, never to an exception.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
+from typing import NamedTuple
 
 MIN_MINUTES = 1
 MAX_MINUTES = 60
@@ -29,8 +29,7 @@ class LengthOutcome(Enum):
     UNCLEAR = "unclear"  # not a duration at all
 
 
-@dataclass(frozen=True)
-class LengthRequest:
+class LengthRequest(NamedTuple):
     """The outcome and, when `GIVEN`, the whole minutes asked for."""
 
     outcome: LengthOutcome

@@ -7,7 +7,7 @@ forty, and a "listen to your body" note on a busy day. Never a refusal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from skill.domain.lengths import (
     DEFAULT_MINUTES,
@@ -21,8 +21,7 @@ from skill.domain.routine import Progress, Routine, usual_minutes
 BUSY_DAY_MINUTES = 60
 
 
-@dataclass(frozen=True)
-class SessionPlan:
+class SessionPlan(NamedTuple):
     """A length to time, plus the content keys of the notes to speak with it."""
 
     minutes: int

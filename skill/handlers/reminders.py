@@ -15,13 +15,6 @@ from __future__ import annotations
 from ask_sdk_model import Response
 
 from skill.domain import routine as rules
-from skill.domain.schedule import (
-    FuzzyTimeError,
-    ScheduleError,
-    WeeklySchedule,
-    parse_days,
-    parse_time,
-)
 from skill.handlers import flows
 from skill.handlers.base import IntentHandler
 from skill.handlers.turn import Turn
@@ -74,6 +67,15 @@ class SetReminderIntentHandler(IntentHandler):
     replay_safe = True
 
     def respond(self, turn: Turn) -> Response:
+        # Imported here: only reminder requests parse days and times, not every cold start.
+        from skill.domain.schedule import (
+            FuzzyTimeError,
+            ScheduleError,
+            WeeklySchedule,
+            parse_days,
+            parse_time,
+        )
+
         try:
             days = parse_days(days_said(turn))
         except ScheduleError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_model import RequestEnvelope
@@ -27,8 +27,7 @@ class ConflictError(StoreError):
     """Another request kept winning the race for one user's record."""
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """A user's attributes and the version they were read at (0: no record yet)."""
 
     attributes: dict
