@@ -13,15 +13,13 @@ carry only a short tag of that digest, enough to tell whose a timer is.
 
 from __future__ import annotations
 
-import re
-
 #: The manifest permission under which Alexa sends `person.personId` for recognised speakers.
 PERSON_SCOPE = "alexa::person_id:read"
 PEOPLE_KEY = "people"
 #: Households are small; a bound keeps a record from growing without end (the person written
 #: longest ago makes room, and starts afresh if they come back).
 MAX_PEOPLE = 12
-_TAG = re.compile(r"\(([0-9A-F]{4})\)\s*$")
+_HEX = frozenset("0123456789ABCDEF")
 
 
 def person_key(person_id: object) -> str | None:
@@ -46,8 +44,11 @@ def tagged(label: str, key: str | None) -> str:
 
 def label_owner(label: str) -> str | None:
     """The tag a label carries (None: the account's shared routine)."""
-    match = _TAG.search(label or "")
-    return match.group(1) if match else None
+    text = (label or "").rstrip()  # "... (3F2A)": read by hand, no pattern to compile at import
+    tag = text[-5:-1]
+    if text.endswith(")") and text[-6:-5] == "(" and len(tag) == 4 and set(tag) <= _HEX:
+        return tag
+    return None
 
 
 def owns(key: str | None, label: str) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -183,7 +182,7 @@ class Turn:
                 answer = rules.Answer(request_id, speech, reprompt)
                 changed = rules.remember_answer(changed, answer, now)
             else:
-                changed = replace(changed, written=now)
+                changed = changed._replace(written=now)
             return people.with_routine(attributes, person, changed.to_attributes())
 
         saved = self.services.store.update(self.user_id, apply, first=self._record)
