@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from werkzeug import Request, Response
@@ -38,7 +37,7 @@ from skill.tryout.alexa import (
 )
 from skill.tryout.alexa import LocalTimer as FakeTimer
 from skill.tryout.alexa import _error as _error
-from testkit.reminders_fake import RemindersFake, is_reminders_path
+from testkit.reminders_fake import Call, RemindersFake, is_reminders_path
 
 __all__ = [
     "DUPLICATE_LABEL", "INVALID_REQUEST", "MAX_DURATION", "MAX_TIMERS", "MAX_TIMERS_REACHED",
@@ -46,13 +45,6 @@ __all__ = [
     "ZONE_PATH", "Call", "FakeTimer", "InProcessAlexaApi", "TimersFake", "owner_of",
 ]
 
-
-@dataclass
-class Call:
-    method: str
-    path: str
-    body: dict | None
-    authorization: str | None
 
 
 class TimersFake(LocalAlexa):

@@ -95,6 +95,8 @@ class FakeReminder:
 
 @dataclass
 class Call:
+    """One request a stand-in received (the Timers one keeps the same log)."""
+
     method: str
     path: str
     body: dict | None

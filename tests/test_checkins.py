@@ -19,29 +19,17 @@ from skill.content import catalogue_for, plain
 from skill.domain.checkins import DEFAULT_SESSIONS, MAX_CHECKINS, MIN_GAP_SECONDS, checkins_for
 from skill.domain.routine import ActiveSession, Routine
 from skill.settings import Settings
-from skill.store import StoreError
 from skill.store.sqlite import SqliteStore
 from testkit import envelopes as env
 from testkit.alexa_apis import TimersFake, _error
 from testkit.checks import mentions, opens_with, says, speech_of
 from testkit.conversation import Conversation
 from testkit.entry_points import SenderFactory
+from testkit.stores import CrashingStore
 
 EN = catalogue_for("en-US")
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CHECKIN_LINES = ("checkin.eased", "checkin.halfway", "checkin.last_minute")
-
-
-class CrashingStore(SqliteStore):
-    """A store whose next write fails once when armed: timers made, record never written."""
-
-    armed = False
-
-    def save_if_version(self, user_id: str, attributes: dict, version: int) -> bool:
-        if self.armed:
-            self.armed = False
-            raise StoreError("simulated crash between the timers and the save")
-        return super().save_if_version(user_id, attributes, version)
 
 
 @pytest.fixture(autouse=True)

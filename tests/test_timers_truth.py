@@ -17,29 +17,17 @@ import time_machine
 
 from skill.content import catalogue_for
 from skill.settings import Settings
-from skill.store import StoreError, open_store
+from skill.store import open_store
 from skill.store.sqlite import SqliteStore
 from testkit import envelopes as env
 from testkit.alexa_apis import TimersFake
 from testkit.checks import mentions, opens_with, says, speech_of
 from testkit.conversation import Conversation
 from testkit.entry_points import SenderFactory
+from testkit.stores import CrashingStore
 
 EN = catalogue_for("en-US")
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-class CrashingStore(SqliteStore):
-    """A store whose next write fails once when armed: the request created its timer and then
-    died (a worker killed, a store outage) before the record could say so."""
-
-    armed = False
-
-    def save_if_version(self, user_id: str, attributes: dict, version: int) -> bool:
-        if self.armed:
-            self.armed = False
-            raise StoreError("simulated crash between the timer and the save")
-        return super().save_if_version(user_id, attributes, version)
 
 
 @pytest.fixture(autouse=True)

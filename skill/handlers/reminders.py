@@ -17,7 +17,7 @@ from ask_sdk_model import Response
 from skill.domain import routine as rules
 from skill.handlers import flows
 from skill.handlers.base import IntentHandler
-from skill.handlers.turn import Turn
+from skill.handlers.turn import Turn, resolved_id_of
 
 
 def days_said(turn: Turn) -> list[str]:
@@ -37,7 +37,7 @@ def days_said(turn: Turn) -> list[str]:
         items = [slot_value] if slot_value is not None else [slot]
     said: list[str] = []
     for item in items:
-        value_id = _resolved_id(item)
+        value_id = resolved_id_of(item)
         if value_id:
             said.append(value_id)
         value = getattr(item, "value", None)
@@ -45,19 +45,6 @@ def days_said(turn: Turn) -> list[str]:
             said.append(value)
             said.extend(piece for chunk in value.split(",") for piece in chunk.split(" and "))
     return said
-
-
-def _resolved_id(item: object) -> str | None:
-    resolutions = getattr(item, "resolutions", None)
-    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
-        code = getattr(getattr(getattr(authority, "status", None), "code", None), "value", None)
-        if code != "ER_SUCCESS_MATCH":
-            continue
-        for match in authority.values or []:
-            value_id = getattr(getattr(match, "value", None), "id", None)
-            if isinstance(value_id, str) and value_id:
-                return value_id
-    return None
 
 
 class SetReminderIntentHandler(IntentHandler):

@@ -50,6 +50,21 @@ def said_memory(attributes: object) -> dict[str, int]:
     }
 
 
+def resolved_id_of(value: object) -> str | None:
+    """The value id entity resolution matched for a slot, or for one value of a multiple-value
+    slot (both carry `resolutions`); None when it matched none."""
+    resolutions = getattr(value, "resolutions", None)
+    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
+        code = getattr(getattr(getattr(authority, "status", None), "code", None), "value", None)
+        if code != "ER_SUCCESS_MATCH":
+            continue
+        for item in authority.values or []:
+            value_id = getattr(getattr(item, "value", None), "id", None)
+            if isinstance(value_id, str) and value_id:
+                return value_id
+    return None
+
+
 class Turn:
     """The request being answered, as the conversation sees it."""
 
@@ -100,16 +115,7 @@ class Turn:
 
     def resolved_id(self, name: str) -> str | None:
         """The custom slot value id that entity resolution matched, if it matched one."""
-        resolutions = getattr(self.slot(name), "resolutions", None)
-        for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
-            code = getattr(getattr(getattr(authority, "status", None), "code", None), "value", None)
-            if code != "ER_SUCCESS_MATCH":
-                continue
-            for item in authority.values or []:
-                value_id = getattr(getattr(item, "value", None), "id", None)
-                if isinstance(value_id, str) and value_id:
-                    return value_id
-        return None
+        return resolved_id_of(self.slot(name))
 
     # --- the user's routine: read at most once, written at most once ------------------------
     @property

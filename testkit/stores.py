@@ -1,0 +1,20 @@
+"""Stores that fail on purpose, for tests of what the skill does when a save never happens."""
+
+from __future__ import annotations
+
+from skill.store import StoreError
+from skill.store.sqlite import SqliteStore
+
+
+class CrashingStore(SqliteStore):
+    """A store whose next write fails once when armed: the request made its Alexa API calls
+    (timers, check-ins) and then died (a worker killed, a store outage) before the record could
+    say so."""
+
+    armed = False
+
+    def save_if_version(self, user_id: str, attributes: dict, version: int) -> bool:
+        if self.armed:
+            self.armed = False
+            raise StoreError("simulated crash between the Alexa API call and the save")
+        return super().save_if_version(user_id, attributes, version)
