@@ -90,3 +90,15 @@ class TimeoutApiClient(ApiClient):
             status_code=response.status_code,
             body=response.text,
         )
+
+
+def error_code(exc: Exception) -> str:
+    """The `code` of an Alexa API error body: parsed `Error`, dict, or raw JSON text."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, (str, bytes)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return ""
+    code = body.get("code") if isinstance(body, dict) else getattr(body, "code", None)
+    return str(code) if code else ""

@@ -30,7 +30,6 @@ named module is missing, so an ask-sdk-model that fixes it is left alone.
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -47,6 +46,7 @@ from ask_sdk_model.services.reminder_management import (
     TriggerType,
 )
 
+from skill.alexa_api import error_code
 from skill.domain.schedule import (
     RRULE_DAYS,
     ScheduleError,
@@ -131,18 +131,6 @@ def repair_alert_info_type() -> bool:
 repair_alert_info_type()
 
 
-def _error_code(exc: Exception) -> str:
-    """The `code` of an Alexa API error body: parsed `Error`, dict, or raw JSON text."""
-    body = getattr(exc, "body", None)
-    if isinstance(body, (str, bytes)):
-        try:
-            body = json.loads(body)
-        except ValueError:
-            return ""
-    code = body.get("code") if isinstance(body, dict) else getattr(body, "code", None)
-    return str(code) if code else ""
-
-
 class RemindersGateway:
     """Create, list, read and delete one user's weekly reminders from this skill.
 
@@ -161,7 +149,7 @@ class RemindersGateway:
             return getattr(self._client, operation)(*args)
         except Exception as exc:  # ServiceException, ApiClientException, parse errors
             status = getattr(exc, "status_code", None)
-            code = _error_code(exc)
+            code = error_code(exc)
             if status in (401, 403):
                 raise RemindersPermissionError(f"{operation}: {status} {code}") from exc
             if status == 404 and operation != "create_reminder":

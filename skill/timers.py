@@ -24,6 +24,7 @@ from ask_sdk_model.services.timer_management import (
     Visibility,
 )
 
+from skill.alexa_api import error_code
 from skill.domain.lengths import iso_minutes
 
 log = logging.getLogger(__name__)
@@ -76,14 +77,6 @@ class TimerState(NamedTuple):
         return max(0, self.duration_seconds - self.remaining_seconds)
 
 
-def _error_code(exc: Exception) -> str:
-    body = getattr(exc, "body", None)
-    code = getattr(body, "code", None) if body is not None else None
-    if code is None and isinstance(body, dict):
-        code = body.get("code")
-    return str(code) if code else ""
-
-
 class TimersGateway:
     """List, create, pause, resume and delete one user's timers from this skill.
 
@@ -101,7 +94,7 @@ class TimersGateway:
             return getattr(self._client, operation)(*args)
         except Exception as exc:  # ServiceException, ApiClientException, parse errors
             status = getattr(exc, "status_code", None)
-            code = _error_code(exc)
+            code = error_code(exc)
             if status in (401, 403):
                 raise TimersPermissionError(f"{operation}: {status}") from exc
             if status == 404:
