@@ -64,7 +64,7 @@ class TimersFake(LocalAlexa):
         self.delay = 0.0
         self.token: str | None = None  # when set, other bearer tokens get 401
         #: The Reminders API stand-in, served on the same origin under `/v1/alerts/reminders`.
-        self.reminders = RemindersFake()
+        self.reminders: RemindersFake = RemindersFake(clock=self.clock, zone=self.zone)
 
     def reset(self) -> None:
         """Forget everything; replies still in flight from an earlier test are dropped."""

@@ -1,4 +1,4 @@
-"""A local Alexa: the Timers API and the device settings API, in process, with Amazon's rules.
+"""A local Alexa: the Timers, Reminders and device settings APIs, in process, with Amazon's rules.
 
 `mat-coach try` serves this over loopback HTTPS, so the skill's ordinary API client (the
 ask-sdk timer and settings clients over `skill.alexa_api.TimeoutApiClient`) talks to it exactly
@@ -20,6 +20,10 @@ failure knobs and a call log, so the rules below are the ones every skill test r
 * without the timers permission every Timers API call is a 401, token or not;
 * a running timer whose trigger time has passed went off: it is gone for every operation, and
   its announcement is kept (`rang`) for the device to speak.
+
+The Reminders API (`/v1/alerts/reminders`) is `skill.tryout.reminders.LocalReminders`, served on
+the same origin with its own permission; a reminder that rings on `clock` is an event for the
+device to speak, like a timer's announcement.
 
 Deadlines are real: a timer goes off when `clock` passes its trigger time. Under the try page's
 fast clock `clock` runs sixty times faster than the wall; a timer's `triggerTime` is then
@@ -44,6 +48,8 @@ from datetime import UTC, datetime, timedelta
 
 import isodate
 from werkzeug import Request, Response
+
+from skill.tryout.reminders import LocalReminders, is_reminders_path
 
 TIMERS_PATH = "/v1/alerts/timers"
 TIMER_PATH = re.compile(r"^/v1/alerts/timers/([^/]+)(/pause|/resume)?$")
@@ -122,7 +128,7 @@ class Event:
     """Something the device must play: a timer that went off, or a progressive response."""
 
     number: int
-    kind: str  # "timer" or "progress"
+    kind: str  # "timer", "reminder" or "progress"
     owner: str
     text: str
     label: str = ""
@@ -140,7 +146,7 @@ def utc_now() -> datetime:
 
 
 class LocalAlexa:
-    """The Timers, settings and progressive-response APIs for any number of users.
+    """The Timers, Reminders, settings and progressive-response APIs for any number of users.
 
     `clock` decides when timers go off; `wall` is the real time that reported trigger times
     are expressed in (the same clock unless a fast clock runs).
@@ -161,6 +167,8 @@ class LocalAlexa:
         self.events: deque[Event] = deque(maxlen=KEPT_EVENTS)
         self._event_number = 0
         self.lock = threading.Lock()
+        #: The Reminders API, on the same clock; its permission is separate from the timers'.
+        self.reminders = LocalReminders(clock=self.clock, zone=zone)
 
     # --- what a device (or a test) sets up and reads ------------------------------------------
     def add_personal_timers(self, token: str, count: int = 1, *,
@@ -217,6 +225,8 @@ class LocalAlexa:
             return _json(self.zone)
         if request.path == DIRECTIVES_PATH and request.method == "POST":
             return self._progressive(body, authorization)
+        if is_reminders_path(request.path):
+            return self.reminders.handle(request)
         if request.path != TIMERS_PATH and not TIMER_PATH.match(request.path):
             return _error(404, NOT_FOUND, request.path)
         if not authorization or self.consent.get(authorization) is False:
@@ -302,12 +312,14 @@ class LocalAlexa:
 
     def _forget_gone_off(self, now: datetime) -> None:
         """Running timers past their trigger time went off: Alexa no longer knows them, and
-        the device announces them."""
+        the device announces them, as it speaks the reminders that are due."""
         for timer in sorted((t for t in self.timers.values() if t.went_off(now)),
                             key=lambda t: t.trigger):
             del self.timers[timer.id]
             self._add_event("timer", timer.owner or "", timer.announcement, timer.label,
                             timer.audible)
+        for reminder in self.reminders.due(now):  # reminders ring on the same clock
+            self._add_event("reminder", reminder.owner, reminder.text)
 
     def _listed(self, owner: str, now: datetime) -> list[LocalTimer]:
         """The owner's timers from this skill, shortest time left first (as Amazon orders)."""
