@@ -82,7 +82,11 @@ BLIND_PATH = Path(__file__).resolve().parent / "data" / "heldout_blind.jsonl"
 #: model's second round of changes. Its lines that happened to equal a sample were dropped (they
 #: measure nothing). It chose one change only: a further batch of samples that scored worse on it.
 UNSEEN_PATH = Path(__file__).resolve().parent / "data" / "heldout_unseen.jsonl"
-HELDOUT_SETS = {"held-out": HELDOUT_PATH, "blind": BLIND_PATH, "unseen": UNSEEN_PATH}
+#: A fourth, written blind to the model and to every set above after the last change, asked
+#: for less obvious phrasings than the most common one: the hardest of the four, only measured.
+FOURTH_PATH = Path(__file__).resolve().parent / "data" / "heldout_fourth.jsonl"
+HELDOUT_SETS = {"held-out": HELDOUT_PATH, "blind": BLIND_PATH, "unseen": UNSEEN_PATH,
+                "fourth": FOURTH_PATH}
 
 FALLBACK = "AMAZON.FallbackIntent"
 DURATION = "AMAZON.DURATION"

@@ -1,6 +1,6 @@
 """How well the interaction model understands people, held to the figures last measured.
 
-`python -m bench.nlu` prints the full report; this test runs the same measure on the three
+`python -m bench.nlu` prints the full report; this test runs the same measure on the four
 held-out sets (`testkit/data`) and fails if understanding falls below the floors the model
 reached when they were set. The floors are not the goal: the goal (intent 95 %, intent+slot
 90 %, out of domain 80 %) is in `testkit.nlu.TARGETS`, and the README says how far from it the
@@ -27,6 +27,7 @@ FLOORS = {
     "held-out": (0.95, 0.94, 0.84, 0.94),
     "blind": (0.96, 0.96, 0.90, 0.98),
     "unseen": (0.93, 0.92, 0.80, 0.93),
+    "fourth": (0.87, 0.85, 0.83, 0.83),
 }
 
 
