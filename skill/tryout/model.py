@@ -17,6 +17,7 @@ from typing import Any
 FALLBACK = "AMAZON.FallbackIntent"
 DURATION = "AMAZON.DURATION"
 NUMBER = "AMAZON.NUMBER"
+TIME = "AMAZON.TIME"
 
 # --- what Alexa knows natively ----------------------------------------------------------------
 #: Short, generic samples for the built-in intents, standing in for Alexa's own training. Only
@@ -68,12 +69,17 @@ class SlotTypeValue:
 
 @dataclass(frozen=True)
 class IntentModel:
-    """One intent: its slots (name -> type), samples, and per-slot samples for elicitation."""
+    """One intent: its slots (name -> type), samples, and per-slot samples for elicitation.
+
+    `multiple` names the slots whose `multipleValues` is enabled: Alexa sends those as a List
+    of values ("mondays and fridays"), so the page must too.
+    """
 
     name: str
     slots: dict[str, str]
     samples: tuple[str, ...]
     slot_samples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    multiple: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,8 @@ class InteractionModel:
                 {s["name"]: s["type"] for s in slots},
                 tuple(dict.fromkeys(samples)),
                 {s["name"]: tuple(s.get("samples", []) or []) for s in slots if s.get("samples")},
+                frozenset(s["name"] for s in slots
+                          if ((s.get("multipleValues") or {}).get("enabled")) is True),
             )
         elicitations: dict[str, dict[str, str]] = {}
         for intent in (root.get("dialog", {}) or {}).get("intents", []) or []:

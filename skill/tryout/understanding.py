@@ -14,10 +14,12 @@ service that cannot run here. What it does, read from the interaction model at r
    it is close enough; under the threshold the answer is AMAZON.FallbackIntent.
 
 Slots are filled as Alexa fills them: AMAZON.DURATION and AMAZON.NUMBER spoken as words or digits
-become ISO-8601 and integers, custom slots go through entity resolution (name or synonym, case
-and apostrophes ignored) and carry the value id, or ER_SUCCESS_NO_MATCH when framed words match
-nothing. When the optional embedding resolver of `bench.nlu` is installed it is not needed here:
-everything below is the standard library.
+become ISO-8601 and integers, AMAZON.TIME becomes "HH:MM" (or a part of the day, "EV"), custom
+slots go through entity resolution (name or synonym, case and apostrophes ignored) and carry the
+value id, or ER_SUCCESS_NO_MATCH when framed words match nothing. A slot the model marks
+`multipleValues` carries every value said ("mondays and fridays") as a List, each value
+resolved on its own. When the optional embedding resolver of `bench.nlu` is installed it is
+not needed here: everything below is the standard library.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from skill.tryout.model import DURATION, FALLBACK, NUMBER, InteractionModel
+from skill.tryout.model import DURATION, FALLBACK, NUMBER, TIME, InteractionModel
 from skill.tryout.words import (
     find_duration,
     find_number,
     find_phrase,
+    find_time,
     normalise,
     parse_number_words,
 )
@@ -50,7 +53,8 @@ alexa um uh like"""
 LIGHT_WORDS = frozenset(_LIGHT.split())
 _SLOT = re.compile(r"\{(\w+)\}")
 #: Words never "corrected" into another word: they belong to spoken lengths.
-_UNITS = "hour hours hr hrs minute minutes min mins second seconds sec secs half quarter quarters"
+_UNITS = ("hour hours hr hrs minute minutes min mins second seconds sec secs half quarter quarters"
+          " am pm noon midday midnight oclock")
 _UNIT_WORDS = frozenset(_UNITS.split())
 
 
@@ -60,27 +64,39 @@ class Slot:
 
     name: str
     slot_type: str
-    value: str | None = None
-    resolved_id: str | None = None
+    value: str | None = None  # the words said (all of them, for a multiple-value slot)
+    resolved_id: str | None = None  # the first value's id for a multiple-value slot
+    #: A multiple-value slot's values, (words, id or None) each; empty for a plain slot.
+    values: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def custom(self) -> bool:
         return not self.slot_type.startswith("AMAZON.")
 
     def to_json(self, authority: str) -> dict:
-        """The slot as Alexa sends it, with entity resolution for a filled custom slot."""
+        """The slot as Alexa sends it, with entity resolution for a filled custom slot; a
+        multiple-value slot as `slotValue` of type List, one Simple value per value said."""
         data: dict = {"name": self.name, "confirmationStatus": "NONE"}
         if self.value is None:
             return data
+        if self.values:
+            data["slotValue"] = {"type": "List", "values": [
+                {"type": "Simple", "value": words,
+                 "resolutions": self._resolutions(authority, words, value_id)}
+                for words, value_id in self.values]}
+            return data
         data["value"] = self.value
         if self.custom:
-            status = "ER_SUCCESS_MATCH" if self.resolved_id else "ER_SUCCESS_NO_MATCH"
-            resolution: dict = {"authority": f"{authority}.{self.slot_type}",
-                                "status": {"code": status}}
-            if self.resolved_id:
-                resolution["values"] = [{"value": {"name": self.value, "id": self.resolved_id}}]
-            data["resolutions"] = {"resolutionsPerAuthority": [resolution]}
+            data["resolutions"] = self._resolutions(authority, self.value, self.resolved_id)
         return data
+
+    def _resolutions(self, authority: str, words: str, value_id: str | None) -> dict:
+        status = "ER_SUCCESS_MATCH" if value_id else "ER_SUCCESS_NO_MATCH"
+        resolution: dict = {"authority": f"{authority}.{self.slot_type}",
+                            "status": {"code": status}}
+        if value_id:
+            resolution["values"] = [{"value": {"name": words, "id": value_id}}]
+        return {"resolutionsPerAuthority": [resolution]}
 
 
 @dataclass(frozen=True)
@@ -103,7 +119,8 @@ class Understood:
             "intent": self.intent, "how": self.how, "score": round(self.score, 3),
             "invoked": self.invoked, "elicited": self.elicited,
             "slots": [{"name": s.name, "type": s.slot_type, "value": s.value,
-                       "id": s.resolved_id} for s in self.slots],
+                       "id": s.resolved_id, "values": [list(v) for v in s.values]}
+                      for s in self.slots],
         }
 
 
@@ -230,6 +247,11 @@ class Understanding:
         model = self.model.intents.get(intent)
         return dict(model.slots) if model else {}
 
+    def _multiple(self, intent: str) -> frozenset[str]:
+        """The intent's slots that take several values (`multipleValues` in the model)."""
+        model = self.model.intents.get(intent)
+        return model.multiple if model else frozenset()
+
     def _all_slots(self, intent: str, filled: dict[str, Slot]) -> tuple[Slot, ...]:
         """Every declared slot, filled or empty, in the model's order."""
         return tuple(filled.get(name) or Slot(name, slot_type)
@@ -248,7 +270,8 @@ class Understanding:
             match = template.pattern.match(heard)
             if match and all(self._fits(declared.get(n, ""), match.group(n))
                              for n in template.slots):
-                filled = {n: self._from_span(n, declared[n], match.group(n))
+                multiple = self._multiple(intent)
+                filled = {n: self._from_span(n, declared[n], match.group(n), n in multiple)
                           for n in template.slots}
                 return self._all_slots(intent, filled)
         return None
@@ -269,7 +292,12 @@ class Understanding:
                 spans = {n: match.group(n).strip() for n in template.slots}
                 if not all(self._fits(declared.get(n, ""), s) for n, s in spans.items()):
                     continue
-                filled = {n: self._from_span(n, declared.get(n, ""), s) for n, s in spans.items()}
+                if TIME in declared.values() and any(
+                        self._hides_time(declared.get(n, ""), s) for n, s in spans.items()):
+                    continue  # "on mondays in the evening" is days and a time, not days
+                multiple = self._multiple(template.intent)
+                filled = {n: self._from_span(n, declared.get(n, ""), s, n in multiple)
+                          for n, s in spans.items()}
                 if any(s.custom and not s.resolved_id for s in filled.values()):
                     # Framed words that name no value: a carrier sample ("how {topic}") framing
                     # another request. Alexa would send them unresolved; here the closest
@@ -291,9 +319,20 @@ class Understanding:
             return find_duration(words, whole=True) is not None
         if slot_type == NUMBER:
             return find_number(words, whole=True) is not None
+        if slot_type == TIME:
+            return find_time(words, whole=True) is not None
         return True
 
-    def _from_span(self, name: str, slot_type: str, span: str) -> Slot:
+    def _hides_time(self, slot_type: str, span: str) -> bool:
+        """A custom slot's span with a time of day left over once its values are taken."""
+        if slot_type.startswith("AMAZON."):
+            return False
+        words = span.split()
+        taken: set[int] = set()
+        self._every_value(slot_type, words, taken)
+        return find_time(words, taken, strict=True) is not None
+
+    def _from_span(self, name: str, slot_type: str, span: str, multiple: bool = False) -> Slot:
         words = span.split()
         if slot_type == DURATION:
             found = find_duration(words, whole=True)
@@ -301,6 +340,11 @@ class Understanding:
         if slot_type == NUMBER:
             found = find_number(words, whole=True)
             return Slot(name, slot_type, found[0] if found else span)
+        if slot_type == TIME:
+            found = find_time(words, whole=True)
+            return Slot(name, slot_type, found[0] if found else span)
+        if multiple and not slot_type.startswith("AMAZON."):
+            return self._values_slot(name, slot_type, words)
         for value in self.model.types.get(slot_type, ()):
             if any(normalise(p) == span for p in value.phrases):
                 return Slot(name, slot_type, span, value.id)
@@ -321,15 +365,55 @@ class Understanding:
                     best = (value.id, phrase_words, start)
         return best
 
+    def _values_slot(self, name: str, slot_type: str, words: list[str]) -> Slot:
+        """A multiple-value slot from framed words: split where "and" or a pause (a comma,
+        gone after normalising) separates values, each piece resolved on its own; a piece that
+        names several values ("monday wednesday") gives each, one naming none stays as said."""
+        pieces: list[list[str]] = [[]]
+        for word in words:
+            if word in ("and", "or", "plus"):
+                pieces.append([])
+            else:
+                pieces[-1].append(word)
+        values: list[tuple[str, str | None]] = []
+        for piece in (p for p in pieces if p):
+            found = self._every_value(slot_type, piece)
+            values += found or [(" ".join(piece), None)]
+        first = next((value_id for _, value_id in values if value_id), None)
+        return Slot(name, slot_type, " ".join(words), first, tuple(values))
+
+    def _every_value(self, slot_type: str, words: list[str],
+                     taken: set[int] | None = None) -> list[tuple[str, str | None]]:
+        """Every value named in `words`, longest names first, in the order said; the
+        positions used are added to `taken`."""
+        taken = taken if taken is not None else set()
+        found: list[tuple[int, str, str]] = []
+        while (longest := self._longest_value(slot_type, words, taken)) is not None:
+            value_id, phrase, start = longest
+            taken |= set(range(start, start + len(phrase)))
+            found.append((start, " ".join(phrase), value_id))
+        return [(words_said, value_id) for _, words_said, value_id in sorted(found)]
+
     def _free_slots(self, intent: str, words: list[str]) -> tuple[Slot, ...]:
         """Slots found anywhere in the words (no sample frames them): durations before
         numbers, custom values by their longest name or synonym said word for word."""
         declared = self._declared(intent)
+        multiple = self._multiple(intent)
         filled: dict[str, Slot] = {}
         taken: set[int] = set()
         for name in sorted(declared, key=lambda n: declared[n] == NUMBER):
             slot_type = declared[name]
-            if slot_type == DURATION:
+            if slot_type == TIME:
+                found = find_time(words, taken, strict=True) or find_time(words, taken)
+                if found:
+                    taken |= set(range(found[1], found[2]))
+                    filled[name] = Slot(name, slot_type, found[0])
+            elif name in multiple and not slot_type.startswith("AMAZON."):
+                values = self._every_value(slot_type, words, taken)
+                if values:
+                    said = " and ".join(v for v, _ in values)
+                    filled[name] = Slot(name, slot_type, said, values[0][1], tuple(values))
+            elif slot_type == DURATION:
                 found = find_duration(words, taken) or _calendar_duration(words, taken)
                 if found:
                     taken |= set(range(found[1], found[2]))
@@ -357,6 +441,11 @@ class Understanding:
         while (found := find_duration(out, taken)) is not None:
             _, start, end = found
             out[start:end] = [f"<{DURATION}>"] + [""] * (end - start - 1)
+            taken |= set(range(start, end))
+        # Only a time said as one ("seven pm", "half past six"): a bare number stays a number.
+        while (found := find_time(out, taken, strict=True)) is not None:
+            _, start, end = found
+            out[start:end] = [f"<{TIME}>"] + [""] * (end - start - 1)
             taken |= set(range(start, end))
         while (found := find_number(out, taken)) is not None:
             _, start, end = found

@@ -1,9 +1,10 @@
-"""Words as a speech recogniser hands them over: normalised text, spoken numbers and durations.
+"""Words as a speech recogniser hands them over: normalised text, spoken numbers, durations and
+times of day.
 
-Alexa turns "twenty five minutes" into `PT25M` and "twenty one" into `21` before the skill ever
-sees a request; the local device page (`mat-coach try`) has to do the same offline, and the
-offline measure of the interaction model (`testkit.nlu`) needs the very same rules, so they live
-here once, in pure Python (no numpy, nothing beyond the standard library).
+Alexa turns "twenty five minutes" into `PT25M`, "twenty one" into `21` and "seven pm" into
+`19:00` before the skill ever sees a request; the local device page (`mat-coach try`) has to
+do the same offline, and the offline measure of the interaction model (`testkit.nlu`) needs the
+very same rules, so they live here once, in pure Python (nothing beyond the standard library).
 """
 
 from __future__ import annotations
@@ -219,6 +220,172 @@ def _number_at(words: Sequence[str], start: int) -> tuple[str, int] | None:
     value, end = found
     text = str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
     return text, end
+
+
+# --- times of day (AMAZON.TIME) ------------------------------------------------------------------
+#: A part of the day said without a time: Alexa's AMAZON.TIME sends these codes, not a guess.
+PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI",
+                "tonight": "NI"}
+_PART_LEADS = (("in", "the"), ("this",), ("at",), ("every",), ("each",), ())
+_MERIDIEM = {"am": "am", "pm": "pm"}
+_PAST_TO = {"half": 30, "quarter": 15}
+#: Without am, pm or a part of the day, an hour from one to six is read as afternoon or
+#: evening ("half past six" is 18:30): nobody sets a mat reminder for six in the morning by
+#: saying "six" alone, and Alexa resolves such hours from context the same way.
+_BARE_PM_HOURS = range(1, 7)
+
+
+def _part_of_day_at(words: Sequence[str], start: int) -> tuple[str, int] | None:
+    """"in the evening", "this morning", "at night", "tonight": (part, end index)."""
+    for lead in _PART_LEADS:
+        end = start + len(lead)
+        if tuple(words[start:end]) == lead and end < len(words) and words[end] in PARTS_OF_DAY:
+            if lead == ("at",) and words[end] != "night":
+                continue  # "at evening" is not said; "at night" is
+            return words[end], end + 1
+    return None
+
+
+def _hour_at(words: Sequence[str], start: int) -> tuple[int, int, bool] | None:
+    """An hour (0-23) as one word or one number: (hour, end index, said as two digits)."""
+    if start >= len(words):
+        return None
+    found = parse_number_words(words, start)
+    if found is None or found[0].denominator != 1 or found[1] != start + 1:
+        return None
+    hour = int(found[0])
+    return (hour, start + 1, words[start].isdigit() and len(words[start]) == 2) \
+        if 0 <= hour <= 23 else None
+
+
+def _minutes_at(words: Sequence[str], start: int) -> tuple[int, int] | None:
+    """The minutes after an hour: "thirty", "forty five", "oh five", "05" (10-59, or 0-9
+    with "oh" or as two digits)."""
+    if start >= len(words):
+        return None
+    word = words[start]
+    if re.fullmatch(r"\d\d", word):
+        return (int(word), start + 1) if int(word) <= 59 else None
+    if word in ("oh", "o") and start + 1 < len(words) and words[start + 1] in _UNITS:
+        value = _UNITS[words[start + 1]]
+        return (value, start + 2) if 0 < value < 10 else None
+    found = parse_number_words(words, start)
+    if found is None or found[0].denominator != 1 or not 10 <= found[0] <= 59:
+        return None
+    return int(found[0]), found[1]
+
+
+def _meridiem_at(words: Sequence[str], start: int) -> tuple[str, int] | None:
+    """"am"/"pm" (also "p m", joined by `normalise`) or a part of the day after a time."""
+    if start < len(words) and words[start] in _MERIDIEM:
+        return _MERIDIEM[words[start]], start + 1
+    return _part_of_day_at(words, start)
+
+
+def _clock(hour: int, minute: int, meridiem: str | None, two_digits: bool) -> str | None:
+    """"HH:MM" for an hour as said, read with its am/pm or part of the day."""
+    if hour > 12:
+        return None if meridiem in ("am", "morning") else f"{hour:02d}:{minute:02d}"
+    if meridiem is None:
+        if hour in _BARE_PM_HOURS and not two_digits:
+            hour += 12
+    elif meridiem in ("am", "morning"):
+        hour = 0 if hour == 12 else hour
+    elif meridiem == "night":
+        hour = 0 if hour == 12 else hour + 12 if hour >= 6 else hour
+    else:  # pm, afternoon, evening, tonight
+        hour = hour if hour == 12 else hour + 12
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _time_at(words: Sequence[str], start: int, strict: bool) -> tuple[str, int] | None:
+    """A time of day spoken at `words[start]`: ("HH:MM" or a part-of-day code, end index).
+
+    `strict` wants something that makes it a time (am/pm, o'clock, minutes, "past", a part of
+    the day, noon): a bare "seven" is a time only where a sample frames it as one.
+    """
+    w = list(words)
+    part = _part_of_day_at(w, start)
+    if part is not None:
+        return PARTS_OF_DAY[part[0]], part[1]
+    i = start
+    if w[i:i + 2] == ["twelve", "noon"] or w[i:i + 2] == ["12", "noon"]:
+        return "12:00", i + 2
+    if w[i:i + 2] in (["twelve", "midnight"], ["12", "midnight"]):
+        return "00:00", i + 2
+    if i < len(w) and w[i] in ("noon", "midday"):
+        return "12:00", i + 1
+    if i < len(w) and w[i] == "midnight":
+        return "00:00", i + 1
+    joined = re.fullmatch(r"(\d{1,2})(am|pm)", w[i]) if i < len(w) else None
+    if joined:  # "7pm"
+        clock = _clock(int(joined.group(1)), 0, joined.group(2), False)
+        return (clock, i + 1) if clock and int(joined.group(1)) <= 12 else None
+    # "half past six", "a quarter to eight", "ten past seven", "twenty five minutes to nine"
+    j = i + (1 if i < len(w) and w[i] == "a" else 0)
+    before: tuple[int, int] | None = None
+    if j < len(w) and w[j] in _PAST_TO:
+        before = _PAST_TO[w[j]], j + 1
+    else:
+        number = parse_number_words(w, i)
+        if number is not None and number[0].denominator == 1 and 1 <= number[0] <= 29:
+            before = int(number[0]), number[1]
+            if w[before[1]:before[1] + 1] in (["minutes"], ["minute"]):
+                before = before[0], before[1] + 1
+    if before is not None and before[1] < len(w) and w[before[1]] in ("past", "after", "to"):
+        hour = _hour_at(w, before[1] + 1)
+        if hour is not None and 1 <= hour[0] <= 12:
+            if w[before[1]] == "to":  # "a quarter to eight": 7:45
+                minutes, hour_said = 60 - before[0], (hour[0] - 2) % 12 + 1
+            else:
+                minutes, hour_said = before[0], hour[0]
+            meridiem = _meridiem_at(w, hour[1])
+            clock = _clock(hour_said, minutes, meridiem[0] if meridiem else None, False)
+            return (clock, meridiem[1] if meridiem else hour[1]) if clock else None
+    hour = _hour_at(w, i)
+    if hour is None:
+        return None
+    value, end, two_digits = hour
+    minute, marked = 0, False
+    minutes = _minutes_at(w, end)
+    if minutes is not None:
+        minute, end, marked = minutes[0], minutes[1], True
+    if end < len(w) and w[end] in ("oclock", "o'clock"):
+        end, marked = end + 1, True
+    meridiem = _meridiem_at(w, end)
+    if meridiem is not None:
+        end, marked = meridiem[1], True
+    if not marked and (strict or (end < len(w) and w[end] in _UNIT_WORDS)):
+        return None  # "twenty minutes" is a length, not eight in the evening
+    if value == 0 and meridiem is not None:
+        return None
+    clock = _clock(value, minute, meridiem[0] if meridiem else None, two_digits)
+    return (clock, end) if clock else None
+
+
+def find_time(words: Sequence[str], taken: set[int] | None = None, whole: bool = False,
+              strict: bool = False) -> tuple[str, int, int] | None:
+    """The first time of day in `words`: (AMAZON.TIME value, start, end). `whole`: the words
+    must be that time and nothing else; `strict`: see `_time_at`."""
+    taken = taken or set()
+    for start in range(len(words)):
+        if start in taken:
+            continue
+        found = _time_at(words, start, strict)
+        if found and not taken & set(range(start, found[1])):
+            if whole and (start != 0 or found[1] != len(words)):
+                return None
+            return found[0], start, found[1]
+        if whole:
+            return None
+    return None
+
+
+def parse_time(text: str) -> str | None:
+    """The first time of day spoken in `text` as AMAZON.TIME sends it ("seven pm" -> "19:00",
+    "in the evening" -> "EV"); None when there is none."""
+    found = find_time(normalise(text).split())
+    return found[0] if found else None
 
 
 def invocation_pattern(invocation: str) -> re.Pattern[str] | None:
