@@ -121,6 +121,68 @@ def test_slots_carry_entity_resolution_as_alexa_sends_it() -> None:
     assert "value" not in Slot("minutes", "AMAZON.NUMBER").to_json("auth")
 
 
+@pytest.mark.parametrize(("said", "value"), [
+    ("seven pm", "19:00"), ("7 pm", "19:00"), ("7pm", "19:00"), ("seven p.m.", "19:00"),
+    ("seven in the evening", "19:00"), ("half past six", "18:30"), ("noon", "12:00"),
+    ("twelve noon", "12:00"), ("midnight", "00:00"), ("7:30 pm", "19:30"),
+    ("seven oh five pm", "19:05"), ("a quarter to eight", "07:45"),
+    ("quarter past seven in the morning", "07:15"), ("six thirty am", "06:30"),
+    ("eight at night", "20:00"), ("nineteen thirty", "19:30"), ("19:00", "19:00"),
+    ("seven o'clock", "07:00"), ("twelve am", "00:00"), ("12 pm", "12:00"),
+    ("in the morning", "MO"), ("in the afternoon", "AF"), ("in the evening", "EV"),
+    ("this evening", "EV"), ("at night", "NI"),
+    ("mondays", None), ("twenty minutes", None), ("nineteen am", None),
+])
+def test_times_of_day_are_filled_as_alexa_fills_amazon_time(said: str, value: str | None,
+                                                            ) -> None:
+    from skill.domain.schedule import FuzzyTimeError, parse_time
+    from skill.tryout.words import parse_time as spoken_time
+
+    assert spoken_time(said) == value
+    if value is not None and ":" in value:
+        assert parse_time(value) == tuple(int(p) for p in value.split(":"))  # the skill's reading
+    elif value is not None:
+        with pytest.raises(FuzzyTimeError):  # a part of the day: the skill asks for a time
+            parse_time(value)
+
+
+def test_a_bare_number_is_a_time_only_where_a_sample_frames_one() -> None:
+    from skill.tryout.words import find_time
+
+    assert find_time(["at", "seven"]) == ("07:00", 1, 2)
+    assert find_time(["four", "sessions", "a", "week"], strict=True) is None
+    assert find_time(["seven"], whole=True) == ("07:00", 0, 1)
+    assert find_time(["seven", "pm", "on", "mondays"], whole=True) is None
+
+
+def test_a_multiple_value_slot_carries_every_day_as_alexa_sends_them(
+        understanding: Understanding) -> None:
+    assert understanding.model.intents["SetReminderIntent"].multiple == frozenset({"days"})
+    heard = understanding.understand("remind me to use my mat on mondays and fridays at seven pm")
+    assert heard.intent == "SetReminderIntent"
+    slots = {s.name: s for s in heard.slots}
+    assert slots["days"].values == (("mondays", "MONDAY"), ("fridays", "FRIDAY"))
+    assert slots["time"].value == "19:00"
+    days = slots["days"].to_json("auth")
+    assert "value" not in days and days["slotValue"]["type"] == "List"
+    assert [(v["type"], v["value"],
+             v["resolutions"]["resolutionsPerAuthority"][0]["values"][0]["value"]["id"])
+            for v in days["slotValue"]["values"]] == [
+        ("Simple", "mondays", "MONDAY"), ("Simple", "fridays", "FRIDAY")]
+    # A pause (a comma) separates values as "and" does; a part of the day is the time.
+    commas = understanding.understand("remind me every monday, wednesday and friday in the evening")
+    by_name = {s.name: s for s in commas.slots}
+    assert [i for _, i in by_name["days"].values] == ["MONDAY", "WEDNESDAY", "FRIDAY"]
+    assert by_name["time"].value == "EV"
+    answer = understanding.understand("tuesdays and thursdays",
+                                      eliciting=("SetReminderIntent", "days"))
+    assert [i for _, i in {s.name: s for s in answer.slots}["days"].values] == [
+        "TUESDAY", "THURSDAY"]
+    # A model without the flag gets one plain value, as Alexa sends it there.
+    plain = InteractionModel.load("en-IN").intents["SetReminderIntent"]
+    assert plain.multiple == frozenset()
+
+
 def test_the_model_is_read_at_run_time(understanding: Understanding) -> None:
     model = InteractionModel.load("en-US")
     assert understanding.model.intents.keys() == model.intents.keys()
@@ -202,6 +264,83 @@ def test_a_whole_session_on_the_fast_clock(device: Device) -> None:
     progress = device.say("how am I doing")
     assert progress["understood"]["intent"] == "ProgressIntent"
     assert "1 of" in progress["speech"]
+
+
+def test_a_weekly_reminder_is_asked_for_set_listed_rung_and_stopped(device: Device) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    asked = device.say("remind me to use my mat on mondays and fridays at seven pm")
+    slots = asked["request"]["request"]["intent"]["slots"]
+    assert [v["value"] for v in slots["days"]["slotValue"]["values"]] == ["mondays", "fridays"]
+    assert slots["time"]["value"] == "19:00"
+    # Before consent the Reminders API answers 401 and the skill asks for the reminders scope.
+    [directive] = asked["response"]["response"]["directives"]
+    assert directive["payload"]["permissionScope"] == "alexa::alerts:reminders:skill:readwrite"
+    assert "reminders" in asked["permission_question"] and device.state()["reminders"] == []
+    set_ = device.say("yes")
+    request = set_["request"]["request"]
+    assert request["type"] == "Connections.Response"
+    assert request["payload"] == {"permissionScope": "alexa::alerts:reminders:skill:readwrite",
+                                  "status": "ACCEPTED"}
+    assert set_["alexa_said"] == "Reminders allowed."
+    assert "Monday" in set_["speech"] and "Friday" in set_["speech"], set_["speech"]
+    assert not device.state()["timers_allowed"]  # reminders only: timers are another scope
+    [listed] = device.state()["reminders"]
+    assert (listed["days"], listed["time"]) == (["Monday", "Friday"], "19:00")
+    told = device.say("what reminders do I have")
+    assert told["understood"]["intent"] == "ListRemindersIntent"
+    assert "Monday" in told["speech"] and "Friday" in told["speech"], told["speech"]
+
+    # A reminder a few minutes ahead on the fast clock rings within seconds.
+    device.clock.set_fast(True)
+    zone = ZoneInfo(device.alexa.zone)
+    due = datetime.fromtimestamp(device.clock.time(), zone) + timedelta(minutes=4)
+    when = f"{due.hour % 12 or 12}:{due.minute:02d} {'am' if due.hour < 12 else 'pm'}"
+    day = due.strftime("%A").lower()
+    soon = device.say(f"remind me to use my mat on {day} at {when}")
+    assert soon["understood"]["intent"] == "SetReminderIntent" and soon["status"] == 200
+    [listed] = device.state()["reminders"]  # the new schedule replaces the old one
+    assert (listed["days"], listed["time"]) == ([day.capitalize()], f"{due:%H:%M}")
+    assert device.state()["events"] == []
+    rung = wait_for(lambda: [e for e in device.state()["events"] if e["kind"] == "reminder"],
+                    what="the reminder to ring")
+    assert len(rung) == 1 and rung[0]["text"] == listed["text"] and rung[0]["text"]
+    assert device.state()["reminders"] == [listed]  # weekly: it rings again next week
+
+    stopped = device.say("stop my reminders")
+    assert stopped["understood"]["intent"] == "StopRemindersIntent"
+    assert stopped["speech"] and device.state()["reminders"] == []
+
+
+def test_the_local_reminders_ring_weekly_on_their_clock() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from skill.tryout.reminders import LocalReminders
+
+    monday = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+    now = [monday]
+    local = LocalReminders(clock=lambda: now[0])
+    body = {"requestTime": "2026-11-23T18:00:00",
+            "trigger": {"type": "SCHEDULED_ABSOLUTE", "scheduledTime": "2026-11-23T20:30:00",
+                        "timeZoneId": "Europe/Berlin",
+                        "recurrence": {"startDateTime": "2026-11-23T18:00:00",
+                                       "recurrenceRules": [
+                                           "FREQ=WEEKLY;BYDAY=MO,TH;BYHOUR=20;BYMINUTE=30"]}},
+            "alertInfo": {"spokenInfo": {"content": [{"locale": "en-US", "text": "Mat!"}]}}}
+    from werkzeug import Request
+    from werkzeug.test import EnvironBuilder
+
+    created = local.handle(Request(EnvironBuilder(
+        method="POST", path="/v1/alerts/reminders", json=body,
+        headers={"Authorization": "Bearer me"}).get_environ()))
+    assert created.status_code == 200
+    assert local.due(monday + timedelta(hours=1, minutes=29)) == []  # 20:29 in Berlin
+    [rang] = local.due(monday + timedelta(hours=1, minutes=30))
+    assert rang.text == "Mat!" and local.due(monday + timedelta(hours=2)) == []
+    assert rang.next_ring == datetime(2026, 11, 26, 19, 30, tzinfo=UTC)  # Thursday, 20:30 CET
+    assert [r.text for r in local.due(datetime(2026, 11, 30, tzinfo=UTC))] == ["Mat!"]
+    assert rang.status == "ON"  # weekly: never completed
 
 
 def test_denied_timers_get_the_consent_card_and_the_app_can_allow_them(device: Device) -> None:

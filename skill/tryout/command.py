@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
 
 def console(device: Device, lines: object, out: object, *, speak: bool = True) -> int:
     """The same try-out in a terminal: a line in, what was understood and the reply out;
-    timers announced when they are due, by a watcher thread that polls the local Alexa."""
+    timers announced and reminders spoken when they are due, by a watcher thread that polls
+    the local Alexa."""
     write_lock = threading.Lock()
     stop = threading.Event()
 
@@ -90,8 +91,8 @@ def console(device: Device, lines: object, out: object, *, speak: bool = True) -
             for event in device.state(seen)["events"]:
                 seen = max(seen, event["number"])
                 label = f" ({event['label']})" if event["label"] else ""
-                write(f"[timer{label}] Alexa: {event['text']}" if event["kind"] == "timer"
-                      else f"[progress] Alexa: {event['text']}")
+                kind = event["kind"] if event["kind"] in ("timer", "reminder") else "progress"
+                write(f"[{kind}{label}] Alexa: {event['text']}")
                 if speak:
                     speech.say_aloud(event["text"])
 
@@ -99,7 +100,8 @@ def console(device: Device, lines: object, out: object, *, speak: bool = True) -
     watcher.start()
     write("Mat Coach, in this terminal. A demonstration: requests are understood offline from "
           "the interaction model, not by Alexa. Type what you would say "
-          "(\"open mat coach\"); /fast and /slow switch the clock, /timers lists timers, "
+          "(\"open mat coach\"); /fast and /slow switch the clock, /timers and /reminders "
+          "list timers and reminders, "
           "/allow and /deny answer Alexa's questions, an empty line on its own is sent too, "
           "Ctrl-D quits.")
     try:
@@ -115,6 +117,11 @@ def console(device: Device, lines: object, out: object, *, speak: bool = True) -
                 write(", ".join(f"{t['label']}: {t['remaining'] // 60}:{t['remaining'] % 60:02d}"
                                 f"{' paused' if t['paused'] else ''}" for t in timers)
                       or "(no timers)")
+                continue
+            if command == "/reminders":
+                reminders = device.state(10**9)["reminders"]
+                write("; ".join(f"{', '.join(r['days']) or 'once'} at {r['time']}"
+                                for r in reminders) or "(no reminders)")
                 continue
             if command in ("/allow", "/deny"):
                 turn = device.answer_permission(command == "/allow")

@@ -2,10 +2,11 @@
 
 It hears a typed (or recognised) request, decides what Alexa would send (`understanding`),
 wraps it in a real request envelope, signs it like Alexa and POSTs it to the skill's real
-endpoint; then it plays Alexa's own parts of the answer: the timers permission question that a
-`Connections.SendRequest` AskFor directive asks for, the consent card in the Alexa app, a
-slot asked for again with `Dialog.ElicitSlot`, and the session kept open or closed as the skill
-says. Timer announcements and progressive responses come from the local Alexa.
+endpoint; then it plays Alexa's own parts of the answer: the permission question that a
+`Connections.SendRequest` AskFor directive asks for (timers or reminders, whichever scope it
+names), the consent card in the Alexa app, a slot asked for again with `Dialog.ElicitSlot`, and
+the session kept open or closed as the skill says. Timer announcements, reminders that ring and
+progressive responses come from the local Alexa.
 
 The page and the console both drive one `Device`; everything it shows is in plain dicts, so
 both render the same turn.
@@ -27,6 +28,8 @@ from skill.timers import TIMERS_SCOPE
 from skill.tryout.alexa import LocalAlexa
 from skill.tryout.clock import TryClock
 from skill.tryout.envelopes import envelope, new_session_id
+from skill.tryout.reminders import SCOPE as REMINDERS_SCOPE
+from skill.tryout.reminders import LocalReminder
 from skill.tryout.signing import AlexaSigner
 from skill.tryout.understanding import Understanding, Understood
 
@@ -37,8 +40,23 @@ DEVICE_ID = "amzn1.ask.device.LOCALTRY"
 #: Words that answer the permission question, as Alexa hears a yes or a no to it.
 ALLOW = re.compile(r"^(?:yes|yeah|yep|sure|ok|okay|allow|allow it|yes please|i allow|grant)$")
 DENY = re.compile(r"^(?:no|nope|deny|no thanks|don't|dont|do not allow|never)$")
-#: Alexa's own words for the question (the page's, not the skill's: Alexa asks it).
-PERMISSION_QUESTION = "Mat Coach would like to use your timers. Do you allow it?"
+#: Alexa's own words for the question, per scope (the page's, not the skill's: Alexa asks it).
+PERMISSION_QUESTIONS = {
+    TIMERS_SCOPE: "Mat Coach would like to use your timers. Do you allow it?",
+    REMINDERS_SCOPE: "Mat Coach would like to create reminders. Do you allow it?",
+}
+#: What Alexa says after the answer, per scope: (allowed, not allowed).
+PERMISSION_ANSWERS = {
+    TIMERS_SCOPE: ("Timers allowed.", "Timers not allowed."),
+    REMINDERS_SCOPE: ("Reminders allowed.", "Reminders not allowed."),
+}
+#: What the Alexa app's consent card says, per scope: (title, text).
+CONSENT_CARDS = {
+    TIMERS_SCOPE: ("Mat Coach would like to use your timers",
+                   "Allow Mat Coach to set timers for your sessions."),
+    REMINDERS_SCOPE: ("Mat Coach would like to create reminders",
+                      "Allow Mat Coach to remind you to use your mat."),
+}
 
 
 def speech_text(ssml: object) -> str:
@@ -59,6 +77,8 @@ class Conversation:
     eliciting: tuple[dict, str] | None = None
     #: The AskFor token while the permission question waits for an answer.
     permission_token: str | None = None
+    #: The scope that question asks for.
+    permission_scope: str = TIMERS_SCOPE
 
 
 class Device:
@@ -77,8 +97,12 @@ class Device:
         self.locale = locale
         self.timeout = timeout
         self.token = f"try-{secrets.token_urlsafe(16)}"
-        self.alexa.revoke(self.token)  # a new user: timers are not allowed until they say so
+        # A new user: neither timers nor reminders are allowed until they say so.
+        self.alexa.revoke(self.token)
+        self.alexa.reminders.revoke(self.token)
         self.conversation = Conversation()
+        #: The scopes the last consent card asked for: what "allow in the app" grants.
+        self.card_scopes: tuple[str, ...] = (TIMERS_SCOPE,)
         self._http = requests.Session()
         self._http.trust_env = False  # loopback only, never through a proxy
         self._lock = threading.Lock()
@@ -108,32 +132,50 @@ class Device:
             return self._permission(allow, "allow" if allow else "deny")
 
     def allow_in_app(self) -> dict:
-        """The consent card's button in the Alexa app: timers allowed, and the skill told."""
+        """The consent card's button in the Alexa app: what it asked for is allowed, and the
+        skill told."""
         with self._lock:
-            self.alexa.grant(self.token)
+            scopes = self.card_scopes
+            for scope in scopes:
+                self._grant(scope)
             request = {
                 "type": "AlexaSkillEvent.SkillPermissionChanged",
-                "body": {"acceptedPermissions": [{"scope": TIMERS_SCOPE}]},
+                "body": {"acceptedPermissions": [{"scope": scope} for scope in scopes]},
             }
-            return self._send(request, said="(allowed timers in the Alexa app)", understood=None,
-                              with_session=False)
+            what = " and ".join("reminders" if s == REMINDERS_SCOPE else "timers" for s in scopes)
+            return self._send(request, said=f"(allowed {what} in the Alexa app)",
+                              understood=None, with_session=False)
+
+    def granted(self, scope: str) -> bool:
+        """Whether this user has allowed `scope` (timers or reminders)."""
+        if scope == REMINDERS_SCOPE:
+            return self.alexa.reminders.granted(self.token)
+        return self.alexa.granted(self.token)
+
+    def _grant(self, scope: str) -> None:
+        if scope == REMINDERS_SCOPE:
+            self.alexa.reminders.grant(self.token)
+        elif scope == TIMERS_SCOPE:
+            self.alexa.grant(self.token)
 
     # --- Alexa's part -------------------------------------------------------------------------
     def _permission(self, allow: bool, said: str) -> dict:
         token = self.conversation.permission_token or ""
+        scope = self.conversation.permission_scope
         self.conversation = Conversation()
         if allow:
-            self.alexa.grant(self.token)
+            self._grant(scope)
         request = {
             "type": "Connections.Response",
             "name": "AskFor",
             "status": {"code": "200", "message": "OK"},
             "token": token,
-            "payload": {"permissionScope": TIMERS_SCOPE,
+            "payload": {"permissionScope": scope,
                         "status": "ACCEPTED" if allow else "DENIED"},
         }
+        allowed, refused = PERMISSION_ANSWERS.get(scope, ("Allowed.", "Not allowed."))
         return self._send(request, said=said, understood=None,
-                          alexa_said="Timers allowed." if allow else "Timers not allowed.")
+                          alexa_said=allowed if allow else refused)
 
     def _request_for(self, understood: Understood) -> dict:
         if understood.launch:
@@ -143,7 +185,8 @@ class Device:
         if understood.elicited and self.conversation.eliciting:
             kept = self.conversation.eliciting[0].get("slots") or {}
             slots = {**{k: v for k, v in kept.items() if isinstance(v, dict)},
-                     **{k: v for k, v in slots.items() if "value" in v or k not in kept}}
+                     **{k: v for k, v in slots.items()
+                        if "value" in v or "slotValue" in v or k not in kept}}
         return {
             "type": "IntentRequest",
             "dialogState": "IN_PROGRESS" if understood.elicited else "COMPLETED",
@@ -153,7 +196,8 @@ class Device:
 
     def envelope(self, request: dict, *, with_session: bool = True) -> dict:
         """A full envelope around `request`, as Alexa sends it for this user and device."""
-        status = "GRANTED" if self.alexa.granted(self.token) else "DENIED"
+        scopes = {scope: "GRANTED" if self.granted(scope) else "DENIED"
+                  for scope in (TIMERS_SCOPE, REMINDERS_SCOPE)}
         session = None
         if with_session:
             conversation = self.conversation
@@ -164,7 +208,7 @@ class Device:
                        "attributes": conversation.attributes}
         return envelope(request, application_id=self.skill_id, user_id=USER_ID,
                         device_id=DEVICE_ID, api_endpoint=self.api_origin,
-                        access_token=self.token, scopes={TIMERS_SCOPE: status},
+                        access_token=self.token, scopes=scopes,
                         session=session, locale=self.locale)
 
     def _send(self, request: dict, *, said: str, understood: Understood | None,
@@ -208,8 +252,12 @@ class Device:
         for directive in response.get("directives") or []:
             kind = directive.get("type")
             if kind == "Connections.SendRequest" and directive.get("name") == "AskFor":
+                payload = directive.get("payload") or {}
+                scope = payload.get("permissionScope") if isinstance(payload, dict) else None
                 conversation.permission_token = str(directive.get("token") or "")
-                question = PERMISSION_QUESTION
+                conversation.permission_scope = scope if scope in PERMISSION_QUESTIONS \
+                    else TIMERS_SCOPE
+                question = PERMISSION_QUESTIONS[conversation.permission_scope]
             elif kind == "Dialog.ElicitSlot":
                 intent = directive.get("updatedIntent") or {}
                 slot = directive.get("slotToElicit")
@@ -224,6 +272,9 @@ class Device:
         else:
             conversation.session_id, conversation.attributes = None, {}
         card = response.get("card")
+        if isinstance(card, dict) and card.get("type") == "AskForPermissionsConsent":
+            asked = tuple(str(p) for p in card.get("permissions") or [] if p in CONSENT_CARDS)
+            self.card_scopes = asked or (TIMERS_SCOPE,)
         return {
             "speech": speech,
             "reprompt": reprompt,
@@ -235,7 +286,8 @@ class Device:
 
     # --- what the page polls ----------------------------------------------------------------
     def state(self, after: int = 0) -> dict:
-        """Timers with their time left, and what the device has to play since `after`."""
+        """Timers with their time left, reminders with their days and time, and what the
+        device has to play since `after`."""
         now = self.alexa.clock()
         timers = [
             {"label": t.label, "remaining": max(0, int(t.remaining(now).total_seconds())),
@@ -247,23 +299,41 @@ class Device:
         events = [{"number": e.number, "kind": e.kind, "text": e.text, "label": e.label,
                    "audible": e.audible}
                   for e in self.alexa.events_after(after, self.token)]
+        reminders = [_reminder(r) for r in self.alexa.reminders.reminders_of(self.token)
+                     if r.status != "COMPLETED"]
         return {
             "timers": timers,
+            "reminders": reminders,
             "events": events,
             "fast": self.clock.fast,
             "clock": datetime.fromtimestamp(int(self.clock.time()), UTC).isoformat(),
             "timers_allowed": self.alexa.granted(self.token),
+            "reminders_allowed": self.alexa.reminders.granted(self.token),
             "session_open": self.conversation.session_id is not None,
             "permission_pending": self.conversation.permission_token is not None,
         }
+
+
+def _reminder(reminder: LocalReminder) -> dict:
+    """A reminder as the page lists it: its days and local time, or its one-off moment."""
+    from skill.domain.schedule import DAY_IDS, ScheduleError, WeeklySchedule
+
+    try:
+        schedule = WeeklySchedule.from_rules(reminder.rules)
+    except ScheduleError:
+        scheduled = str((reminder.body.get("trigger") or {}).get("scheduledTime") or "")
+        return {"days": [], "time": scheduled.replace("T", " ")[:16], "text": reminder.text}
+    return {"days": [DAY_IDS[d].capitalize() for d in schedule.days],
+            "time": f"{schedule.hour:02d}:{schedule.minute:02d}", "text": reminder.text}
 
 
 def _card(card: dict) -> dict:
     """A card as the Alexa app shows it."""
     kind = str(card.get("type") or "")
     if kind == "AskForPermissionsConsent":
-        return {"type": kind, "title": "Mat Coach would like to use your timers",
-                "text": "Allow Mat Coach to set timers for your sessions.",
-                "permissions": [str(p) for p in card.get("permissions") or []]}
+        permissions = [str(p) for p in card.get("permissions") or []]
+        title, text = CONSENT_CARDS.get(permissions[0] if permissions else TIMERS_SCOPE,
+                                        CONSENT_CARDS[TIMERS_SCOPE])
+        return {"type": kind, "title": title, "text": text, "permissions": permissions}
     return {"type": kind, "title": str(card.get("title") or ""),
             "text": str(card.get("content") or card.get("text") or "")}

@@ -1,5 +1,6 @@
 // The device page: sends what you type, shows what was understood and answered, speaks it,
-// counts timers down and announces them. Every string goes in with textContent, never as HTML.
+// counts timers down and announces them, lists reminders and speaks them when they ring.
+// Every string goes in with textContent, never as HTML.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -79,7 +80,9 @@ function showTurn(turn) {
     card.appendChild(el("div", "title", "Alexa app card: " + turn.card.title));
     card.appendChild(el("div", "text", turn.card.text));
     if (turn.card.type === "AskForPermissionsConsent") {
-      const button = el("button", "", "Allow timers in the Alexa app");
+      const reminders = (turn.card.permissions || []).some((p) => p.includes("reminders"));
+      const button = el("button", "", "Allow " + (reminders ? "reminders" : "timers") +
+        " in the Alexa app");
       button.type = "button";
       button.id = "allow-in-app";
       button.addEventListener("click", async () => {
@@ -149,21 +152,39 @@ function showTimers(timers) {
   }
 }
 
+function showReminders(reminders) {
+  const list = $("reminders");
+  list.replaceChildren();
+  if (!reminders.length) list.appendChild(el("li", "empty", "No reminders."));
+  for (const reminder of reminders) {
+    const item = el("li", "reminder");
+    item.appendChild(el("span", "days", reminder.days.length ? reminder.days.join(", ") : "Once"));
+    item.appendChild(el("span", "time", reminder.time));
+    list.appendChild(item);
+  }
+}
+
+function eventLine(event) {
+  if (event.kind === "reminder") return "Reminder: " + (event.text || "(the reminder's chime)");
+  const text = event.text || "(the timer's chime)";
+  if (event.kind !== "timer") return "Alexa, meanwhile: " + text;
+  const ended = event.audible === false ? "Check-in, no chime (" : "Timer done (";
+  return ended + event.label + "): " + text;
+}
+
 async function poll() {
   try {
     const response = await fetch("/api/state?after=" + lastEvent);
     const state = await response.json();
     showTimers(state.timers);
+    showReminders(state.reminders || []);
     $("fast-clock").checked = state.fast;
     $("clock").textContent = "Device clock: " + state.clock.replace("T", " ").slice(0, 19) + " UTC";
     for (const event of state.events) {
       lastEvent = Math.max(lastEvent, event.number);
-      const text = event.text || "(the timer's chime)";
-      const kind = event.kind === "timer" ? "announcement" : "alexa";
-      const ended = event.audible === false ? "Check-in, no chime (" : "Timer done (";
-      const prefix = event.kind === "timer" ? ended + event.label + "): " : "Alexa, meanwhile: ";
-      add(el("li", kind, prefix + text)).dataset.testid = event.kind;
-      speak(text);
+      const kind = event.kind === "progress" ? "alexa" : "announcement";
+      add(el("li", kind, eventLine(event))).dataset.testid = event.kind;
+      speak(event.text);
     }
   } catch (error) {
     $("clock").textContent = "mat-coach try is not answering.";
