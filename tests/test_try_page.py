@@ -114,6 +114,41 @@ def test_a_whole_session_by_typing(page, shots: Path) -> None:
     assert (shots / "try-session.png").stat().st_size > 10_000
 
 
+def test_a_weekly_reminder_is_allowed_listed_and_rings(page, shots: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from skill.tryout.runner import local_zone
+
+    say(page, "remind me to use my mat on mondays and fridays at seven pm")
+    expect(page.locator("#permission-question")).to_contain_text("reminders")
+    replies = page.locator("[data-testid=reply]").count()
+    page.click("#allow")
+    expect(page.locator("[data-testid=reply]")).to_have_count(replies + 1)
+    expect(page.locator("[data-testid=reply]").last).to_contain_text("Monday")
+    reminder = page.locator("#reminders .reminder")
+    expect(reminder).to_have_count(1)
+    expect(reminder.locator(".days")).to_have_text("Monday, Friday")
+    expect(reminder.locator(".time")).to_have_text("19:00")
+
+    # A few minutes ahead on the fast clock the page shows, in the device's zone.
+    page.check("#fast-clock")
+    shown = page.locator("#clock")
+    expect(shown).to_contain_text("Device clock")
+    now = datetime.strptime(shown.inner_text().split(": ", 1)[1][:19], "%Y-%m-%d %H:%M:%S")
+    due = now.replace(tzinfo=UTC).astimezone(ZoneInfo(local_zone())) + timedelta(minutes=5)
+    when = f"{due.hour % 12 or 12}:{due.minute:02d} {'am' if due.hour < 12 else 'pm'}"
+    rung = page.locator("[data-testid=reminder]")
+    before = rung.count()  # Monday's and Friday's, should the fast clock have passed one
+    say(page, f"remind me to use my mat on {due:%A} at {when}")
+    expect(reminder.locator(".time")).to_have_text(f"{due:%H:%M}")
+    expect(rung).to_have_count(before + 1)
+    expect(rung.last).to_contain_text("Reminder:")
+    page.screenshot(path=str(shots / "try-reminder.png"))
+    say(page, "stop my reminders")
+    expect(page.locator("#reminders .empty")).to_have_text("No reminders.")
+
+
 def test_bad_input_is_answered_and_never_rendered_as_markup(page, shots: Path) -> None:
     say(page, "open mat coach")
     for text in ("", "x" * 10_000, "<img src=x onerror=\"window.pwned=1\"><b>bold</b>"):

@@ -298,12 +298,13 @@ def test_a_weekly_reminder_is_asked_for_set_listed_rung_and_stopped(device: Devi
     due = datetime.fromtimestamp(device.clock.time(), zone) + timedelta(minutes=4)
     when = f"{due.hour % 12 or 12}:{due.minute:02d} {'am' if due.hour < 12 else 'pm'}"
     day = due.strftime("%A").lower()
+    # (Monday's or Friday's may have rung already, should the fast clock have passed one.)
+    seen = max((e["number"] for e in device.state()["events"]), default=0)
     soon = device.say(f"remind me to use my mat on {day} at {when}")
     assert soon["understood"]["intent"] == "SetReminderIntent" and soon["status"] == 200
     [listed] = device.state()["reminders"]  # the new schedule replaces the old one
     assert (listed["days"], listed["time"]) == ([day.capitalize()], f"{due:%H:%M}")
-    assert device.state()["events"] == []
-    rung = wait_for(lambda: [e for e in device.state()["events"] if e["kind"] == "reminder"],
+    rung = wait_for(lambda: [e for e in device.state(seen)["events"] if e["kind"] == "reminder"],
                     what="the reminder to ring")
     assert len(rung) == 1 and rung[0]["text"] == listed["text"] and rung[0]["text"]
     assert device.state()["reminders"] == [listed]  # weekly: it rings again next week
