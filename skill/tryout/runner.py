@@ -4,8 +4,8 @@ Three servers, each on 127.0.0.1:
 
 * **the skill** — the production Flask app (`skill.web.create_app`) with request verification
   ON, trusting only this run's throwaway root, on the embedded SQLite store;
-* **the local Alexa** — Timers and settings APIs over HTTPS, with a certificate from the same
-  root, so the skill's ordinary API client reaches it as it reaches Amazon;
+* **the local Alexa** — Timers, Reminders and settings APIs over HTTPS, with a certificate from
+  the same root, so the skill's ordinary API client reaches it as it reaches Amazon;
 * **the device page** — the page a person uses, and its small JSON API (`skill.tryout.page`).
 
 Nothing here is reachable from `mat-coach serve`: the production app never imports this package.
