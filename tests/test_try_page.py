@@ -121,6 +121,8 @@ def test_a_weekly_reminder_is_allowed_listed_and_rings(page, shots: Path) -> Non
     from skill.tryout.runner import local_zone
 
     say(page, "remind me to use my mat on mondays and fridays at seven pm")
+    expect(page.locator("[data-testid=understood]").last).to_contain_text(
+        'days=["mondays" (id MONDAY), "fridays" (id FRIDAY)], time="19:00"')
     expect(page.locator("#permission-question")).to_contain_text("reminders")
     replies = page.locator("[data-testid=reply]").count()
     page.click("#allow")

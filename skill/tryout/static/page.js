@@ -56,7 +56,10 @@ function describeUnderstood(understood) {
   if (!understood) return null;
   if (understood.launch) return "LaunchRequest — " + understood.how;
   const slots = (understood.slots || []).filter((s) => s.value !== null).map((s) =>
-    s.name + "=" + JSON.stringify(s.value) + (s.id ? " (id " + s.id + ")" : ""));
+    (s.values && s.values.length)  // a multiple-value slot: each value with its own id
+      ? s.name + "=[" + s.values.map(([words, id]) =>
+        JSON.stringify(words) + (id ? " (id " + id + ")" : "")).join(", ") + "]"
+      : s.name + "=" + JSON.stringify(s.value) + (s.id ? " (id " + s.id + ")" : ""));
   let text = understood.intent + (slots.length ? " " + slots.join(", ") : "");
   text += " — " + understood.how;
   if (understood.said.length > understood.heard.length + 200) {
