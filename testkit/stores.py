@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from skill.store import StoreError
 from skill.store.sqlite import SqliteStore
+from testkit.envelopes import USER_ID
 
 
 class CrashingStore(SqliteStore):
@@ -18,3 +19,13 @@ class CrashingStore(SqliteStore):
             self.armed = False
             raise StoreError("simulated crash between the Alexa API call and the save")
         return super().save_if_version(user_id, attributes, version)
+
+
+def record(store: SqliteStore, user_id: str = USER_ID) -> dict:
+    """What the store holds for the test user now (empty when nothing was ever written)."""
+    return store.load(user_id).attributes
+
+
+def history_minutes(store: SqliteStore, user_id: str = USER_ID) -> list[int]:
+    """The minutes of every ended session in the test user's record, oldest first."""
+    return [entry["m"] for entry in record(store, user_id).get("history", [])]

@@ -25,7 +25,7 @@ from testkit.alexa_apis import TimersFake, _error
 from testkit.checks import mentions, opens_with, says, speech_of
 from testkit.conversation import Conversation
 from testkit.entry_points import SenderFactory
-from testkit.stores import CrashingStore
+from testkit.stores import CrashingStore, history_minutes, record
 
 EN = catalogue_for("en-US")
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -49,12 +49,6 @@ def talk(entry_point: SenderFactory, settings: Settings, store: CrashingStore,
     return Conversation(entry_point(settings, store=store), api_endpoint=api_endpoint)
 
 
-def record(store: SqliteStore) -> dict:
-    return store.load(env.USER_ID).attributes
-
-
-def history_minutes(store: SqliteStore) -> list[int]:
-    return [entry["m"] for entry in record(store).get("history", [])]
 
 
 def start(talk: Conversation, duration: str | None = "PT20M") -> dict:
