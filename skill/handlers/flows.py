@@ -43,8 +43,9 @@ def plan(turn: Turn, minutes: int | None = None) -> SessionPlan:
 
 
 # --- the timers permission ------------------------------------------------------------------
-def ask_for_timer_permission(turn: Turn, minutes: int) -> Response:
-    """Ask by voice; Alexa answers with a Connections.Response carrying `minutes` as token."""
+def _ask_for(turn: Turn, scope: str, token: str) -> None:
+    """Alexa's own voice consent question for `scope`; its answer, a Connections.Response,
+    carries `token` back, so the skill knows what the user was asking for."""
     # Imported here: only this reply needs the Connections models, and importing them with
     # the module would charge every Lambda cold start for them.
     from ask_sdk_model.interfaces.connections import SendRequestDirective
@@ -54,18 +55,27 @@ def ask_for_timer_permission(turn: Turn, minutes: int) -> Response:
         payload={
             "@type": "AskForPermissionsConsentRequest",
             "@version": "1",
-            "permissionScope": TIMERS_SCOPE,
+            "permissionScope": scope,
         },
-        token=str(minutes),
+        token=token,
     ))
+
+
+def _card_for(turn: Turn, scope: str) -> None:
+    """The card in the Alexa app where the user can allow `scope` with one tap."""
+    from ask_sdk_model.ui import AskForPermissionsConsentCard
+
+    turn.builder.set_card(AskForPermissionsConsentCard(permissions=[scope]))
+
+
+def ask_for_timer_permission(turn: Turn, minutes: int) -> Response:
+    """Ask by voice; the answer carries `minutes` as its token."""
+    _ask_for(turn, TIMERS_SCOPE, str(minutes))
     return turn.tell(turn.say.text("permission.ask"))
 
 
 def _consent_card(turn: Turn) -> None:
-    """The card in the Alexa app where the user can allow timers with one tap."""
-    from ask_sdk_model.ui import AskForPermissionsConsentCard
-
-    turn.builder.set_card(AskForPermissionsConsentCard(permissions=[TIMERS_SCOPE]))
+    _card_for(turn, TIMERS_SCOPE)
 
 
 def permission_missing(turn: Turn, minutes: int) -> Response:
@@ -501,30 +511,17 @@ def _elicit_reminder(turn: Turn, slot: str, days: tuple[str, ...], speech: str,
 
 
 def ask_for_reminder_permission(turn: Turn, schedule: WeeklySchedule) -> Response:
-    """Ask by voice; Alexa answers with a Connections.Response carrying the schedule."""
-    from ask_sdk_model.interfaces.connections import SendRequestDirective
-
+    """Ask by voice; the answer carries the schedule as its token."""
     from skill.reminders import REMINDERS_SCOPE
 
-    turn.builder.add_directive(SendRequestDirective(
-        name="AskFor",
-        payload={
-            "@type": "AskForPermissionsConsentRequest",
-            "@version": "1",
-            "permissionScope": REMINDERS_SCOPE,
-        },
-        token=reminder_token(schedule),
-    ))
+    _ask_for(turn, REMINDERS_SCOPE, reminder_token(schedule))
     return turn.tell(turn.say.text("reminders.permission.ask"))
 
 
 def reminders_consent_card(turn: Turn) -> None:
-    """The card in the Alexa app where the user can allow reminders with one tap."""
-    from ask_sdk_model.ui import AskForPermissionsConsentCard
-
     from skill.reminders import REMINDERS_SCOPE
 
-    turn.builder.set_card(AskForPermissionsConsentCard(permissions=[REMINDERS_SCOPE]))
+    _card_for(turn, REMINDERS_SCOPE)
 
 
 def reminder_permission_missing(turn: Turn) -> Response:
