@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 
 from skill.tryout.model import BUILTIN_SAMPLES
+from skill.tryout.understanding import span_fits
 from skill.tryout.words import duration_seconds, normalise
 from skill.tryout.words import find_duration as _find_duration
 from skill.tryout.words import find_number as _find_number
@@ -101,8 +102,6 @@ VALUE_THRESHOLD = 0.5
 FILLED_THRESHOLD = 0.6
 #: ...and how much nearer than the nearest sample filled with any other value.
 FILLED_MARGIN = 0.02
-#: Captured words longer than this are not a slot value but a sample that framed too loosely.
-MAX_SLOT_WORDS = 8
 
 #: Requests this skill does not handle, for calibrating the fallback threshold only. Some are
 #: far away (weather, music), some are deliberately near the domain (another mat, another
@@ -539,22 +538,12 @@ class Resolver:
             if not match:
                 continue
             spans = {name: match.group(name).strip() for name in template.slots}
-            if not all(self._span_fits(declared.get(n, ""), s) for n, s in spans.items()):
+            if not all(span_fits(declared.get(n, ""), s) for n, s in spans.items()):
                 continue
             rank = (len(template.literal), -len(spans))
             if best is None or rank > best:
                 best, best_spans = rank, spans
         return best_spans
-
-    def _span_fits(self, slot_type: str, span: str) -> bool:
-        words = span.split()
-        if not words or len(words) > MAX_SLOT_WORDS:
-            return False
-        if slot_type == DURATION:
-            return _find_duration(words, whole=True) is not None
-        if slot_type == NUMBER:
-            return _find_number(words, whole=True) is not None
-        return True
 
     @staticmethod
     def _builtin_from_span(slot_type: str, span: str) -> SlotValue:

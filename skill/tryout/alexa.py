@@ -49,6 +49,7 @@ from datetime import UTC, datetime, timedelta
 import isodate
 from werkzeug import Request, Response
 
+from skill.tryout.consent import Consent, owner_of
 from skill.tryout.reminders import LocalReminders, is_reminders_path
 
 TIMERS_PATH = "/v1/alerts/timers"
@@ -135,17 +136,13 @@ class Event:
     audible: bool = True  # False: the announcement is spoken without the timer's tone
 
 
-def owner_of(token: str) -> str:
-    """The user a bearer token (or an `Authorization` value) stands for: the header value."""
-    return token if token.startswith("Bearer ") else f"Bearer {token}"
-
 
 def utc_now() -> datetime:
     """The wall clock to the second, as the Timers API reports times."""
     return datetime.now(UTC).replace(microsecond=0)
 
 
-class LocalAlexa:
+class LocalAlexa(Consent):
     """The Timers, Reminders, settings and progressive-response APIs for any number of users.
 
     `clock` decides when timers go off; `wall` is the real time that reported trigger times
@@ -184,19 +181,6 @@ class LocalAlexa:
         with self.lock:
             self.personal_timers[owner] = self.personal_timers.get(owner, 0) + count
             self.personal_labels.setdefault(owner, set()).update(labels)
-
-    def revoke(self, token: str) -> None:
-        """The user has not granted (or has withdrawn) the timers permission: 401 from now on."""
-        with self.lock:
-            self.consent[owner_of(token)] = False
-
-    def grant(self, token: str) -> None:
-        """The user grants the timers permission."""
-        with self.lock:
-            self.consent[owner_of(token)] = True
-
-    def granted(self, token: str) -> bool:
-        return self.consent.get(owner_of(token)) is not False
 
     def timers_of(self, token: str) -> list[LocalTimer]:
         """This skill's timers of one user that have not gone off, as the list call sees them."""

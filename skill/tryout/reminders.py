@@ -52,6 +52,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from werkzeug import Request, Response
 
+from skill.tryout.consent import Consent, owner_of
+
 REMINDERS_PATH = "/v1/alerts/reminders"
 REMINDER_PATH = re.compile(r"^/v1/alerts/reminders/([^/]+)$")
 SCOPE = "alexa::alerts:reminders:skill:readwrite"
@@ -128,10 +130,6 @@ class LocalReminder:
         return zone if isinstance(zone, str) else None
 
 
-def owner_of(token: str) -> str:
-    """The user a bearer token (or an `Authorization` value) stands for: the header value."""
-    return token if token.startswith("Bearer ") else f"Bearer {token}"
-
 
 def is_reminders_path(path: str) -> bool:
     """True for the paths this API serves."""
@@ -143,7 +141,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-class LocalReminders:
+class LocalReminders(Consent):
     """State and the documented rules; `handle` answers one HTTP request, `due` rings.
 
     Users have granted the permission unless told otherwise (`revoke`), as with the timers;
@@ -163,19 +161,6 @@ class LocalReminders:
         self.lock = threading.Lock()
 
     # --- what a device (or a test) sets up and reads ------------------------------------------
-    def revoke(self, token: str) -> None:
-        """The user has not granted (or has withdrawn) the reminders permission."""
-        with self.lock:
-            self.consent[owner_of(token)] = False
-
-    def grant(self, token: str) -> None:
-        """The user grants the reminders permission (by voice, or in the Alexa app)."""
-        with self.lock:
-            self.consent[owner_of(token)] = True
-
-    def granted(self, token: str) -> bool:
-        return self.consent.get(owner_of(token)) is not False
-
     def out_of_session(self, token: str) -> None:
         """`token` is an out-of-session LWA token: it may read and delete, never create."""
         with self.lock:

@@ -58,6 +58,22 @@ _UNITS = ("hour hours hr hrs minute minutes min mins second seconds sec secs hal
 _UNIT_WORDS = frozenset(_UNITS.split())
 
 
+def span_fits(slot_type: str, span: str) -> bool:
+    """Whether words a sample framed can be this slot's value: a built-in slot's words must be
+    wholly its type (a length, a number, a time); any slot's words are a few, not a sentence
+    that a loose frame swallowed."""
+    words = span.split()
+    if not words or len(words) > MAX_SLOT_WORDS:
+        return False
+    if slot_type == DURATION:
+        return find_duration(words, whole=True) is not None
+    if slot_type == NUMBER:
+        return find_number(words, whole=True) is not None
+    if slot_type == TIME:
+        return find_time(words, whole=True) is not None
+    return True
+
+
 @dataclass(frozen=True)
 class Slot:
     """A slot as the request will carry it: `value` None means declared but not filled."""
@@ -268,7 +284,7 @@ class Understanding:
             if template.pattern is None:
                 continue
             match = template.pattern.match(heard)
-            if match and all(self._fits(declared.get(n, ""), match.group(n))
+            if match and all(span_fits(declared.get(n, ""), match.group(n))
                              for n in template.slots):
                 multiple = self._multiple(intent)
                 filled = {n: self._from_span(n, declared[n], match.group(n), n in multiple)
@@ -290,7 +306,7 @@ class Understanding:
                     continue
                 declared = self._declared(template.intent)
                 spans = {n: match.group(n).strip() for n in template.slots}
-                if not all(self._fits(declared.get(n, ""), s) for n, s in spans.items()):
+                if not all(span_fits(declared.get(n, ""), s) for n, s in spans.items()):
                     continue
                 if TIME in declared.values() and any(
                         self._hides_time(declared.get(n, ""), s) for n, s in spans.items()):
@@ -311,17 +327,6 @@ class Understanding:
         _, template, filled = best
         return template, self._all_slots(template.intent, filled)
 
-    def _fits(self, slot_type: str, span: str) -> bool:
-        words = span.split()
-        if not words or len(words) > MAX_SLOT_WORDS:
-            return False
-        if slot_type == DURATION:
-            return find_duration(words, whole=True) is not None
-        if slot_type == NUMBER:
-            return find_number(words, whole=True) is not None
-        if slot_type == TIME:
-            return find_time(words, whole=True) is not None
-        return True
 
     def _hides_time(self, slot_type: str, span: str) -> bool:
         """A custom slot's span with a time of day left over once its values are taken."""

@@ -10,8 +10,9 @@ very same rules, so they live here once, in pure Python (nothing beyond the stan
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
+from typing import TypeVar
 
 # --- text normalisation, as entity resolution sees words -----------------------------------------
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
@@ -181,29 +182,18 @@ def parse_number(text: str) -> str | None:
     return found[0] if found else None
 
 
-def find_duration(words: Sequence[str], taken: set[int] | None = None,
-                   whole: bool = False) -> tuple[str, int, int] | None:
+T = TypeVar("T")
+
+
+def _first(words: Sequence[str], at: Callable[[int], tuple[T, int] | None],
+           taken: set[int] | None, whole: bool) -> tuple[T, int, int] | None:
+    """The first value `at(start)` reads among words not yet `taken`: (value, start, end).
+    `whole`: the words must be that value and nothing else."""
     taken = taken or set()
     for start in range(len(words)):
         if start in taken:
             continue
-        found = _duration_at(words, start)
-        if found and not taken & set(range(start, found[1])):
-            if whole and (start != 0 or found[1] != len(words)):
-                return None
-            return iso_duration(found[0]), start, found[1]
-        if whole:
-            return None
-    return None
-
-
-def find_number(words: Sequence[str], taken: set[int] | None = None,
-                 whole: bool = False) -> tuple[str, int, int] | None:
-    taken = taken or set()
-    for start in range(len(words)):
-        if start in taken:
-            continue
-        found = _number_at(words, start)
+        found = at(start)
         if found and not taken & set(range(start, found[1])):
             if whole and (start != 0 or found[1] != len(words)):
                 return None
@@ -211,6 +201,19 @@ def find_number(words: Sequence[str], taken: set[int] | None = None,
         if whole:
             return None
     return None
+
+
+def find_duration(words: Sequence[str], taken: set[int] | None = None,
+                  whole: bool = False) -> tuple[str, int, int] | None:
+    """The first length in `words`: (AMAZON.DURATION value, start, end)."""
+    found = _first(words, lambda start: _duration_at(words, start), taken, whole)
+    return (iso_duration(found[0]), found[1], found[2]) if found else None
+
+
+def find_number(words: Sequence[str], taken: set[int] | None = None,
+                whole: bool = False) -> tuple[str, int, int] | None:
+    """The first number in `words`: (AMAZON.NUMBER value, start, end)."""
+    return _first(words, lambda start: _number_at(words, start), taken, whole)
 
 
 def _number_at(words: Sequence[str], start: int) -> tuple[str, int] | None:
@@ -367,18 +370,7 @@ def find_time(words: Sequence[str], taken: set[int] | None = None, whole: bool =
               strict: bool = False) -> tuple[str, int, int] | None:
     """The first time of day in `words`: (AMAZON.TIME value, start, end). `whole`: the words
     must be that time and nothing else; `strict`: see `_time_at`."""
-    taken = taken or set()
-    for start in range(len(words)):
-        if start in taken:
-            continue
-        found = _time_at(words, start, strict)
-        if found and not taken & set(range(start, found[1])):
-            if whole and (start != 0 or found[1] != len(words)):
-                return None
-            return found[0], start, found[1]
-        if whole:
-            return None
-    return None
+    return _first(words, lambda start: _time_at(words, start, strict), taken, whole)
 
 
 def parse_time(text: str) -> str | None:
