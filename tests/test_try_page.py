@@ -138,17 +138,51 @@ def test_a_weekly_reminder_is_allowed_listed_and_rings(page, shots: Path) -> Non
     shown = page.locator("#clock")
     expect(shown).to_contain_text("Device clock")
     now = datetime.strptime(shown.inner_text().split(": ", 1)[1][:19], "%Y-%m-%d %H:%M:%S")
-    due = now.replace(tzinfo=UTC).astimezone(ZoneInfo(local_zone())) + timedelta(minutes=5)
+    due = now.replace(tzinfo=UTC).astimezone(ZoneInfo(local_zone())) + timedelta(minutes=3)
     when = f"{due.hour % 12 or 12}:{due.minute:02d} {'am' if due.hour < 12 else 'pm'}"
     rung = page.locator("[data-testid=reminder]")
     before = rung.count()  # Monday's and Friday's, should the fast clock have passed one
     say(page, f"remind me to use my mat on {due:%A} at {when}")
     expect(reminder.locator(".time")).to_have_text(f"{due:%H:%M}")
-    expect(rung).to_have_count(before + 1)
+    expect(rung).to_have_count(before + 1, timeout=WAIT_MS)  # 2 to 3 device minutes: 2 to 3 s
     expect(rung.last).to_contain_text("Reminder:")
     page.screenshot(path=str(shots / "try-reminder.png"))
     say(page, "stop my reminders")
     expect(page.locator("#reminders .empty")).to_have_text("No reminders.")
+
+
+def wait_until(page, condition, limit_ms: int = WAIT_MS) -> None:
+    """Let the page run until `condition()` holds, failing after `limit_ms`."""
+    waited = 0
+    while not condition():
+        assert waited < limit_ms, "the page never got there"
+        page.wait_for_timeout(20)
+        waited += 20
+
+
+def test_a_state_reply_sent_before_a_change_never_unticks_the_fast_clock(page) -> None:
+    """The page polls the device state; a reply that left before the click must not undo it."""
+    base = page.url.rstrip("/")
+    page.request.post(base + "/api/clock", data={"fast": False})
+    box = page.locator("#fast-clock")
+    expect(box).not_to_be_checked()
+    held: list = []
+    page.route("**/api/state*", lambda route: held.append(route))
+    try:
+        wait_until(page, lambda: held)  # a poll is on its way, asked before the change
+        stale_route = held.pop(0)
+        stale = stale_route.fetch()
+        assert stale.json()["fast"] is False
+        with page.expect_response("**/api/clock"):
+            page.check("#fast-clock")
+        stale_route.fulfill(response=stale)
+        wait_until(page, lambda: held)  # the page has read the stale reply and asked again
+        assert box.is_checked()
+    finally:
+        page.unroute("**/api/state*")  # the held polls go on to the server
+    assert page.request.get(base + "/api/state?after=0").json()["fast"] is True
+    page.uncheck("#fast-clock")
+    expect(box).not_to_be_checked()
 
 
 def test_bad_input_is_answered_and_never_rendered_as_markup(page, shots: Path) -> None:

@@ -175,13 +175,19 @@ function eventLine(event) {
   return ended + event.label + "): " + text;
 }
 
+// The fast-clock box belongs to the person while their change is on its way: a state poll
+// sent before (or while) the change reached the server carries the old setting and must
+// not tick the box back.
+let clockEdits = 0, clockPending = 0;
+
 async function poll() {
+  const edits = clockEdits, settled = clockPending === 0;
   try {
     const response = await fetch("/api/state?after=" + lastEvent);
     const state = await response.json();
     showTimers(state.timers);
     showReminders(state.reminders || []);
-    $("fast-clock").checked = state.fast;
+    if (settled && edits === clockEdits && clockPending === 0) $("fast-clock").checked = state.fast;
     $("clock").textContent = "Device clock: " + state.clock.replace("T", " ").slice(0, 19) + " UTC";
     for (const event of state.events) {
       lastEvent = Math.max(lastEvent, event.number);
@@ -224,7 +230,13 @@ async function start() {
     showTurn(await postJson("/api/permission", { allow: false }));
   });
   $("fast-clock").addEventListener("change", async (event) => {
-    await postJson("/api/clock", { fast: event.target.checked });
+    clockEdits += 1;
+    clockPending += 1;
+    try {
+      await postJson("/api/clock", { fast: event.target.checked });
+    } finally {
+      clockPending -= 1;
+    }
   });
   setupMicrophone();
   const first = await (await fetch("/api/state?after=0")).json();
