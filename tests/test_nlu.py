@@ -314,6 +314,18 @@ def test_a_number_slot(tiny: nlu.Resolver) -> None:
                                                                   {"count": "21"})
 
 
+@pytest.mark.parametrize(("text", "time"), [
+    ("remind me to use my mat on mondays at seven pm", "19:00"),  # framed by a sample
+    ("every monday at half past six in the evening remind me about the mat", "18:30"),  # not
+])
+def test_a_time_of_day_is_filled_as_alexa_fills_amazon_time(
+        embedder, text: str, time: str) -> None:
+    model = nlu.Resolver.from_model(nlu.MODELS_DIR / "en-US.json", embedder)  # shared cache
+    answer = model.resolve(text)
+    assert answer.intent == "SetReminderIntent"
+    assert nlu.comparable_slots(answer.slots)["time"] == time
+
+
 def test_the_invocation_around_a_one_shot_request_is_dropped(tiny: nlu.Resolver) -> None:
     assert tiny.strip_invocation("ask mat coach how much time is left") == "how much time is left"
     assert tiny.strip_invocation("tell Mat Coach to start a session") == "start a session"

@@ -321,11 +321,29 @@ def test_progress_and_goal(talk, timers_fake, settings):
     assert not ends_session(answer)
 
 
-@pytest.mark.parametrize("count", ["0", "15", "?", "2.5", None])
-def test_goal_out_of_range_is_asked_again(talk, count, settings):
+@pytest.mark.parametrize(("count", "key"), [
+    ("0", "goal.invalid"), ("15", "goal.invalid"), ("?", "goal.invalid"), ("2.5", "goal.invalid"),
+    (None, "goal.ask"),  # "set a goal", no number yet
+])
+def test_a_missing_or_strange_goal_is_asked_for(talk, count, key, settings):
     answer = talk(env.intent, "SetGoalIntent", {"count": count} if count else {})
-    assert says(speech_of(answer), EN, "goal.invalid")
+    assert says(speech_of(answer), EN, key)
     assert not ends_session(answer)
+    (directive,) = answer["response"]["directives"]
+    assert directive["type"] == "Dialog.ElicitSlot"
+    assert directive["slotToElicit"] == "count"
+    assert directive["updatedIntent"]["name"] == "SetGoalIntent"
+    assert not directive["updatedIntent"]["slots"]["count"].get("value")
+
+
+def test_the_elicited_goal_comes_back_in_the_same_intent(conversation):
+    question = conversation.intent("SetGoalIntent")
+    assert says(speech_of(question), EN, "goal.ask")
+    # "four", heard as the answer to the elicitation:
+    answer = conversation.intent("SetGoalIntent", {"count": "4"})
+    assert says(speech_of(answer), EN, "goal.set", goal="4 sessions")
+    progress = conversation.intent("ProgressIntent")
+    assert "4 sessions" in speech_of(progress)
 
 
 def test_week_starts_monday_in_device_time_zone(talk, timers_fake, settings):

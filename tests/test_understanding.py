@@ -1,6 +1,6 @@
 """How well the interaction model understands people, held to the figures last measured.
 
-`python -m bench.nlu` prints the full report; this test runs the same measure on the four
+`python -m bench.nlu` prints the full report; this test runs the same measure on the five
 held-out sets (`testkit/data`) and fails if understanding falls below the floors the model
 reached when they were set. The floors are not the goal: the goal (intent 95 %, intent+slot
 90 %, out of domain 80 %) is in `testkit.nlu.TARGETS`, and the README says how far from it the
@@ -24,10 +24,11 @@ from testkit.checks import check_response, speech_of
 #: (intent, intent+slot, out of domain -> fallback, specific explain/safety answers), as
 #: measured when the model last changed, less one line's worth of slack.
 FLOORS = {
-    "held-out": (0.95, 0.94, 0.84, 0.94),
-    "blind": (0.96, 0.96, 0.90, 0.98),
-    "unseen": (0.93, 0.92, 0.80, 0.93),
-    "fourth": (0.87, 0.85, 0.83, 0.83),
+    "held-out": (0.965, 0.965, 0.89, 0.97),
+    "blind": (0.98, 0.98, 0.96, 0.98),
+    "unseen": (0.965, 0.96, 0.94, 0.93),
+    "fourth": (0.93, 0.925, 0.91, 0.90),
+    "fifth": (0.96, 0.935, 0.81, 0.92),
 }
 
 

@@ -22,14 +22,21 @@ class ProgressIntentHandler(IntentHandler):
 
 
 class SetGoalIntentHandler(IntentHandler):
-    """A weekly goal from one to fourteen sessions; anything else is asked again."""
+    """A weekly goal from one to fourteen sessions; a missing or strange number is asked for.
+
+    The question is a Dialog.ElicitSlot for `count`, so a bare "four" in answer comes back as
+    this intent with the slot filled rather than having to match some other sample.
+    """
 
     intent_names = ("SetGoalIntent",)
     replay_safe = True
 
     def respond(self, turn: Turn) -> Response:
-        goal = valid_goal(turn.slot_value("count"))
+        said = turn.slot_value("count")
+        goal = valid_goal(said)
         if goal is None:
-            return turn.prompt("goal.invalid")
+            question, reprompt = (("goal.invalid", "goal.invalid.reprompt") if said
+                                  else ("goal.ask", "goal.ask.reprompt"))
+            return turn.elicit("count", turn.say.text(question), turn.say.text(reprompt))
         turn.change(lambda r: set_goal(r, goal))
         return turn.tell(turn.say.text("goal.set", goal=turn.say.count("session", goal)))
