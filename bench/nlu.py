@@ -1,6 +1,6 @@
 """`python -m bench.nlu`: how well the interaction models understand people, measured offline.
 
-Each held-out utterance (`testkit/data/heldout_utterances.jsonl`, written apart from the models)
+Each held-out utterance (the `testkit/data/heldout_*.jsonl` sets, written apart from the models)
 is resolved against the interaction model of its own locale by `testkit.nlu`'s embedding
 stand-in for Alexa's NLU; this prints intent and intent+slot accuracy, how much out-of-domain
 speech falls back, how much in-domain speech wrongly does, per locale, the calibrated fallback
@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--locale", action="append",
                         help="only this locale's lines (repeatable; default: every locale)")
     parser.add_argument("--heldout", type=Path, action="append",
-                        help="held-out JSON lines (repeatable; default: both sets in "
-                             "testkit/data, the first held-out set and the blind one)")
+                        help="held-out JSON lines (repeatable; default: every set in "
+                             "testkit/data)")
     parser.add_argument("--models", type=Path, default=nlu.MODELS_DIR,
                         help="directory of <locale>.json interaction models")
     parser.add_argument("--check", action="store_true",

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Tests that exercise a benchmark as the program under test (the load run's own result, the
 #: slow-client attack's).
-BENCH_SUBJECT_TESTS = {"tests/test_load.py", "tests/test_slow_clients.py"}
+BENCH_SUBJECT_TESTS = {"tests/test_load.py", "tests/test_slow_clients.py",
+                       "tests/test_alexa_nlu.py"}
 
 FORBIDDEN: dict[str, set[str]] = {
     "bench": {"tests"},

@@ -131,7 +131,8 @@ def test_slots_carry_entity_resolution_as_alexa_sends_it() -> None:
     ("seven o'clock", "07:00"), ("twelve am", "00:00"), ("12 pm", "12:00"),
     ("in the morning", "MO"), ("in the afternoon", "AF"), ("in the evening", "EV"),
     ("this evening", "EV"), ("at night", "NI"),
-    ("mondays", None), ("twenty minutes", None), ("nineteen am", None),
+    ("half nine in the morning", "09:30"), ("half six", "18:30"),  # British "half nine"
+    ("half an hour", None), ("mondays", None), ("twenty minutes", None), ("nineteen am", None),
 ])
 def test_times_of_day_are_filled_as_alexa_fills_amazon_time(said: str, value: str | None,
                                                             ) -> None:
@@ -226,17 +227,18 @@ def _heldout_figures(understanding: Understanding, path: Path) -> tuple[float, f
 
 
 #: (intent, out of domain -> fallback) floors for the page's word matcher where a set sits below
-#: the usual 65 % / 70 %: the fourth set is written in less obvious words, the fifth in the
-#: roundabout and regional words of its two writers.
-LEXICAL_FLOORS = {"fourth": (0.62, 0.64), "fifth": (0.55, 0.64)}
+#: the usual 65 % / 70 %: the fourth set is written in less obvious words, the fifth and sixth in
+#: the roundabout, regional and half-finished words of their writers.
+LEXICAL_FLOORS = {"fourth": (0.62, 0.64), "fifth": (0.60, 0.64), "sixth": (0.45, 0.64)}
 
 
 @pytest.mark.parametrize("name", sorted(nlu.HELDOUT_SETS))
 def test_the_lexical_matcher_understands_most_held_out_requests(
         understanding: Understanding, name: str) -> None:
-    """Floors for the page's word matcher (measured: 74-85 % of intents and 82-83 % of
-    out-of-domain requests sent to fallback on the first three sets; 68.1 % and 66.7 % on the
-    fourth; 57.7 % and 100 % on the fifth); a safety question never starts a timer."""
+    """Floors for the page's word matcher (measured: 74-86 % of intents and 82-83 % of
+    out-of-domain requests sent to fallback on the first three sets; 69.9 % and 66.7 % on the
+    fourth; 63.4 % and 100 % on the fifth; 47.3 % and 91.7 % on the sixth); a safety question
+    never starts a timer."""
     in_domain, to_fallback, harmful = _heldout_figures(understanding, nlu.HELDOUT_SETS[name])
     intent_floor, fallback_floor = LEXICAL_FLOORS.get(name, (0.65, 0.70))
     assert in_domain >= intent_floor

@@ -1,6 +1,6 @@
 """How well the interaction model understands people, held to the figures last measured.
 
-`python -m bench.nlu` prints the full report; this test runs the same measure on the five
+`python -m bench.nlu` prints the full report; this test runs the same measure on the six
 held-out sets (`testkit/data`) and fails if understanding falls below the floors the model
 reached when they were set. The floors are not the goal: the goal (intent 95 %, intent+slot
 90 %, out of domain 80 %) is in `testkit.nlu.TARGETS`, and the README says how far from it the
@@ -29,6 +29,7 @@ FLOORS = {
     "unseen": (0.965, 0.96, 0.94, 0.93),
     "fourth": (0.93, 0.925, 0.91, 0.90),
     "fifth": (0.96, 0.935, 0.81, 0.92),
+    "sixth": (0.88, 0.84, 0.68, 0.85),
 }
 
 

@@ -345,6 +345,12 @@ def _time_at(words: Sequence[str], start: int, strict: bool) -> tuple[str, int] 
             meridiem = _meridiem_at(w, hour[1])
             clock = _clock(hour_said, minutes, meridiem[0] if meridiem else None, False)
             return (clock, meridiem[1] if meridiem else hour[1]) if clock else None
+    if i < len(w) and w[i] == "half":  # British "half nine" is half past nine
+        hour = _hour_at(w, i + 1)
+        if hour is not None and 1 <= hour[0] <= 12:
+            meridiem = _meridiem_at(w, hour[1])
+            clock = _clock(hour[0], 30, meridiem[0] if meridiem else None, False)
+            return (clock, meridiem[1] if meridiem else hour[1]) if clock else None
     hour = _hour_at(w, i)
     if hour is None:
         return None
