@@ -34,6 +34,7 @@ import requests
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_smapi_model.v1.skill.evaluations.profile_nlu_response import ProfileNluResponse
 
+from bench.nlu import verdict
 from skill.tryout.words import invocation_pattern
 from testkit import nlu
 
@@ -173,12 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         print(nlu.format_report(report))
         print()
         failures += [f"{path.name}: {f}" for f in nlu.check_failures(report)]
-    if not args.check:
-        return 0
-    for failure in failures:
-        print(f"FAIL {failure}")
-    print("check: " + ("failed" if failures else "all targets met"))
-    return 1 if failures else 0
+    return verdict(failures, check=args.check)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         print(nlu.format_report(report, confusions=args.confusions))
         print()
         failures += [f"{_shown(path)}: {f}" for f in nlu.check_failures(report)]
-    if not args.check:
+    return verdict(failures, check=args.check)
+
+
+def verdict(failures: list[str], *, check: bool) -> int:
+    """With `--check`, print what missed its target and exit 1 if anything did; else 0."""
+    if not check:
         return 0
     for failure in failures:
         print(f"FAIL {failure}")
