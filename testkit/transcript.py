@@ -169,6 +169,7 @@ def _scenes(p: _Player, clock: time_machine.Coordinates) -> Iterator[tuple[str, 
     yield "goal set", p.intent("SetGoalIntent", {"count": "2"})
     yield "progress, goal met", p.intent("ProgressIntent")
     yield "goal out of range", p.intent("SetGoalIntent", {"count": "40"})
+    yield "goal without a number", p.intent("SetGoalIntent")
     for duration, scene in (("PT0S", "too short"), ("P2D", "too long"), ("?", "unclear")):
         yield f"start, {scene}", p.intent("StartSessionIntent", {"duration": duration})
     yield from _reminder_scenes(p)
