@@ -297,6 +297,43 @@ def test_new_user_says_yes_to_first_session(conversation, timers_fake):
     assert timers_fake.created()[-1]["duration"] == "PT10M"
 
 
+def test_go_on_after_an_offer_takes_it_as_yes(conversation, timers_fake):
+    """Alexa hears "yeah go on" or "carry on" as AMAZON.ResumeIntent; with nothing paused, it
+    answers the question the skill just asked."""
+    launch = conversation.launch()
+    assert not ends_session(launch)
+    answer = conversation.intent("AMAZON.ResumeIntent")
+    assert ends_session(answer)
+    assert timers_fake.created()[-1]["duration"] == "PT10M"
+    assert mentions(speech_of(answer), EN, "start.first_time")
+
+
+def test_go_on_resumes_a_paused_session_even_with_an_offer_pending(conversation, timers_fake):
+    with time_machine.travel(MONDAY_NOON, tick=False) as clock:
+        conversation.intent("StartSessionIntent", {"duration": "PT20M"})
+        clock.shift(timedelta(minutes=5))
+        conversation.intent("AMAZON.PauseIntent")
+        progress = conversation.intent("ProgressIntent")
+        assert progress["sessionAttributes"].get("offer")  # "shall I start ...?" is pending
+        created = len(timers_fake.created())
+        answer = conversation.intent("AMAZON.ResumeIntent")
+    assert says(speech_of(answer), EN, "resume.done", left="15 minutes")
+    assert timers_fake.paths("POST")[-1].endswith("/resume")
+    assert len(timers_fake.created()) == created  # no second session
+
+
+def test_keep_going_to_a_restart_offer_keeps_the_running_session(conversation, timers_fake):
+    with time_machine.travel(MONDAY_NOON, tick=False) as clock:
+        conversation.intent("StartSessionIntent", {"duration": "PT20M"})
+        clock.shift(timedelta(minutes=2))
+        offer = conversation.intent("StartSessionIntent", {"duration": "PT15M"})
+        assert says(speech_of(offer), EN,
+                    "start.already_running", left="18 minutes", length="15 minute session")
+        answer = conversation.intent("AMAZON.ResumeIntent")
+    assert says(speech_of(answer), EN, "resume.not_paused", left="18 minutes")
+    assert [t["duration"] for t in timers_fake.created()] == ["PT20M"]
+
+
 def test_yes_without_offer_is_answered(talk, timers_fake):
     answer = talk(env.intent, "AMAZON.YesIntent")
     assert says(speech_of(answer), EN, "yes_no.nothing")

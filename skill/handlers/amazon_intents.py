@@ -57,10 +57,7 @@ class YesIntentHandler(IntentHandler):
         offer = turn.take_offer()
         if offer is None:
             return turn.prompt("yes_no.nothing")
-        if offer.action == "reminder":
-            return flows.ask_reminder_days(turn)
-        session = flows.plan(turn, offer.minutes)
-        return flows.start_session(turn, session, restart=offer.action == "restart")
+        return flows.accept_offer(turn, offer)
 
 
 class NoIntentHandler(IntentHandler):

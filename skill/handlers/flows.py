@@ -16,6 +16,7 @@ from ask_sdk_model import Response
 from skill.content import plain
 from skill.domain import routine as rules
 from skill.domain.checkins import DEFAULT_SESSIONS, checkins_for, checkins_wanted
+from skill.domain.offer import Offer
 from skill.domain.session_rules import SessionPlan, plan_minutes, suggested_minutes
 from skill.handlers.turn import Turn
 from skill.timers import (
@@ -28,6 +29,13 @@ from skill.timers import (
 
 if TYPE_CHECKING:
     from skill.domain.schedule import WeeklySchedule
+
+
+def accept_offer(turn: Turn, offer: Offer) -> Response:
+    """What agreeing to `offer` does: start (or restart) the session, or ask for reminder days."""
+    if offer.action == "reminder":
+        return ask_reminder_days(turn)
+    return start_session(turn, plan(turn, offer.minutes), restart=offer.action == "restart")
 
 
 def offer_usual_session(turn: Turn) -> int:

@@ -82,8 +82,9 @@ class _PauseOrResumeHandler(IntentHandler):
             return flows.timers_unreadable(turn, exc)
         timer = known.tracked or next(iter(known.leftovers), None)
         if timer is None:
-            return flows.complete_session(turn, known) if known.finished else turn.tell(
-                say.text("end.none"))
+            if known.finished:
+                return flows.complete_session(turn, known)
+            return self.nothing_running(turn)
         left = say.duration(timer.remaining_seconds)
         if timer.paused != self.acts_when_paused:
             return turn.tell(say.text(self.nothing_to_do_key, left=left))
@@ -101,6 +102,10 @@ class _PauseOrResumeHandler(IntentHandler):
         if timer is known.tracked:
             turn.change(lambda r: self.rule(r, now))
         return turn.tell(say.text(self.done_key, left=left))
+
+    def nothing_running(self, turn: Turn) -> Response:
+        """No session to act on."""
+        return turn.tell(turn.say.text("end.none"))
 
 
 class PauseIntentHandler(_PauseOrResumeHandler):
@@ -123,6 +128,17 @@ class ResumeIntentHandler(_PauseOrResumeHandler):
     rule = staticmethod(rules.resume_session)
     done_key = "resume.done"
     nothing_to_do_key = "resume.not_paused"
+
+    def nothing_running(self, turn: Turn) -> Response:
+        """"Go on" with no session paused answers the question just asked: Alexa hears "yeah,
+        go on" or "carry on" after "shall I start your usual twenty minutes?" as resume. A
+        restart offer is not taken so: "keep going" there means keep the running session, and
+        a running session never reaches here."""
+        offer = turn.pending_offer()
+        if offer is not None and offer.action in ("start", "reminder"):
+            turn.take_offer()
+            return flows.accept_offer(turn, offer)
+        return super().nothing_running(turn)
 
 
 class EndSessionIntentHandler(IntentHandler):

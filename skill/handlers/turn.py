@@ -226,6 +226,10 @@ class Turn:
             return None
         return self.handler_input.attributes_manager.session_attributes
 
+    def pending_offer(self) -> Offer | None:
+        """The offer the last reply made, left in place (see `take_offer`)."""
+        return Offer.from_attributes(self._session_attributes())
+
     def take_offer(self) -> Offer | None:
         """The pending offer, which this turn answers: it is gone for the turns after."""
         attributes = self._session_attributes()
