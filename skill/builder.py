@@ -36,6 +36,7 @@ HANDLER_CLASSES = (
     launch.LaunchRequestHandler,
     explain.ExplainMatIntentHandler,
     explain.AboutMatIntentHandler,
+    explain.TopicQuestionIntentHandler,
     safety.CheckSafetyIntentHandler,
     safety.SafetyTipsIntentHandler,
     timed_session.StartSessionIntentHandler,

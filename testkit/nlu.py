@@ -60,6 +60,7 @@ from typing import Any
 
 import numpy as np
 
+from skill.handlers.explain import TOPIC_QUESTIONS
 from skill.tryout.model import BUILTIN_SAMPLES
 from skill.tryout.understanding import span_fits
 from skill.tryout.words import duration_seconds, normalise
@@ -753,13 +754,21 @@ class Outcome:
     resolution: Resolution
 
     @property
+    def understood(self) -> tuple[str, dict[str, str]]:
+        """The intent and slots as the skill answers them: a topic question ("how often should
+        I use it", its own intent) is the explain intent with that topic (`TOPIC_QUESTIONS`)."""
+        topic = TOPIC_QUESTIONS.get(self.resolution.intent)
+        if topic is not None:
+            return "ExplainMatIntent", {"topic": topic}
+        return self.resolution.intent, comparable_slots(self.resolution.slots)
+
+    @property
     def intent_ok(self) -> bool:
-        return self.resolution.intent == self.example.intent
+        return self.understood[0] == self.example.intent
 
     @property
     def slots_ok(self) -> bool:
-        return self.intent_ok and slots_match(self.example.slots,
-                                              comparable_slots(self.resolution.slots))
+        return self.intent_ok and slots_match(self.example.slots, self.understood[1])
 
     @property
     def in_domain(self) -> bool:

@@ -108,6 +108,20 @@ def test_general_questions_have_intents_of_their_own(send, intent, key):
     assert answer["response"].get("shouldEndSession") is not True
 
 
+@pytest.mark.parametrize(("intent", "topic"), [
+    ("SessionLengthIntent", "DURATION"), ("SessionFrequencyIntent", "FREQUENCY"),
+    ("MatCostIntent", "COST"),
+])
+def test_questions_whose_wording_is_the_topic_get_that_topic(send, intent, topic):
+    """"How long should I lie on it?" carries no slot Alexa could leave empty: the intent is
+    the topic, so it never falls back to the overview."""
+    answer = send(env.intent(intent))
+    spoken = speech_of(answer)
+    assert opens_with(spoken, EN, f"explain.topic.{topic}")
+    assert mentions(spoken, EN, "explain.more")
+    assert not ends_session(answer)
+
+
 def test_help_keeps_session_open(send):
     answer = send(env.intent("AMAZON.HelpIntent"))
     assert says(speech_of(answer), EN, "help")

@@ -24,12 +24,12 @@ from testkit.checks import check_response, speech_of
 #: (intent, intent+slot, out of domain -> fallback, specific explain/safety answers), as
 #: measured when the model last changed, less one line's worth of slack.
 FLOORS = {
-    "held-out": (0.965, 0.965, 0.89, 0.97),
+    "held-out": (0.97, 0.97, 0.89, 0.98),
     "blind": (0.98, 0.98, 0.96, 0.98),
-    "unseen": (0.965, 0.96, 0.94, 0.93),
-    "fourth": (0.93, 0.925, 0.91, 0.90),
+    "unseen": (0.97, 0.965, 0.94, 0.95),
+    "fourth": (0.935, 0.93, 0.91, 0.91),
     "fifth": (0.96, 0.935, 0.81, 0.92),
-    "sixth": (0.88, 0.84, 0.68, 0.85),
+    "sixth": (0.885, 0.85, 0.68, 0.87),
 }
 
 

@@ -87,9 +87,13 @@ class LookupIntentHandler(AnswerIntentHandler):
     unknown_key: str
     once_key: str | None = None  # said after the first entry of a conversation, not again
 
+    def entry_id(self, turn: Turn) -> str | None:
+        """The catalogue entry asked for: the slot's resolved id."""
+        return turn.resolved_id(self.slot_name)
+
     def respond(self, turn: Turn) -> Response:
         say = turn.say
-        key = f"{self.entry_prefix}{turn.resolved_id(self.slot_name)}"
+        key = f"{self.entry_prefix}{self.entry_id(turn)}"
         if key in say:
             once = turn.once(self.once_key) if self.once_key else None
             return turn.ask(say.join(key, once, self.follow_up_key),

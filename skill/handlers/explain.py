@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from skill.handlers.base import LookupIntentHandler
+from skill.handlers.turn import Turn
+
+#: Questions whose wording is the topic: "how long should I lie on it" does not fit a carrier
+#: around a `{topic}` noun phrase, so each has an intent of its own and a fixed answer.
+TOPIC_QUESTIONS = {
+    "SessionLengthIntent": "DURATION",
+    "SessionFrequencyIntent": "FREQUENCY",
+    "MatCostIntent": "COST",
+}
 
 
 class ExplainMatIntentHandler(LookupIntentHandler):
@@ -21,3 +30,13 @@ class AboutMatIntentHandler(ExplainMatIntentHandler):
     """"Tell me about the mat": no topic is named, so the overview answers."""
 
     intent_names = ("AboutMatIntent",)
+
+
+class TopicQuestionIntentHandler(ExplainMatIntentHandler):
+    """"How long should I lie on it?", "how often?", "how much is a mat?": the intent is the
+    topic, so the answer never depends on a slot Alexa might leave empty."""
+
+    intent_names = tuple(TOPIC_QUESTIONS)
+
+    def entry_id(self, turn: Turn) -> str | None:
+        return TOPIC_QUESTIONS.get(getattr(getattr(turn.request, "intent", None), "name", ""))
