@@ -39,4 +39,4 @@ class TopicQuestionIntentHandler(ExplainMatIntentHandler):
     intent_names = tuple(TOPIC_QUESTIONS)
 
     def entry_id(self, turn: Turn) -> str | None:
-        return TOPIC_QUESTIONS.get(getattr(getattr(turn.request, "intent", None), "name", ""))
+        return TOPIC_QUESTIONS.get(turn.request.intent.name)

@@ -301,6 +301,14 @@ def _clock(hour: int, minute: int, meridiem: str | None, two_digits: bool) -> st
     return f"{hour:02d}:{minute:02d}"
 
 
+def _clock_then_meridiem(w: list[str], hour: int, minute: int,
+                         end: int) -> tuple[str, int] | None:
+    """The clock time `hour`:`minute`, with an "am"/"in the evening" said at `end` if any."""
+    meridiem = _meridiem_at(w, end)
+    clock = _clock(hour, minute, meridiem[0] if meridiem else None, False)
+    return (clock, meridiem[1] if meridiem else end) if clock else None
+
+
 def _time_at(words: Sequence[str], start: int, strict: bool) -> tuple[str, int] | None:
     """A time of day spoken at `words[start]`: ("HH:MM" or a part-of-day code, end index).
 
@@ -342,15 +350,11 @@ def _time_at(words: Sequence[str], start: int, strict: bool) -> tuple[str, int] 
                 minutes, hour_said = 60 - before[0], (hour[0] - 2) % 12 + 1
             else:
                 minutes, hour_said = before[0], hour[0]
-            meridiem = _meridiem_at(w, hour[1])
-            clock = _clock(hour_said, minutes, meridiem[0] if meridiem else None, False)
-            return (clock, meridiem[1] if meridiem else hour[1]) if clock else None
+            return _clock_then_meridiem(w, hour_said, minutes, hour[1])
     if i < len(w) and w[i] == "half":  # British "half nine" is half past nine
         hour = _hour_at(w, i + 1)
         if hour is not None and 1 <= hour[0] <= 12:
-            meridiem = _meridiem_at(w, hour[1])
-            clock = _clock(hour[0], 30, meridiem[0] if meridiem else None, False)
-            return (clock, meridiem[1] if meridiem else hour[1]) if clock else None
+            return _clock_then_meridiem(w, hour[0], 30, hour[1])
     hour = _hour_at(w, i)
     if hour is None:
         return None
