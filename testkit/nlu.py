@@ -61,8 +61,8 @@ from typing import Any
 import numpy as np
 
 from skill.handlers.explain import TOPIC_QUESTIONS
-from skill.tryout.model import BUILTIN_SAMPLES
-from skill.tryout.understanding import span_fits
+from skill.tryout.model import BUILTIN_SAMPLES, InteractionModel
+from skill.tryout.understanding import SampleTemplate, sample_template, span_fits
 from skill.tryout.words import duration_seconds, normalise
 from skill.tryout.words import find_duration as _find_duration
 from skill.tryout.words import find_number as _find_number
@@ -223,21 +223,6 @@ class Calibration:
     ood_count: int
 
 
-@dataclass(frozen=True)
-class _Value:
-    id: str
-    phrases: tuple[str, ...]  # name first, then synonyms
-
-
-@dataclass(frozen=True)
-class _Template:
-    intent: str
-    text: str
-    pattern: re.Pattern[str] | None  # full-match over normalised text; None when no slot
-    literal: tuple[str, ...]  # the sample's own words, slots left out
-    slots: tuple[str, ...]
-
-
 def load_model(model: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     """The `languageModel` of an interaction model given as a path, a locale or a dict."""
     if isinstance(model, Mapping):
@@ -279,20 +264,10 @@ class Resolver:
         configuration = language_model.get("modelConfiguration", {}) or {}
         self.sensitivity = str(
             (configuration.get("fallbackIntentSensitivity", {}) or {}).get("level") or "LOW")
-        self.types: dict[str, list[_Value]] = {}
-        for slot_type in language_model.get("types", []) or []:
-            values = []
-            for entry in slot_type.get("values", []) or []:
-                name = entry.get("name", {}) or {}
-                phrases = [name.get("value", ""), *(name.get("synonyms", []) or [])]
-                phrases = [p for p in dict.fromkeys(p.strip() for p in phrases) if p]
-                value_id = entry.get("id") or name.get("value", "")
-                if phrases:
-                    values.append(_Value(value_id, tuple(phrases)))
-            self.types[slot_type["name"]] = values
+        self.types = InteractionModel.from_json({"languageModel": language_model}).types
         self.intents: list[str] = []
         self.slot_types: dict[str, dict[str, str]] = {}
-        self.templates: list[_Template] = []
+        self.templates: list[SampleTemplate] = []
         sentences: list[str] = []
         owners: list[tuple[str, int]] = []  # (intent, template index) per sentence
         self._fill_ids: list[dict[str, str]] = []  # slot -> value id each sentence was filled with
@@ -308,7 +283,7 @@ class Resolver:
             self.slot_types[name] = slots
             for sample in samples:
                 index = len(self.templates)
-                self.templates.append(self._template(name, sample))
+                self.templates.append(sample_template(name, sample, slots))
                 for filled, ids in self._fillings(sample, slots, cursor):
                     sentences.append(filled)
                     owners.append((name, index))
@@ -317,7 +292,7 @@ class Resolver:
             raise ValueError("the interaction model has no samples to resolve against")
         #: Words the samples themselves use around their slots: a value name made only of these
         #: ("the mat", "use it") says little when it turns up outside a framed slot.
-        self.carrier_words = {w for t in self.templates for w in t.literal}
+        self.carrier_words = {w for t in self.templates for w in t.own_words}
         self.sentences = sentences
         self._owner_intent = np.array([self.intents.index(i) for i, _ in owners])
         self._owner_template = np.array([t for _, t in owners])
@@ -374,24 +349,6 @@ class Resolver:
             out.setdefault(text, {n: i for n, (i, _) in picked.items() if i})
         return list(out.items())
 
-    @staticmethod
-    def _template(intent: str, sample: str) -> _Template:
-        """The sample as a full-match pattern over normalised words, slots as lazy groups."""
-        tokens: list[str] = []
-        names: list[str] = []
-        literal: list[str] = []
-        for part in re.split(r"(\{\w+\})", sample):
-            match = _SLOT.fullmatch(part)
-            if match:
-                name = match.group(1)
-                tokens.append(f"(?P<{name}>.+?)" if name not in names else f"(?P={name})")
-                names.append(name)
-                continue
-            words = normalise(part).split()
-            literal += words
-            tokens += [re.escape(w) for w in words]
-        pattern = re.compile("^" + " ".join(tokens) + "$") if names else None
-        return _Template(intent, sample, pattern, tuple(literal), tuple(dict.fromkeys(names)))
 
     # --- calibration ------------------------------------------------------------------------
     def _calibrate(self, ood: list[str]) -> Calibration:
@@ -560,7 +517,7 @@ class Resolver:
             spans = {name: match.group(name).strip() for name in template.slots}
             if not all(span_fits(declared.get(n, ""), s) for n, s in spans.items()):
                 continue
-            rank = (len(template.literal), -len(spans))
+            rank = (template.literal, -len(spans))
             if best is None or rank > best:
                 best, best_spans = rank, spans
         return best_spans

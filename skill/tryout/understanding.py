@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -141,13 +142,43 @@ class Understood:
 
 
 @dataclass(frozen=True)
-class _Template:
+class SampleTemplate:
+    """One sample, read once: the offline measure (`testkit.nlu`) reads samples with it too."""
+
     intent: str
     text: str
     pattern: re.Pattern[str] | None  # full match over normalised words; None without slots
     words: tuple[str, ...]  # normalised, slots as "<Type>" tokens
     literal: int  # how many of the sample's own words it has
     slots: tuple[str, ...]
+
+    @property
+    def own_words(self) -> tuple[str, ...]:
+        """The sample's own words, its slots left out."""
+        return tuple(w for w in self.words if not w.startswith("<"))
+
+
+def sample_template(intent: str, sample: str, slots: Mapping[str, str]) -> SampleTemplate:
+    """The sample as a full-match pattern over normalised words, slots as lazy groups."""
+    tokens: list[str] = []
+    words: list[str] = []
+    names: list[str] = []
+    literal = 0
+    for part in re.split(r"(\{\w+\})", sample):
+        match = _SLOT.fullmatch(part)
+        if match:
+            name = match.group(1)
+            tokens.append(f"(?P<{name}>.+?)" if name not in names else f"(?P={name})")
+            names.append(name)
+            words.append(f"<{slots.get(name, name)}>")
+            continue
+        found = normalise(part).split()
+        literal += len(found)
+        words += found
+        tokens += [re.escape(w) for w in found]
+    pattern = re.compile("^" + " ".join(tokens) + "$") if names else None
+    return SampleTemplate(intent, sample, pattern, tuple(words), literal,
+                          tuple(dict.fromkeys(names)))
 
 
 class Understanding:
@@ -165,12 +196,12 @@ class Understanding:
             rf"^(?:alexa\s+)?(?:(?:ask|tell|open|launch|use|start)\s+)?{name}\s+"
             rf"(?:(?:to|for|about|if|whether|that|and)\s+)?")
         self._tail = re.compile(rf"\s+(?:with|using|on|from|in)\s+{name}$")
-        self.templates: list[_Template] = []
+        self.templates: list[SampleTemplate] = []
         for intent in model.intents.values():
             # AMAZON.FallbackIntent samples, when a model gives some, are near misses that
             # must fall back: matching one is an answer like any other.
             for sample in intent.samples:
-                self.templates.append(self._template(intent.name, sample, intent.slots))
+                self.templates.append(sample_template(intent.name, sample, intent.slots))
         self.vocabulary = sorted({w for t in self.templates for w in t.words
                                   if not w.startswith("<")}
                                  | {w for values in model.types.values() for v in values
@@ -179,29 +210,6 @@ class Understanding:
     @classmethod
     def for_locale(cls, locale: str = "en-US") -> Understanding:
         return cls(InteractionModel.load(locale))
-
-    # --- templates ------------------------------------------------------------------------
-    @staticmethod
-    def _template(intent: str, sample: str, slots: dict[str, str]) -> _Template:
-        tokens: list[str] = []
-        words: list[str] = []
-        names: list[str] = []
-        literal = 0
-        for part in re.split(r"(\{\w+\})", sample):
-            match = _SLOT.fullmatch(part)
-            if match:
-                name = match.group(1)
-                tokens.append(f"(?P<{name}>.+?)" if name not in names else f"(?P={name})")
-                names.append(name)
-                words.append(f"<{slots.get(name, name)}>")
-                continue
-            found = normalise(part).split()
-            literal += len(found)
-            words += found
-            tokens += [re.escape(w) for w in found]
-        pattern = re.compile("^" + " ".join(tokens) + "$") if names else None
-        return _Template(intent, sample, pattern, tuple(words), literal,
-                         tuple(dict.fromkeys(names)))
 
     # --- the request ----------------------------------------------------------------------
     def understand(self, text: str, *, eliciting: tuple[str, str] | None = None) -> Understood:
@@ -280,7 +288,7 @@ class Understanding:
             return None
         samples = self.model.intents[intent].slot_samples.get(slot, ()) or (f"{{{slot}}}",)
         for sample in samples:
-            template = self._template(intent, sample, declared)
+            template = sample_template(intent, sample, declared)
             if template.pattern is None:
                 continue
             match = template.pattern.match(heard)
@@ -292,9 +300,9 @@ class Understanding:
                 return self._all_slots(intent, filled)
         return None
 
-    def _exact(self, heard: str) -> tuple[_Template, tuple[Slot, ...]] | None:
+    def _exact(self, heard: str) -> tuple[SampleTemplate, tuple[Slot, ...]] | None:
         """The most specific sample that frames the utterance exactly."""
-        best: tuple[tuple[int, int, int], _Template, dict[str, Slot]] | None = None
+        best: tuple[tuple[int, int, int], SampleTemplate, dict[str, Slot]] | None = None
         for template in self.templates:
             if template.pattern is None:
                 if " ".join(template.words) != heard:
@@ -463,13 +471,13 @@ class Understanding:
                 taken |= set(range(start, start + len(phrase)))
         return [w for w in out if w]
 
-    def _closest(self, heard: str) -> tuple[_Template | None, float]:
+    def _closest(self, heard: str) -> tuple[SampleTemplate | None, float]:
         words = heard.split()
         forms = [words]
         tagged = self._tagged(words)
         if tagged != words:
             forms.append(tagged)
-        best: tuple[float, _Template | None] = (0.0, None)
+        best: tuple[float, SampleTemplate | None] = (0.0, None)
         for template in self.templates:
             score = max(_similarity(form, list(template.words)) for form in forms)
             if score > best[0]:
