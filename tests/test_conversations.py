@@ -109,12 +109,12 @@ def test_general_questions_have_intents_of_their_own(send, intent, key):
 
 
 @pytest.mark.parametrize(("intent", "topic"), [
-    ("SessionLengthIntent", "DURATION"), ("SessionFrequencyIntent", "FREQUENCY"),
-    ("MatCostIntent", "COST"),
+    ("MatIdentityIntent", "WHAT_IS"), ("SessionLengthIntent", "DURATION"),
+    ("SessionFrequencyIntent", "FREQUENCY"), ("MatCostIntent", "COST"),
 ])
 def test_questions_whose_wording_is_the_topic_get_that_topic(send, intent, topic):
-    """"How long should I lie on it?" carries no slot Alexa could leave empty: the intent is
-    the topic, so it never falls back to the overview."""
+    """"How long should I lie on it?" or "what is an acupressure mat?" carries no slot Alexa
+    could leave empty: the intent is the topic, so it never falls back to the overview."""
     answer = send(env.intent(intent))
     spoken = speech_of(answer)
     assert opens_with(spoken, EN, f"explain.topic.{topic}")

@@ -6,8 +6,11 @@ from skill.handlers.base import LookupIntentHandler
 from skill.handlers.turn import Turn
 
 #: Questions whose wording is the topic: "how long should I lie on it" does not fit a carrier
-#: around a `{topic}` noun phrase, so each has an intent of its own and a fixed answer.
+#: around a `{topic}` noun phrase, so each has an intent of its own and a fixed answer. "What is
+#: an acupressure mat" is one too: as topic synonyms, the mat's own names ("a bed of nails")
+#: matched every request that names the mat ("ten minutes on the nail mat").
 TOPIC_QUESTIONS = {
+    "MatIdentityIntent": "WHAT_IS",
     "SessionLengthIntent": "DURATION",
     "SessionFrequencyIntent": "FREQUENCY",
     "MatCostIntent": "COST",
