@@ -31,6 +31,8 @@ How a request is understood (`Resolver.resolve`):
   the nearest filled sample, if it is clearly nearer than samples filled with other values, else
   the value whose names are nearest by embedding, if close (`VALUE_THRESHOLD`). Framed words
   that match nothing arrive unresolved (ER_SUCCESS_NO_MATCH); unframed, there is no slot.
+  Slots that no sample holds together ("tell me about {topic}" / "how do I {task}") are
+  alternatives: unframed words fill only the one the nearest sample holds.
 * **Built-in slots** — AMAZON.DURATION and AMAZON.NUMBER are parsed from words or digits
   ("twenty five minutes" -> PT25M, "an hour and a half" -> PT1H30M, "twenty one" -> 21), for the
   intents that declare such a slot. Durations keep the units spoken, as Alexa does: "ninety
@@ -60,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from skill.handlers.explain import TOPIC_QUESTIONS
+from skill.handlers.explain import TOPIC_QUESTIONS, ExplainMatIntentHandler
 from skill.tryout.model import BUILTIN_SAMPLES, InteractionModel
 from skill.tryout.understanding import SampleTemplate, sample_template, span_fits
 from skill.tryout.words import duration_seconds, normalise
@@ -425,8 +427,17 @@ class Resolver:
             if start is not None:
                 taken |= set(range(start, start + len(span.split())))
         # No sample frames the words: look for anything slot-like, durations before numbers.
+        # Alexa fills only slots that one sample holds together; slots that no sample holds
+        # together are alternatives ("tell me about {topic}" / "how do I {task}"), and of
+        # custom ones the nearest sample's comes first.
+        own = np.flatnonzero(self._owner_intent == self.intents.index(intent))
+        nearest = self.templates[int(self._owner_template[own[np.argmax(row[own])]])].slots
+        groups = [set(t.slots) for t in self.templates if t.intent == intent]
         for name in sorted((n for n in declared if n not in filled),
-                           key=lambda n: declared[n] == NUMBER):
+                           key=lambda n: (declared[n] in self.types and n not in nearest,
+                                          declared[n] == NUMBER)):
+            if not any({name, *filled} <= group for group in groups):
+                continue
             slot_type = declared[name]
             if slot_type in self.types:
                 free = [w if i not in taken else "" for i, w in enumerate(words)]
@@ -713,11 +724,18 @@ class Outcome:
     @property
     def understood(self) -> tuple[str, dict[str, str]]:
         """The intent and slots as the skill answers them: a topic question ("how often should
-        I use it", its own intent) is the explain intent with that topic (`TOPIC_QUESTIONS`)."""
+        I use it", its own intent) is the explain intent with that topic (`TOPIC_QUESTIONS`), and
+        the explain intent's topic is whichever of its slots names it ("how do I {task}")."""
         topic = TOPIC_QUESTIONS.get(self.resolution.intent)
         if topic is not None:
             return "ExplainMatIntent", {"topic": topic}
-        return self.resolution.intent, comparable_slots(self.resolution.slots)
+        slots = comparable_slots(self.resolution.slots)
+        if self.resolution.intent == "ExplainMatIntent":
+            named = [slots.pop(name) for name in ExplainMatIntentHandler.slot_names
+                     if name in slots]
+            if named:
+                slots["topic"] = named[0]
+        return self.resolution.intent, slots
 
     @property
     def intent_ok(self) -> bool:

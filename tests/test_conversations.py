@@ -36,6 +36,25 @@ def test_explain_each_topic(send, topic):
     assert len(speech_of(answer).split()) <= 60
 
 
+@pytest.mark.parametrize("topic", ["ROOM_SETUP", "PILLOW", "CLEANING", "ECO", "GETTING_UP",
+                                   "FIRST_TIME"])
+def test_explain_a_task_as_alexa_sends_it(send, topic):
+    """"How do I clean it?" fills the task slot; Alexa sends the topic slot empty beside it."""
+    answer = send(env.intent("ExplainMatIntent", {
+        "topic": env.slot("topic"),
+        "task": env.slot("task", "clean it", resolved_id=topic)}))
+    assert opens_with(speech_of(answer), EN, f"explain.topic.{topic}")
+    assert not ends_session(answer)
+
+
+def test_explain_an_unknown_task_names_known_topics(send):
+    answer = send(env.intent("ExplainMatIntent", {
+        "topic": env.slot("topic"),
+        "task": env.slot("task", "fix the roof", no_match=True)}))
+    assert says(speech_of(answer), EN, "explain.unknown")
+    assert not ends_session(answer)
+
+
 def test_explain_without_topic_gives_overview(send):
     answer = send(env.intent("ExplainMatIntent", {"topic": env.slot("topic")}))
     assert opens_with(speech_of(answer), EN, "explain.overview")

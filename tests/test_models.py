@@ -94,6 +94,7 @@ def test_every_slot_id_has_content_and_back():
     topics = {k.rsplit(".", 1)[1] for k in say if k.startswith("explain.topic.")}
     conditions = {k.rsplit(".", 1)[1] for k in say if k.startswith("safety.condition.")}
     assert _slot_ids("MatTopic") == topics
+    assert _slot_ids("MatTask") <= topics  # "how do I {task}": the same answers, other words
     assert _slot_ids("SafetyCondition") == conditions
 
 

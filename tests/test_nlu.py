@@ -296,6 +296,42 @@ def test_no_slot_when_nothing_slot_like_is_said(tiny: nlu.Resolver) -> None:
     assert answer.declared == ("duration", "minutes")
 
 
+def test_slots_no_sample_holds_together_are_alternatives(
+        embedder: Embedder, cache_dir: Path) -> None:
+    """"tell me about {topic}" and "how do I {task}" never fill both: Alexa fills the slots of
+    one sample, so words no sample frames go to the nearest sample's slot, and only to it."""
+    model = json.loads(json.dumps(TINY_MODEL))
+    language = model["interactionModel"]["languageModel"]
+    explain = next(i for i in language["intents"] if i["name"] == "ExplainMatIntent")
+    explain["slots"].append({"name": "task", "type": "MatTask"})
+    explain["samples"] = ["tell me about {topic}", "explain {topic}", "how do I {task}",
+                          "what's the best way to {task}"]
+    language["types"].append({"name": "MatTask", "values": [
+        {"id": "CLEANING", "name": {"value": "clean it", "synonyms": ["wash the mat"]}}]})
+    resolver = nlu.Resolver.from_model(model, embedder, cache_dir=cache_dir)
+    unframed = resolver.resolve("so how do I wash the mat then")
+    assert unframed.intent == "ExplainMatIntent"
+    assert nlu.comparable_slots(unframed.slots) == {"task": "CLEANING"}
+    framed = resolver.resolve("tell me about cleaning")
+    assert nlu.comparable_slots(framed.slots) == {"topic": "CLEANING"}
+
+
+@pytest.mark.parametrize(("intent", "slots", "understood"), [
+    ("ExplainMatIntent", {"task": "CLEANING"}, ("ExplainMatIntent", {"topic": "CLEANING"})),
+    ("ExplainMatIntent", {"topic": "COST"}, ("ExplainMatIntent", {"topic": "COST"})),
+    ("HowItWorksIntent", {}, ("ExplainMatIntent", {"topic": "HOW_IT_WORKS"})),
+    ("CheckSafetyIntent", {"condition": "HEART"}, ("CheckSafetyIntent", {"condition": "HEART"})),
+])
+def test_a_topic_is_scored_as_the_skill_answers_it(intent, slots, understood) -> None:
+    """Whichever slot or intent names the topic, the measure compares the topic answered."""
+    filled = {name: nlu.SlotValue("words", value_id, "MatTopic")
+              for name, value_id in slots.items()}
+    resolution = nlu.Resolution("words", intent, filled, 0.9)
+    outcome = nlu.Outcome(nlu.Example("words", "en-US", understood[0], understood[1]), resolution)
+    assert outcome.understood == understood
+    assert outcome.slots_ok
+
+
 @pytest.mark.parametrize(("text", "slots"), [
     ("start a twenty five minute session", {"minutes": "25"}),
     ("time me for half an hour", {"duration": "PT30M"}),

@@ -82,14 +82,17 @@ class LookupIntentHandler(AnswerIntentHandler):
     resolved to nothing gets a menu of what we know. Each answer ends with the follow-up.
     """
 
-    slot_name: str
+    #: The slots that name the entry, in order. More than one when people name the same thing
+    #: in differently shaped words ("tell me about {topic}" / "how do I {task}"), each shape a
+    #: slot type of its own, so that no sample is filled with words that do not fit it.
+    slot_names: tuple[str, ...]
     entry_prefix: str  # e.g. "explain.topic." + slot value id
     unknown_key: str
     once_key: str | None = None  # said after the first entry of a conversation, not again
 
     def entry_id(self, turn: Turn) -> str | None:
-        """The catalogue entry asked for: the slot's resolved id."""
-        return turn.resolved_id(self.slot_name)
+        """The catalogue entry asked for: the first of the slots' resolved ids."""
+        return next(filter(None, (turn.resolved_id(name) for name in self.slot_names)), None)
 
     def respond(self, turn: Turn) -> Response:
         say = turn.say
@@ -98,6 +101,6 @@ class LookupIntentHandler(AnswerIntentHandler):
             once = turn.once(self.once_key) if self.once_key else None
             return turn.ask(say.join(key, once, self.follow_up_key),
                             say.text(self.reprompt_key))
-        if turn.slot_value(self.slot_name) is None:
+        if all(turn.slot_value(name) is None for name in self.slot_names):
             return super().respond(turn)
         return turn.prompt(self.unknown_key)

@@ -11,6 +11,8 @@ from skill.handlers.turn import Turn
 #: matched every request that names the mat ("ten minutes on the nail mat").
 TOPIC_QUESTIONS = {
     "MatIdentityIntent": "WHAT_IS",
+    "HowItWorksIntent": "HOW_IT_WORKS",
+    "MatBenefitsIntent": "BENEFITS",
     "SessionLengthIntent": "DURATION",
     "SessionFrequencyIntent": "FREQUENCY",
     "MatCostIntent": "COST",
@@ -18,10 +20,16 @@ TOPIC_QUESTIONS = {
 
 
 class ExplainMatIntentHandler(LookupIntentHandler):
-    """A topic the catalogue knows, a menu when the topic is not one we know."""
+    """A topic the catalogue knows, a menu when the topic is not one we know.
+
+    The topic arrives in one of two slots, by the shape of the words: a noun phrase after
+    "tell me about {topic}", or a verb phrase after "how do I {task}" ("clean it", "get up").
+    One slot type for both filled every sample with words that did not fit it ("how do I the
+    pillow"), and Alexa learns from those fillings.
+    """
 
     intent_names = ("ExplainMatIntent",)
-    slot_name = "topic"
+    slot_names = ("topic", "task")
     entry_prefix = "explain.topic."
     answer_key = "explain.overview"
     unknown_key = "explain.unknown"
