@@ -130,6 +130,8 @@ def test_general_questions_have_intents_of_their_own(send, intent, key):
 @pytest.mark.parametrize(("intent", "topic"), [
     ("MatIdentityIntent", "WHAT_IS"), ("SessionLengthIntent", "DURATION"),
     ("SessionFrequencyIntent", "FREQUENCY"), ("MatCostIntent", "COST"),
+    ("HowItWorksIntent", "HOW_IT_WORKS"), ("MatBenefitsIntent", "BENEFITS"),
+    ("MatEcoIntent", "ECO"),
 ])
 def test_questions_whose_wording_is_the_topic_get_that_topic(send, intent, topic):
     """"How long should I lie on it?" or "what is an acupressure mat?" carries no slot Alexa

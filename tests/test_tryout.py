@@ -230,18 +230,18 @@ def _heldout_figures(understanding: Understanding, path: Path) -> tuple[float, f
 
 
 #: (intent, out of domain -> fallback) floors for the page's word matcher where a set sits below
-#: the usual 65 % / 70 %: the fourth set is written in less obvious words, the fifth and sixth in
-#: the roundabout, regional and half-finished words of their writers.
-LEXICAL_FLOORS = {"fourth": (0.62, 0.64), "fifth": (0.60, 0.64), "sixth": (0.45, 0.64)}
+#: the usual 65 % / 70 %: a few out-of-domain lines of the later sets use the skill's own words.
+LEXICAL_FLOORS = {"fourth": (0.75, 0.64), "fifth": (0.74, 0.64), "sixth": (0.70, 0.64),
+                  "seventh": (0.69, 0.64)}
 
 
 @pytest.mark.parametrize("name", sorted(nlu.HELDOUT_SETS))
 def test_the_lexical_matcher_understands_most_held_out_requests(
         understanding: Understanding, name: str) -> None:
-    """Floors for the page's word matcher (measured: 74-86 % of intents and 82-83 % of
-    out-of-domain requests sent to fallback on the first three sets; 69.9 % and 66.7 % on the
-    fourth; 63.4 % and 100 % on the fifth; 47.3 % and 91.7 % on the sixth); a safety question
-    never starts a timer."""
+    """Floors for the page's word matcher (measured on the en-US lines: 81.5-92.5 % of intents
+    and 72-79 % of out-of-domain requests sent to fallback on the first three sets; 78.8 % and
+    66.7 % on the fourth; 77.5 % and 100 % on the fifth; 74.5 % and 91.7 % on the sixth; 72.5 %
+    and 66.7 % on the seventh); a safety question never starts a timer."""
     in_domain, to_fallback, harmful = _heldout_figures(understanding, nlu.HELDOUT_SETS[name])
     intent_floor, fallback_floor = LEXICAL_FLOORS.get(name, (0.65, 0.70))
     assert in_domain >= intent_floor

@@ -1,6 +1,6 @@
 """How well the interaction model understands people, held to the figures last measured.
 
-`python -m bench.nlu` prints the full report; this test runs the same measure on the six
+`python -m bench.nlu` prints the full report; this test runs the same measure on the seven
 held-out sets (`testkit/data`) and fails if understanding falls below the floors the model
 reached when they were set. The floors are not the goal: the goal (intent 95 %, intent+slot
 90 %, out of domain 80 %) is in `testkit.nlu.TARGETS`, and the README says how far from it the
@@ -24,12 +24,13 @@ from testkit.checks import check_response, speech_of
 #: (intent, intent+slot, out of domain -> fallback, specific explain/safety answers), as
 #: measured when the model last changed, less one line's worth of slack.
 FLOORS = {
-    "held-out": (0.97, 0.97, 0.89, 0.98),
-    "blind": (0.98, 0.98, 0.96, 0.98),
-    "unseen": (0.97, 0.965, 0.94, 0.95),
-    "fourth": (0.935, 0.93, 0.91, 0.91),
-    "fifth": (0.96, 0.935, 0.81, 0.92),
-    "sixth": (0.885, 0.85, 0.68, 0.87),
+    "held-out": (0.975, 0.975, 0.895, 1.0),  # the issue's own set: every answer specific
+    "blind": (0.98, 0.98, 0.965, 0.985),
+    "unseen": (0.975, 0.97, 0.94, 0.96),
+    "fourth": (0.95, 0.95, 0.88, 0.96),
+    "fifth": (0.975, 0.965, 0.84, 0.97),
+    "sixth": (0.96, 0.96, 0.79, 0.965),
+    "seventh": (0.945, 0.935, 0.92, 0.95),
 }
 
 

@@ -16,6 +16,7 @@ TOPIC_QUESTIONS = {
     "SessionLengthIntent": "DURATION",
     "SessionFrequencyIntent": "FREQUENCY",
     "MatCostIntent": "COST",
+    "MatEcoIntent": "ECO",
 }
 
 
