@@ -300,6 +300,10 @@ class Resolver:
         #: Words the samples themselves use around their slots: a value name made only of these
         #: ("the mat", "use it") says little when it turns up outside a framed slot.
         self.carrier_words = {w for t in self.templates for w in t.own_words}
+        #: The sets of slots each intent's samples hold together (Alexa fills one sample's).
+        self._slot_groups: dict[str, list[set[str]]] = defaultdict(list)
+        for template in self.templates:
+            self._slot_groups[template.intent].append(set(template.slots))
         self.sentences = sentences
         self._owner_intent = np.array([self.intents.index(i) for i, _ in owners])
         self._owner_template = np.array([t for _, t in owners])
@@ -437,7 +441,7 @@ class Resolver:
         # custom ones the nearest sample's comes first.
         own = np.flatnonzero(self._owner_intent == self.intents.index(intent))
         nearest = self.templates[int(self._owner_template[own[np.argmax(row[own])]])].slots
-        groups = [set(t.slots) for t in self.templates if t.intent == intent]
+        groups = self._slot_groups[intent]
         for name in sorted((n for n in declared if n not in filled),
                            key=lambda n: (declared[n] in self.types and n not in nearest,
                                           declared[n] == NUMBER)):
