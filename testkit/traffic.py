@@ -31,11 +31,15 @@ class CountingStore(UserStore):
         self.inner = inner
         self.reads = 0
         self.writes = 0
+        self.leases = 0
+        #: Leases taken by each kind of request in the last `count_traffic` pass.
+        self.leases_by_kind: dict[str, int] = {}
 
     def reset(self) -> None:
         """Start counting the next request from zero."""
         self.reads = 0
         self.writes = 0
+        self.leases = 0
 
     def load(self, user_id: str) -> Record:
         self.reads += 1
@@ -52,6 +56,13 @@ class CountingStore(UserStore):
     def delete_if_version(self, user_id: str, version: int) -> bool:
         self.writes += 1
         return self.inner.delete_if_version(user_id, version)
+
+    def acquire_lease(self, user_id: str, owner: str, until: float, now: float) -> bool:
+        self.leases += 1
+        return self.inner.acquire_lease(user_id, owner, until, now)
+
+    def release_lease(self, user_id: str, owner: str) -> None:
+        self.inner.release_lease(user_id, owner)
 
     def close(self) -> None:
         self.inner.close()
@@ -149,4 +160,5 @@ def count_traffic(
         if check is not None:
             check(kind, answer)
         counts[kind] = (store.reads, store.writes)
+        store.leases_by_kind[kind] = store.leases
     return counts

@@ -149,11 +149,11 @@ def test_sqlite_refusing_writes_apologises_and_keeps_the_record(
     send = flask_sender(production_settings, store=QueryOnlySqliteStore(str(db_path)))
     answer = within_deadline(lambda: send(set_goal(api_endpoint=api_endpoint)))
     assert store_down(speech(answer))
-    # A start still gets its timer (the announcement will come), and says it was not saved.
+    # A start cannot take the user's lease, so it cannot know no other request is starting a
+    # session right now: it sets no blind timer, and says the routine is out of reach.
     answer = within_deadline(lambda: send(start(api_endpoint=api_endpoint)))
-    said = speech(answer)
-    assert started_unsaved(said)
-    assert len([t for t in timers_fake.timers.values() if not t.hidden]) == 1  # + check-ins
+    assert store_down(speech(answer))
+    assert not timers_fake.timers
     assert_sqlite_intact(db_path, sqlite_seed)
 
 
@@ -189,7 +189,8 @@ def test_sqlite_locked_past_the_busy_timeout_apologises(
         answer = within_deadline(lambda: send(set_goal(api_endpoint=api_endpoint)))
         assert store_down(speech(answer))
         said = speech(within_deadline(lambda: send(start(api_endpoint=api_endpoint))))
-        assert mentions(said, EN, "start.not_saved")
+        assert store_down(said)  # the lease could not be written either: no blind timer
+        assert not timers_fake.timers
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -342,7 +343,10 @@ def test_dynamodb_throttling_every_call_apologises_in_time(
     send = lambda_on_dynamodb(server.url, table)
     assert store_down(speech(within_deadline(lambda: send(env.launch()))))
     assert store_down(speech(within_deadline(lambda: send(set_goal()))))
-    assert server.targets and all(t.endswith("GetItem") for t in server.targets)
+    # The launch only reads; the goal change tried to take the user's lease (a conditional
+    # put, throttled too) and stopped there: it never read on to write the record.
+    assert server.targets and all(t.endswith(("GetItem", "PutItem")) for t in server.targets)
+    assert [t for t in server.targets if t.endswith("GetItem")], server.targets
     assert_dynamo_intact(moto_url, table, seeded)
 
 
@@ -350,14 +354,16 @@ def test_dynamodb_throttling_writes_keeps_the_record(
     lambda_on_dynamodb, dynamo_seed: tuple[str, Record], moto_url: str, throttling_dynamo,
     timers_fake: TimersFake, api_endpoint: str,
 ) -> None:
-    """Reads pass, every PutItem is throttled: goal change refused, a start says not saved."""
+    """Reads pass, every PutItem is throttled: the user's lease cannot be taken, so a goal
+    change and a start are both refused in words, and no timer is set blind."""
     table, seeded = dynamo_seed
     server = throttling_dynamo({"PutItem"})
     send = lambda_on_dynamodb(server.url, table)
     answer = within_deadline(lambda: send(set_goal(api_endpoint=api_endpoint)))
     assert store_down(speech(answer))
     said = speech(within_deadline(lambda: send(start(api_endpoint=api_endpoint))))
-    assert started_unsaved(said)
+    assert store_down(said)
+    assert not timers_fake.timers
     assert any(t.endswith("PutItem") for t in server.targets)
     assert_dynamo_intact(moto_url, table, seeded)
 

@@ -110,6 +110,7 @@ def test_skill_disabled_leaves_nothing_in_the_sqlite_file(
     send(env.skill_event("SkillDisabled", api_endpoint=api_endpoint))
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT id, attributes FROM users").fetchall()
+        rows += conn.execute("SELECT id, owner FROM leases").fetchall()
     assert all(env.USER_ID not in f"{row}" for row in rows)
 
 
@@ -127,9 +128,10 @@ def test_late_skill_disabled_through_the_verified_route_deletes(
     store = open_store(store_url_any)
     assert record_of(store, env.USER_ID).version == 1
     # The user started that session, then disabled the skill: the record's last write
-    # (55 minutes ago) is older than the event (50 minutes ago), so the event deletes it.
+    # (55 minutes ago, by our clock and by the request's stamp) is older than the event
+    # (50 minutes ago), so the event deletes it.
     written = int((datetime.now(UTC) - timedelta(minutes=55)).timestamp())
-    store.update(env.USER_ID, lambda attributes: {**attributes, "t": written})
+    store.update(env.USER_ID, lambda attributes: {**attributes, "t": written, "ta": written})
 
     event = env.skill_event("SkillDisabled", api_endpoint=api_endpoint)
     late = datetime.now(UTC) - timedelta(minutes=50)

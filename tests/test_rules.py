@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from skill.domain.lengths import LengthOutcome, LengthRequest, iso_minutes, requested_length
 from skill.domain.routine import (
+    MAX_RECENT_ANSWERS,
+    REPLAY_WINDOW_SECONDS,
     ActiveSession,
     Answer,
     Routine,
@@ -245,11 +247,27 @@ def test_restart_accounting_uses_the_timers_own_figure():
     assert done == 5 and ended.history[-1] == SessionEntry(0, 5, 20, completed=False)
 
 
-def test_answers_are_remembered_for_replays_and_bounded():
+def test_every_answer_inside_the_replay_window_is_remembered_however_many_came_between():
     routine = Routine()
-    for n in range(8):
-        routine = remember_answer(routine, Answer(f"r{n}", f"said {n}"), now=n)
-    assert [a.request_id for a in routine.recent] == ["r3", "r4", "r5", "r6", "r7"]
-    assert routine.answer_for("r7").speech == "said 7" and routine.answer_for("r0") is None
-    assert routine.written == 7
+    for n in range(40):  # forty requests in under a minute: none forgotten
+        routine = remember_answer(routine, Answer(f"r{n}", f"said {n}"), now=1000 + n)
+    assert len(routine.recent) == 40
+    assert routine.answer_for("r0").speech == "said 0" and routine.answer_for("r39")
+    assert routine.written == 1039
     assert Routine.from_attributes(routine.to_attributes()) == routine
+
+
+def test_answers_leave_the_record_once_the_replay_window_has_passed():
+    routine = remember_answer(Routine(), Answer("old", "said"), now=1000)
+    routine = remember_answer(routine, Answer("edge", "said"), now=1000 + 10)
+    later = remember_answer(routine, Answer("new", "said"), now=1010 + REPLAY_WINDOW_SECONDS)
+    assert later.answer_for("old") is None  # past the window: a replay is refused at the door
+    assert later.answer_for("edge") is not None and later.answer_for("new") is not None
+
+
+def test_remembered_answers_are_bounded_by_size_as_well():
+    routine = Routine()
+    for n in range(MAX_RECENT_ANSWERS + 5):
+        routine = remember_answer(routine, Answer(f"r{n}", "said"), now=1000)
+    assert len(routine.recent) == MAX_RECENT_ANSWERS
+    assert routine.answer_for(f"r{MAX_RECENT_ANSWERS + 4}") is not None

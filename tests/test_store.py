@@ -16,6 +16,7 @@ from skill.domain.routine import (
     start_session,
 )
 from skill.store import ConflictError, Record, UserStore, open_store
+from skill.store.base import BusyError
 from skill.store.sqlite import SqliteStore
 from testkit.moto import create_table, dynamodb_resource
 
@@ -99,6 +100,54 @@ def test_ask_sdk_adapter_interface(store):
     assert store.load(USER_ID).attributes == {"goal": 5}
     store.delete_attributes(envelope)
     assert store.get_attributes(envelope) == {}
+
+
+def test_a_lease_is_held_by_one_owner_until_released_or_run_out(store):
+    assert store.acquire_lease("u", "first", until=100.0, now=10.0)
+    assert not store.acquire_lease("u", "second", until=100.0, now=50.0)  # held
+    assert store.acquire_lease("v", "second", until=100.0, now=50.0)  # another user's is free
+    store.release_lease("u", "second")  # not the holder's: nothing happens
+    assert not store.acquire_lease("u", "second", until=200.0, now=60.0)
+    store.release_lease("u", "first")
+    assert store.acquire_lease("u", "second", until=200.0, now=60.0)
+    # A holder that died: its lease runs out, and the next request takes it over.
+    assert store.acquire_lease("u", "third", until=300.0, now=200.0)
+    assert store.load("u") == Record({}, 0)  # leases never touch the record or its version
+
+
+def test_a_lease_held_too_long_is_a_busy_store(store):
+    with store.lease("u"), pytest.raises(BusyError), store.lease("u", wait=0.05):
+        pass
+    with store.lease("u", wait=0.05):  # released on the way out
+        pass
+
+
+def test_leases_serialise_threads_of_one_user(tmp_path):
+    """Forty read-modify-write cycles that do not use compare-and-set, each under the lease:
+    none is lost, because no two of them ever overlap."""
+    store = SqliteStore(str(tmp_path / "lease.db"))
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def work() -> None:
+        for _ in range(5):
+            with store.lease("u"):
+                inside.append(1)
+                if len(inside) > 1:
+                    overlaps.append(len(inside))
+                record = store.load("u")
+                count = record.attributes.get("n", 0)
+                store.save_if_version("u", {"n": count + 1}, record.version)
+                inside.pop()
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not overlaps
+    assert store.load("u").attributes == {"n": 40}
+    store.close()
 
 
 def test_twenty_threads_recording_sessions_lose_none(tmp_path):

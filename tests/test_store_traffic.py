@@ -55,6 +55,12 @@ def test_every_kind_stays_within_its_store_budget(counted, api_endpoint, timers_
     for kind in ("reminder set", "reminder consent", "reminders stop"):
         assert counts[kind] == (1, 1), kind
     assert counts["reminders list"] == (1, 0)
+    # Requests that may act on Alexa's timers or reminders run one at a time per user: each
+    # takes the user's lease once; answers from the catalogue, the launch and progress none.
+    acting = {"start", "time left", "pause", "resume", "start while running", "yes (restart)",
+              "end", "goal", "reminder set", "reminder consent", "reminders list",
+              "reminders stop"}
+    assert store.leases_by_kind == {kind: int(kind in acting) for kind in BUDGETS}
     reminders = timers_fake.reminders
     assert reminders.paths("POST") == ["/v1/alerts/reminders"] * 2
     assert len(reminders.paths("DELETE")) == 2 and reminders.reminders_of(USER) == []

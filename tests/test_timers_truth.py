@@ -262,11 +262,29 @@ def test_a_late_skill_disabled_keeps_what_was_written_after_it(clock, talk, stor
     assert open_store(f"sqlite://{store.path}").load(env.USER_ID).version == 0
 
 
-def test_skill_disabled_allows_for_clock_skew(talk, store, timers_fake):
-    start(talk)
-    # Alexa's clock a minute behind ours: the event still counts, and the record goes.
-    talk.send(_disabled_at(MONDAY_NOON - timedelta(seconds=60)))
+def _start_stamped(talk: Conversation, moment: datetime) -> dict:
+    """A start whose request Alexa stamped at `moment` (Alexa's clock, not ours)."""
+    envelope = env.intent("StartSessionIntent", {"duration": "PT20M"},
+                          api_endpoint=talk.defaults["api_endpoint"])
+    envelope["request"]["timestamp"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return talk.send(envelope)
+
+
+def test_skill_disabled_compares_on_alexas_clock_whatever_the_skew(talk, store, timers_fake):
+    # Alexa's clock a minute behind ours: the start is stamped 11:59:00, the event 11:59:30.
+    # By Alexa's clock the event came after the write, so the record goes.
+    _start_stamped(talk, MONDAY_NOON - timedelta(seconds=60))
+    talk.send(_disabled_at(MONDAY_NOON - timedelta(seconds=30)))
     assert record(store) == {}
+
+
+def test_a_session_started_after_the_event_is_kept(talk, store, timers_fake):
+    """The event is stamped 100 s before a session starts (clocks in step) but delivered
+    after it: the session is a write the event cannot have meant."""
+    event = MONDAY_NOON - timedelta(seconds=100)
+    _start_stamped(talk, MONDAY_NOON)
+    talk.send(_disabled_at(event))
+    assert record(store)["active"]["m"] == 20
 
 
 def test_a_restart_refused_by_the_limit_still_records_the_ended_session(

@@ -85,6 +85,26 @@ def with_routine(attributes: dict | None, key: str | None, routine: dict) -> dic
     return merged
 
 
+def keys_of(attributes: dict | None) -> list[str | None]:
+    """Every routine the record holds: the account's (None) and each recognised person's."""
+    attributes = attributes if isinstance(attributes, dict) else {}
+    people = attributes.get(PEOPLE_KEY)
+    return [None, *(people if isinstance(people, dict) else {})]
+
+
+def without_routine(attributes: dict | None, key: str | None) -> dict:
+    """The whole record less one routine (the account's becomes empty, a person's goes)."""
+    attributes = attributes if isinstance(attributes, dict) else {}
+    if key is None:
+        return with_routine(attributes, None, {})
+    people = attributes.get(PEOPLE_KEY)
+    kept = {k: v for k, v in (people if isinstance(people, dict) else {}).items() if k != key}
+    merged = {k: v for k, v in attributes.items() if k != PEOPLE_KEY}
+    if kept:
+        merged[PEOPLE_KEY] = kept
+    return merged
+
+
 def _written(routine: object) -> int:
     value = routine.get("t") if isinstance(routine, dict) else None  # Routine.written
     return value if isinstance(value, int) and not isinstance(value, bool) else 0

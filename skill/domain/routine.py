@@ -26,7 +26,13 @@ MAX_GOAL = 14
 HISTORY_WEEKS = 12
 MAX_HISTORY_ENTRIES = HISTORY_WEEKS * 7 * 6  # a generous cap, even for heavy days
 USUAL_WINDOW = 10  # the usual length is read from this many recent finished sessions
-RECENT_REQUESTS = 5  # answers kept so a replayed request changes nothing twice
+#: How long a request's answer is kept, so that a replay of it changes nothing twice: a
+#: signed request stays acceptable while its timestamp is within 150 s of the server's clock,
+#: so from its first arrival it can come back for at most 300 s. However many other requests
+#: came between, every one inside this window is remembered.
+REPLAY_WINDOW_SECONDS = 300
+#: A bound on the record's size only: one person cannot make this many requests in the window.
+MAX_RECENT_ANSWERS = 200
 
 
 class SessionEntry(NamedTuple):
@@ -81,6 +87,7 @@ class Answer(NamedTuple):
     request_id: str
     speech: str
     reprompt: str | None = None
+    at: int = 0  # when it was answered (epoch seconds): kept for the replay window
 
 
 class ReminderRecord(NamedTuple):
@@ -106,7 +113,10 @@ class Routine(NamedTuple):
     #: The launch has offered a weekly reminder once; it never asks again.
     reminder_offered: bool = False
     recent: tuple[Answer, ...] = ()
-    written: int = 0  # when the record was last written (epoch seconds)
+    written: int = 0  # when the record was last written (epoch seconds, our clock)
+    #: The timestamp Alexa put on the request that last wrote it (epoch seconds, Alexa's
+    #: clock, the clock skill events are stamped with): 0 when unknown (older records).
+    stamped: int = 0
     reminder: ReminderRecord | None = None  # None: no reminder set by the skill (or older record)
     checkins: bool | None = None  # the user's say on check-ins; None: never said (the default)
 
@@ -163,12 +173,14 @@ class Routine(NamedTuple):
         if isinstance(raw, dict):
             streak = Streak(as_int(raw.get("w"), 0) or 0, as_int(raw.get("through"), 0) or 0)
         recent = []
+        written = as_int(data.get("t"), 0) or 0
         for item in data.get("recent") or []:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 speech, reprompt = item.get("say"), item.get("re")
                 if isinstance(speech, str):
                     recent.append(Answer(item["id"], speech,
-                                         reprompt if isinstance(reprompt, str) else None))
+                                         reprompt if isinstance(reprompt, str) else None,
+                                         as_int(item.get("at"), written) or 0))
         goal = as_int(data.get("goal"), DEFAULT_GOAL) or DEFAULT_GOAL
         reminder = _reminder_from(data.get("rem"), as_int)
         return cls(
@@ -178,8 +190,9 @@ class Routine(NamedTuple):
             streak=streak,
             sessions_total=max(as_int(data.get("total"), 0) or 0, 0),
             reminder_offered=bool(as_int(data.get("ro"), 0)),
-            recent=tuple(recent[-RECENT_REQUESTS:]),
-            written=as_int(data.get("t"), 0) or 0,
+            recent=tuple(recent[-MAX_RECENT_ANSWERS:]),
+            written=written,
+            stamped=as_int(data.get("ta"), 0) or 0,
             reminder=reminder,
             checkins=None if data.get("ci") is None else bool(as_int(data.get("ci"), 0)),
         )
@@ -194,6 +207,8 @@ class Routine(NamedTuple):
             history.append(entry)
         data: dict = {"goal": self.weekly_goal, "history": history, "total": self.sessions_total,
                       "t": self.written}
+        if self.stamped:
+            data["ta"] = self.stamped
         if self.reminder_offered:
             data["ro"] = 1
         if self.active is not None:
@@ -208,7 +223,8 @@ class Routine(NamedTuple):
             data["streak"] = {"w": self.streak.weeks, "through": self.streak.through}
         if self.recent:
             data["recent"] = [
-                {"id": a.request_id, "say": a.speech, **({"re": a.reprompt} if a.reprompt else {})}
+                {"id": a.request_id, "say": a.speech, "at": a.at,
+                 **({"re": a.reprompt} if a.reprompt else {})}
                 for a in self.recent
             ]
         if self.reminder is not None:
@@ -373,9 +389,13 @@ def set_goal(routine: Routine, goal: int) -> Routine:
 
 
 def remember_answer(routine: Routine, answer: Answer, now: int) -> Routine:
-    """Stamp the write and keep this request's answer among the last few."""
-    recent = (*[a for a in routine.recent if a.request_id != answer.request_id], answer)
-    return routine._replace(recent=recent[-RECENT_REQUESTS:], written=now)
+    """Stamp the write and keep this request's answer with every other one still inside the
+    replay window (a count would let a replay through after enough other requests)."""
+    horizon = now - REPLAY_WINDOW_SECONDS
+    recent = (*[a for a in routine.recent
+                if a.request_id != answer.request_id and a.at >= horizon],
+              answer._replace(at=now))
+    return routine._replace(recent=recent[-MAX_RECENT_ANSWERS:], written=now)
 
 
 def valid_goal(value: str | None) -> int | None:

@@ -18,8 +18,9 @@ from skill.services import Services
 class SkillHandler(AbstractRequestHandler):
     """A request handler with the shared services; subclasses implement `respond`."""
 
-    #: True for handlers that may change the routine: a replay of a request they already
-    #: answered (same requestId) hears the same answer and changes nothing again.
+    #: True for handlers that may change the routine or act on Alexa's timers and reminders:
+    #: they run one at a time per user (the store's lease), and a replay of a request they
+    #: already answered (same requestId) hears the same answer and changes nothing again.
     replay_safe = False
 
     def __init__(self, services: Services) -> None:
@@ -27,11 +28,15 @@ class SkillHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input, self.services)
-        if self.replay_safe:
+        if not self.replay_safe:
+            return self.respond(turn)
+        # The lease is taken before the record is read, so a request that waited reads what
+        # the one before it wrote: its replayed answer, or the session it started.
+        with self.services.store.lease(turn.user_id):
             replayed = turn.replay()
             if replayed is not None:
                 return replayed
-        return self.respond(turn)
+            return self.respond(turn)
 
     def respond(self, turn: Turn) -> Response:
         raise NotImplementedError

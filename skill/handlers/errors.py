@@ -11,6 +11,7 @@ from ask_sdk_model import Response
 from skill.handlers.turn import Turn
 from skill.services import Services
 from skill.store import StoreError
+from skill.store.base import BusyError
 
 log = logging.getLogger(__name__)
 
@@ -32,26 +33,31 @@ class _ApologyHandler(AbstractExceptionHandler):
         turn = Turn.of(handler_input, self.services)
         if _silent_request(handler_input):
             return turn.silence()
-        return self.apologise(turn)
+        return self.apologise(turn, exception)
 
     def log(self, exception: Exception) -> None:
         raise NotImplementedError
 
-    def apologise(self, turn: Turn) -> Response:
+    def apologise(self, turn: Turn, exception: Exception) -> Response:
         raise NotImplementedError
 
 
 class StoreErrorHandler(_ApologyHandler):
-    """The routine store failed: say so honestly; nothing already stored is touched."""
+    """The routine store failed, or another request of the user's is still being answered:
+    say which, honestly; nothing already stored is touched."""
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
         return isinstance(exception, StoreError)
 
     def log(self, exception: Exception) -> None:
-        log.error("store unavailable: %s", exception)
+        if isinstance(exception, BusyError):
+            log.warning("request not answered: %s", exception)
+        else:
+            log.error("store unavailable: %s", exception)
 
-    def apologise(self, turn: Turn) -> Response:
-        return turn.tell(turn.say.text("store.unavailable"))
+    def apologise(self, turn: Turn, exception: Exception) -> Response:
+        key = "store.busy" if isinstance(exception, BusyError) else "store.unavailable"
+        return turn.tell(turn.say.text(key))
 
 
 class CatchAllExceptionHandler(_ApologyHandler):
@@ -63,5 +69,5 @@ class CatchAllExceptionHandler(_ApologyHandler):
     def log(self, exception: Exception) -> None:
         log.error("request failed: %s", type(exception).__name__, exc_info=exception)
 
-    def apologise(self, turn: Turn) -> Response:
+    def apologise(self, turn: Turn, exception: Exception) -> Response:
         return turn.prompt("error")

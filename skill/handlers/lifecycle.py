@@ -8,24 +8,27 @@ from datetime import UTC, datetime
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
+from skill.domain import people
 from skill.domain.routine import Routine
 from skill.handlers.base import RequestTypeHandler, SkillHandler
 from skill.handlers.turn import Turn
 
 log = logging.getLogger(__name__)
 
-# Alexa's clock and ours may differ by this much (Amazon's own request tolerance): a write
-# must be clearly after the event to be kept, so a genuine event is never ignored for skew.
+# A routine written before stamps existed knows only our clock: it must be clearly after the
+# event to be kept (Amazon's own request tolerance), so a genuine event is never ignored for skew.
 CLOCK_SKEW_SECONDS = 150
 
 
 class SkillDisabledHandler(RequestTypeHandler):
-    """AlexaSkillEvent.SkillDisabled: delete the user's record, unless it is newer.
+    """AlexaSkillEvent.SkillDisabled: delete what was written before the event.
 
-    Alexa may deliver the event late, or twice. A user who removed the skill and came back
-    has written to their record since; an event clearly older than that write (by more than
-    the clock skew we allow) must not erase it.
-    The delete is conditional on the version read, so a write racing it is not lost either.
+    Alexa may deliver the event late, or twice, and requests already under way when the user
+    removed the skill may land after it. Each routine in the record (the account's, each
+    recognised person's) carries the timestamp of the request that last wrote it, on Alexa's
+    clock, the clock the event is stamped with: a routine written before the event goes, one
+    written after it stays. Every write is conditional on the version read, so a request
+    racing the event is never lost either.
     """
 
     request_types = ("AlexaSkillEvent.SkillDisabled",)
@@ -35,14 +38,31 @@ class SkillDisabledHandler(RequestTypeHandler):
         record = store.load(turn.user_id)
         if record.version == 0:
             return turn.silence()
-        written = Routine.from_attributes(record.attributes).written
-        if written > _event_time(turn) + CLOCK_SKEW_SECONDS:
-            log.info("skill disabled event predates the record's last write: kept")
-        elif store.delete_if_version(turn.user_id, record.version):
-            log.info("skill disabled: user record deleted")
+        event = _event_time(turn)
+        keys = people.keys_of(record.attributes)
+        stale = [key for key in keys if not _written_after(
+            Routine.from_attributes(people.routine_attributes(record.attributes, key)), event)]
+        if not stale:
+            log.info("skill disabled event predates every write to the record: kept")
+        elif len(stale) == len(keys):
+            deleted = store.delete_if_version(turn.user_id, record.version)
+            log.info("skill disabled: user record %s",
+                     "deleted" if deleted else "changed meanwhile: kept")
         else:
-            log.info("skill disabled: the record changed meanwhile: kept")
+            remaining = record.attributes
+            for key in stale:
+                remaining = people.without_routine(remaining, key)
+            saved = store.save_if_version(turn.user_id, remaining, record.version)
+            log.info("skill disabled: %s", "routines written before the event deleted"
+                     if saved else "the record changed meanwhile: kept")
         return turn.silence()
+
+
+def _written_after(routine: Routine, event: int) -> bool:
+    """Whether the routine was last written after the event (Alexa's clock where known)."""
+    if routine.stamped:
+        return routine.stamped > event
+    return routine.written > event + CLOCK_SKEW_SECONDS
 
 
 def _event_time(turn: Turn) -> int:

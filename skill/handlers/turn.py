@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -168,6 +168,20 @@ class Turn:
         value = getattr(self.request, "request_id", None)
         return value if isinstance(value, str) and value else None
 
+    @property
+    def stamped(self) -> int:
+        """The request's own timestamp (Alexa's clock) in epoch seconds; 0 when it has none.
+
+        Skill events are stamped by the same clock, so comparing the two needs no allowance
+        for the skew between Alexa's clock and ours.
+        """
+        moment = getattr(self.request, "timestamp", None)
+        if not isinstance(moment, datetime):
+            return 0
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return int(moment.timestamp())
+
     def replay(self) -> Response | None:
         """The answer already given, when this very request changed the routine before."""
         answer = self.routine.answer_for(self.request_id)
@@ -179,7 +193,7 @@ class Turn:
         rule, self._pending = self._pending, None
         if rule is None:
             return
-        now, request_id, person = self.now, self.request_id, self.person
+        now, request_id, person, stamped = self.now, self.request_id, self.person, self.stamped
 
         def apply(attributes: dict) -> dict:
             mine = people.routine_attributes(attributes, person)
@@ -189,6 +203,7 @@ class Turn:
                 changed = rules.remember_answer(changed, answer, now)
             else:
                 changed = changed._replace(written=now)
+            changed = changed._replace(stamped=stamped)
             return people.with_routine(attributes, person, changed.to_attributes())
 
         saved = self.services.store.update(self.user_id, apply, first=self._record)

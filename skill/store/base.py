@@ -9,14 +9,24 @@ another request got there first. In the common case that is one read and one wri
 from __future__ import annotations
 
 import abc
+import logging
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_model import RequestEnvelope
 
 MAX_UPDATE_ATTEMPTS = 30
+#: How long a lease holds when its holder never lets go (a worker killed mid-request): longer
+#: than any request may take (Alexa gives up after 8 s), so a live holder never loses it.
+LEASE_SECONDS = 10.0
+#: How long a request waits for another request of the same user before it gives up and says
+#: so: inside Alexa's 8 s, with room left for its own work once the lease is free.
+LEASE_WAIT_SECONDS = 4.0
+log = logging.getLogger(__name__)
 
 
 class StoreError(Exception):
@@ -25,6 +35,10 @@ class StoreError(Exception):
 
 class ConflictError(StoreError):
     """Another request kept winning the race for one user's record."""
+
+
+class BusyError(StoreError):
+    """Another request for the same user held its lease for longer than we could wait."""
 
 
 class Record(NamedTuple):
@@ -63,6 +77,53 @@ class UserStore(AbstractPersistenceAdapter, abc.ABC):
     @abc.abstractmethod
     def delete_if_version(self, user_id: str, version: int) -> bool:
         """Forget `user_id` only if the record is still at `version` (nothing newer landed)."""
+
+    @abc.abstractmethod
+    def acquire_lease(self, user_id: str, owner: str, until: float, now: float) -> bool:
+        """Take `user_id`'s lease for `owner` until `until` (epoch seconds), if it is free
+        or its holder's time ran out by `now`; False when someone else holds it."""
+
+    @abc.abstractmethod
+    def release_lease(self, user_id: str, owner: str) -> None:
+        """Give the lease back, only if `owner` still holds it."""
+
+    @contextmanager
+    def lease(
+        self, user_id: str, *, wait: float | None = None, hold: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> Iterator[None]:
+        """One request at a time for `user_id`, across threads, processes and Lambda instances.
+
+        Two requests for one user at the same moment (Alexa retrying a slow request, the same
+        request delivered twice, two Echos) would each list the timers, find none, and each
+        create one. Compare-and-set on the record cannot undo a timer already created at
+        Alexa, so requests that act are serialised instead: the second waits here, then reads
+        the record the first wrote and answers from it (a replay hears the first answer).
+        The lease is a row of its own, so it never bumps the record's version; a holder that
+        dies leaves it to expire after `hold` seconds. Waiting polls with a growing pause
+        (5 to 50 ms): the usual holder is done within a few hundred milliseconds.
+        """
+        wait = LEASE_WAIT_SECONDS if wait is None else wait
+        hold = LEASE_SECONDS if hold is None else hold
+        owner = os.urandom(8).hex()
+        deadline = time.monotonic() + wait
+        pause = 0.005
+        while True:
+            now = clock()
+            if self.acquire_lease(user_id, owner, now + hold, now):
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BusyError("another request for this user holds its lease")
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
+        try:
+            yield
+        finally:
+            try:
+                self.release_lease(user_id, owner)
+            except StoreError as exc:  # it runs out by itself; the answer must still go out
+                log.warning("lease not released: %s", exc)
 
     def close(self) -> None:
         """Release connections; stores without any keep the default."""

@@ -16,6 +16,13 @@ from skill.store.base import Record, StoreError, UserStore
 
 VERSION = "version"
 ATTRIBUTES = "attributes"
+#: A lease is an item of its own beside the record (`lease:<userId>`), so taking one never
+#: rewrites the record; `expires` is the table's time-to-live attribute, which removes the
+#: item of a holder that died (template.yaml turns TTL on for it).
+LEASE_PREFIX = "lease:"
+LEASE_OWNER = "owner"
+LEASE_UNTIL_MS = "until_ms"
+LEASE_EXPIRES = "expires"
 
 
 def _plain(value: object) -> object:
@@ -102,6 +109,25 @@ class DynamoStore(UserStore):
     def delete_if_version(self, user_id: str, version: int) -> bool:
         return self._conditional("delete", self._table.delete_item, Key={"id": user_id},
                                  **self._at_version(version))
+
+    def acquire_lease(self, user_id: str, owner: str, until: float, now: float) -> bool:
+        """A conditional put: the lease is free, or its holder's time ran out (whole
+        milliseconds: DynamoDB refuses Python floats)."""
+        item = {"id": LEASE_PREFIX + user_id, LEASE_OWNER: owner,
+                LEASE_UNTIL_MS: int(until * 1000), LEASE_EXPIRES: int(until) + 60}
+        return self._conditional(
+            "lease", self._table.put_item, Item=item,
+            ConditionExpression="attribute_not_exists(id) OR #u <= :now",
+            ExpressionAttributeNames={"#u": LEASE_UNTIL_MS},
+            ExpressionAttributeValues={":now": int(now * 1000)},
+        )
+
+    def release_lease(self, user_id: str, owner: str) -> None:
+        self._conditional(
+            "lease release", self._table.delete_item, Key={"id": LEASE_PREFIX + user_id},
+            ConditionExpression="#o = :o", ExpressionAttributeNames={"#o": LEASE_OWNER},
+            ExpressionAttributeValues={":o": owner},
+        )
 
     @staticmethod
     def _at_version(version: int) -> dict:

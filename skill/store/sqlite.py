@@ -22,6 +22,17 @@ CREATE TABLE IF NOT EXISTS users (
     attributes TEXT NOT NULL
 )
 """
+# Leases live apart from the records: taking one never changes a record's version, and a
+# database written before leases existed gains the table on its first connection.
+_LEASES = """
+CREATE TABLE IF NOT EXISTS leases (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until REAL NOT NULL
+)
+"""
+#: A lease left behind by a holder that died is dropped this long after it ran out.
+_STALE_LEASE_SECONDS = 60.0
 
 
 class SqliteStore(UserStore):
@@ -53,6 +64,7 @@ class SqliteStore(UserStore):
                     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                         conn.execute("PRAGMA journal_mode = WAL")
                     conn.execute(_SCHEMA)
+                    conn.execute(_LEASES)
                     self._schema_ready = True
                 self._connections.append(conn)
         except (sqlite3.Error, OSError) as exc:
@@ -115,7 +127,9 @@ class SqliteStore(UserStore):
 
     def delete(self, user_id: str) -> None:
         try:
-            self._connection().execute("DELETE FROM users WHERE id = ?", (user_id,))
+            conn = self._connection()
+            conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+            conn.execute("DELETE FROM leases WHERE id = ?", (user_id,))
         except sqlite3.Error as exc:
             raise StoreError(f"sqlite delete failed: {type(exc).__name__}") from exc
 
@@ -127,6 +141,30 @@ class SqliteStore(UserStore):
         except sqlite3.Error as exc:
             raise StoreError(f"sqlite delete failed: {type(exc).__name__}") from exc
         return cursor.rowcount == 1
+
+    def acquire_lease(self, user_id: str, owner: str, until: float, now: float) -> bool:
+        """One statement: insert the lease, or take it over only where its time ran out."""
+        try:
+            conn = self._connection()
+            cursor = conn.execute(
+                "INSERT INTO leases (id, owner, until) VALUES (?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, until = excluded.until "
+                "WHERE leases.until <= ?",
+                (user_id, owner, until, now),
+            )
+            taken = cursor.rowcount == 1
+            if taken:  # rows of holders that died: they name a user, so they do not linger
+                conn.execute("DELETE FROM leases WHERE until < ?", (now - _STALE_LEASE_SECONDS,))
+        except sqlite3.Error as exc:
+            raise StoreError(f"sqlite lease failed: {type(exc).__name__}") from exc
+        return taken
+
+    def release_lease(self, user_id: str, owner: str) -> None:
+        try:
+            self._connection().execute(
+                "DELETE FROM leases WHERE id = ? AND owner = ?", (user_id, owner))
+        except sqlite3.Error as exc:
+            raise StoreError(f"sqlite lease release failed: {type(exc).__name__}") from exc
 
     def close(self) -> None:
         with self._lock:
