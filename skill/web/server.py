@@ -16,16 +16,20 @@ What is set here, and why:
   backlog - instead of calling accept() into EMFILE on every loop turn, which is a busy loop.
 * `asyncore_use_poll`: select() cannot watch descriptors numbered above 1024.
 * `channel_timeout` closes connections idle that long; `cleanup_interval` is how often it looks.
+  Every byte received resets the idle clock and waitress has no limit on a request's total
+  read time, so a socket that trickles a byte now and then is never closed for it (only a
+  size limit ends it): the reverse proxy in front bounds read times (README, Deploy).
 * `max_request_header_size` is far above an Alexa request's headers and far below waitress's
   256 KB default. `max_request_body_size` (1 MiB) is above the app's own 128 KB limit, which
   answers bodies between the two; larger ones waitress refuses itself, without passing them
-  on or reading further: at the headers when `Content-Length` says so, after the first 1 MiB
-  when the body comes chunked.
+  on or reading further: at the headers when `Content-Length` says so, once 1 MiB of a
+  chunked body (framing included) has arrived.
 
-waitress writes its own refusals (400 malformed request, 413, 431 headers too large, 501,
-500 when the app itself raises) with an error task of its channel, as plain text. The channel
-here (`JsonErrorChannel`) swaps in an error task that says the same as the app, as JSON: a
-client sees `{"error": "request body too large"}` for every oversized body, whoever refused it.
+waitress writes its own refusals (400 malformed request, 413, 431 headers too large, 501
+unknown transfer coding, 500 if the app raises past Flask) with its channel's error task, as
+plain text. The channel here (`JsonErrorChannel`) swaps in an error task that says the same
+as the app, as JSON: a client sees `{"error": "request body too large"}` for every oversized
+body, whoever refused it.
 """
 
 from __future__ import annotations
