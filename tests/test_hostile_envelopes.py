@@ -30,6 +30,7 @@ from skill.dispatch import (
     MAX_ATTRIBUTE_BYTES,
     MAX_ATTRIBUTE_DEPTH,
     MAX_ENVELOPE_DEPTH,
+    check_envelope,
     deeper_than,
 )
 from skill.lambda_function import create_handler
@@ -235,8 +236,13 @@ def test_the_skills_own_attributes_are_kept(
     assert not _dropped_lines(caplog)
 
 
-def test_dropping_leaves_the_callers_event_alone(settings: Settings) -> None:
+def test_dropping_starts_the_session_afresh_and_leaves_the_callers_event_alone(
+    settings: Settings,
+) -> None:
     event = env.launch(session_attributes=junk_attributes(100), new_session=False)
+    checked = check_envelope(event)
+    assert checked["session"]["attributes"] == {} and checked["session"]["new"] is True
+    assert checked["session"]["sessionId"] == event["session"]["sessionId"]
     create_handler(settings)(event, None)
     assert event["session"]["new"] is False and "junk" in event["session"]["attributes"]
 
