@@ -3,6 +3,14 @@
 ask-sdk's own Lambda wrapper lets a malformed envelope raise deep inside deserialisation.
 Here the envelope's shape is checked first, so anything that is not an Alexa request is
 refused with a short reason (HTTP 400 on the web), and only well-formed ones reach handlers.
+
+Nesting is bounded before ask-sdk sees anything, by walks that use no recursion: ask-sdk
+deep-copies the session attributes and serialises and deserialises whole envelopes with
+recursive code, which a few hundred levels of nesting turn into a RecursionError. The Lambda
+door receives events already parsed, of any depth, so the bound must hold here, not in a
+JSON parser. Session attributes that are too deep or too large are dropped (the request is
+answered as the start of a conversation, since Alexa only returns what the skill sent, and
+the skill sends two small things); anything else nested too deeply is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +24,21 @@ from ask_sdk_model import RequestEnvelope
 
 log = logging.getLogger(__name__)
 
+#: How deep session attributes may nest (the attributes object itself is level 1). The skill
+#: writes two levels - the pending offer and the map of lines it said, each an object of
+#: scalars - so 32 is room for any shape it may grow into, and far below the few hundred
+#: levels at which ask-sdk's deep copy of the attributes runs out of Python's recursion limit.
+MAX_ATTRIBUTE_DEPTH = 32
+#: How large session attributes may be, as compact JSON. The skill's own are under 1 KB; Alexa
+#: echoes them inside the response, which it caps at 24 KB, so anything near that size cannot
+#: be the skill's. 8 KB is eight times what the skill writes and bounds what ask-sdk copies.
+MAX_ATTRIBUTE_BYTES = 8 * 1024
+#: How deep anything else in an envelope may nest (the envelope itself is level 1). Alexa's
+#: deepest path, a slot's entity resolution value, is 11 levels. ask-sdk's serialiser and deep
+#: copy spend a few Python frames per level, so 64 levels stay far below the recursion limit
+#: (1,000 frames) wherever the doors are called from.
+MAX_ENVELOPE_DEPTH = 64
+
 
 class BadRequest(Exception):
     """The payload is not an Alexa request envelope we can answer; str(exc) is safe to show."""
@@ -27,8 +50,64 @@ def _require_dict(value: object, where: str) -> dict:
     return value
 
 
-def check_envelope(payload: object) -> None:
-    """The minimum every Alexa request carries; deeper oddities are the handlers' business."""
+def deeper_than(value: object, limit: int) -> bool:
+    """Whether `value` nests objects or arrays more than `limit` levels deep (`{}` is 1).
+
+    A walk with its own stack, not recursion, so any depth is measured safely; it stops at
+    the first container past the limit.
+    """
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, (list, tuple)):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, (dict, list, tuple)))
+    return False
+
+
+def _attributes_fault(attributes: dict) -> str | None:
+    """Why these session attributes cannot be the skill's own, or None when they may be."""
+    if deeper_than(attributes, MAX_ATTRIBUTE_DEPTH):
+        return f"nested deeper than {MAX_ATTRIBUTE_DEPTH} levels"
+    try:
+        size = len(json.dumps(attributes, separators=(",", ":")))  # ASCII: bytes = characters
+    except (TypeError, ValueError):
+        return "not JSON"
+    if size > MAX_ATTRIBUTE_BYTES:
+        return f"larger than {MAX_ATTRIBUTE_BYTES} bytes"
+    return None
+
+
+def _without_foreign_attributes(envelope: dict) -> dict:
+    """`envelope`, or a copy whose session starts afresh when its attributes are not ours.
+
+    The caller's event is left as it is. The log line names the fault only: no ids, no body.
+    """
+    session = envelope.get("session")
+    attributes = session.get("attributes") if session is not None else None
+    if not attributes:
+        return envelope
+    fault = _attributes_fault(attributes)
+    if fault is None:
+        return envelope
+    log.warning("session attributes dropped (%s): answered as a new session", fault)
+    return {**envelope, "session": {**session, "attributes": {}, "new": True}}
+
+
+def check_envelope(payload: object) -> dict:
+    """The minimum every Alexa request carries, and bounded nesting; other oddities are the
+    handlers' business.
+
+    Returns the envelope to answer: `payload` itself, or a copy without session attributes
+    that cannot be the skill's own. Raises BadRequest for anything that is not answerable.
+    """
     envelope = _require_dict(payload, "request envelope")
     request = _require_dict(envelope.get("request"), "request")
     if not isinstance(request.get("type"), str) or not request["type"]:
@@ -51,17 +130,19 @@ def check_envelope(payload: object) -> None:
             slots = _require_dict(intent["slots"], "request.intent.slots")
             for value in slots.values():
                 _require_dict(value, "slot")
+    envelope = _without_foreign_attributes(envelope)
+    if deeper_than(envelope, MAX_ENVELOPE_DEPTH):
+        raise BadRequest("request envelope is nested too deeply")
+    return envelope
 
 
 def handle_envelope(skill: CustomSkill, payload: object, context: object = None) -> dict:
     """Answer one request envelope (already parsed JSON) with a response envelope dict."""
-    check_envelope(payload)
+    checked = check_envelope(payload)
     try:
         envelope = skill.serializer.deserialize(
-            payload=json.dumps(payload), obj_type=RequestEnvelope
+            payload=json.dumps(checked), obj_type=RequestEnvelope
         )
-    except RecursionError as exc:  # an event nested deeper than any Alexa request
-        raise BadRequest("request envelope is nested too deeply") from exc
     except Exception as exc:  # ask-sdk raises bare SerializationException on any odd field
         raise BadRequest("request envelope does not match the Alexa schema") from exc
     try:

@@ -19,11 +19,19 @@ from skill.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: What every oversized body is told, by the app or by waitress in front of it.
+BODY_TOO_LARGE = "request body too large"
+#: What a fault of ours is told: nothing more, the cause goes to the log.
+INTERNAL_ERROR = "internal error"
+
+
+def error_json(message: str) -> str:
+    """The body of every refusal, from the app or from the server (`skill.web.server`)."""
+    return json.dumps({"error": message})
+
 
 def _error(status: int, message: str) -> Response:
-    return Response(
-        json.dumps({"error": message}), status=status, mimetype="application/json"
-    )
+    return Response(error_json(message), status=status, mimetype="application/json")
 
 
 def create_app(settings: Settings | None = None, *, skill=None, verifier=None) -> Flask:
@@ -59,10 +67,10 @@ def create_app(settings: Settings | None = None, *, skill=None, verifier=None) -
     def alexa() -> Response:
         length = request.content_length
         if length is not None and length > settings.max_body_bytes:
-            return _error(413, "request body too large")
+            return _error(413, BODY_TOO_LARGE)
         body = request.get_data(cache=False)
         if len(body) > settings.max_body_bytes:
-            return _error(413, "request body too large")
+            return _error(413, BODY_TOO_LARGE)
         if verifier is not None:
             from skill.web.verifier import VerificationError
 
@@ -93,7 +101,7 @@ def create_app(settings: Settings | None = None, *, skill=None, verifier=None) -
         # client stopped sending): its own 4xx status, as JSON.
         status = exc.code or 400
         if status == 413:
-            return _error(413, "request body too large")
+            return _error(413, BODY_TOO_LARGE)
         return _error(status, (exc.name or "bad request").lower())
 
     @app.errorhandler(Exception)
@@ -101,6 +109,6 @@ def create_app(settings: Settings | None = None, *, skill=None, verifier=None) -
         # A fault of ours, not of the request: 500, so monitoring can tell a bug from bad
         # input. The traceback goes to the log only.
         log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
-        return _error(500, "internal error")
+        return _error(500, INTERNAL_ERROR)
 
     return app

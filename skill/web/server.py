@@ -16,9 +16,20 @@ What is set here, and why:
   backlog - instead of calling accept() into EMFILE on every loop turn, which is a busy loop.
 * `asyncore_use_poll`: select() cannot watch descriptors numbered above 1024.
 * `channel_timeout` closes connections idle that long; `cleanup_interval` is how often it looks.
+  Every byte received resets the idle clock and waitress has no limit on a request's total
+  read time, so a socket that trickles a byte now and then is never closed for it (only a
+  size limit ends it): the reverse proxy in front bounds read times (README, Deploy).
 * `max_request_header_size` is far above an Alexa request's headers and far below waitress's
-  256 KB default; `max_request_body_size` stays above the app's own 128 KB limit, so an
-  oversized body gets the app's JSON 413 rather than waitress's plain-text one.
+  256 KB default. `max_request_body_size` (1 MiB) is above the app's own 128 KB limit, which
+  answers bodies between the two; larger ones waitress refuses itself, without passing them
+  on or reading further: at the headers when `Content-Length` says so, once 1 MiB of a
+  chunked body (framing included) has arrived.
+
+waitress writes its own refusals (400 malformed request, 413, 431 headers too large, 501
+unknown transfer coding, 500 if the app raises past Flask) with its channel's error task, as
+plain text. The channel here (`JsonErrorChannel`) swaps in an error task that says the same
+as the app, as JSON: a client sees `{"error": "request body too large"}` for every oversized
+body, whoever refused it.
 """
 
 from __future__ import annotations
@@ -32,6 +43,13 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from waitress import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer
+from waitress.task import ErrorTask
+
+from skill.web import BODY_TOO_LARGE, INTERNAL_ERROR, error_json
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +124,50 @@ def production_limits(threads: int = ServerLimits.threads) -> ServerLimits:
                         connection_limit=connection_limit_for(raise_fd_limit(), threads))
 
 
+#: What waitress's own refusals say, by status; any other says its reason phrase, lowercased
+#: (as the app says its 404 and 405).
+_SERVER_ERRORS = {413: BODY_TOO_LARGE, 500: INTERNAL_ERROR}
+
+
+class JsonErrorTask(ErrorTask):
+    """waitress's error response as the app gives its own: `{"error": ...}`, JSON.
+
+    The status stays waitress's; the detail waitress would add ("exceeds max_body of ...",
+    a parser message quoting the request) is left out, as the app leaves out its own.
+    """
+
+    def execute(self) -> None:
+        error = self.request.error
+        body = error_json(_SERVER_ERRORS.get(error.code, error.reason.lower())).encode()
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()  # as waitress does: the stream is not to be trusted
+        self.content_length = len(body)
+        self.write(body)
+
+
+class JsonErrorChannel(HTTPChannel):
+    """waitress's connection, with its refusals written by `JsonErrorTask`."""
+
+    error_task_class = JsonErrorTask
+
+
+def create_waitress(app: object, sock: socket.socket, limits: ServerLimits) -> BaseWSGIServer:
+    """waitress serving `app` on `sock` with `limits`, its own refusals answered as JSON.
+
+    `create_server` takes no channel class, so it is set on the server it returns, before its
+    loop runs and so before any connection is accepted.
+    """
+    server = create_server(app, sockets=[sock], **limits.waitress_kwargs())
+    if not isinstance(server, BaseWSGIServer):  # one socket gives one server, not a group
+        raise TypeError(f"waitress returned {type(server).__name__} for one socket")
+    server.channel_class = JsonErrorChannel
+    return server
+
+
 def _run_waitress(app: object, sock: socket.socket, limits: ServerLimits) -> None:
     """One process's server loop on the shared listening socket, until SIGTERM or SIGINT."""
-    from waitress import create_server
-
-    server = create_server(app, sockets=[sock], **limits.waitress_kwargs())
+    server = create_waitress(app, sock, limits)
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
