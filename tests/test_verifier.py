@@ -27,6 +27,7 @@ from skill.web.verifier import (
     MAX_CHAIN_BYTES,
     RequestVerifier,
     VerificationError,
+    canonical_cert_url,
     check_cert_url,
     download_pem,
     make_downloader,
@@ -321,6 +322,70 @@ def test_cert_url_rules_accept_amazons_variants(url):
     assert check_cert_url(url) is None
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://s3.amazonaws.com/echo.api/echo-api-cert.pem",
+        "HTTPS://S3.AMAZONAWS.COM:443/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com:/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/../echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com/../echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/x/%2E%2E/./echo-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/%65cho-api-cert.pem",
+        "https://s3.amazonaws.com/%65%63%68%6f.api/echo%2Dapi%2dcert.pem",
+    ],
+)
+def test_every_spelling_of_a_plain_url_has_one_canonical_form(url):
+    assert canonical_cert_url(url) == CERT_URL
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://s3.amazonaws.com/echo.api/%2565cho-api-cert.pem",  # "%" left after decoding
+        "https://s3.amazonaws.com/echo.api/echo%2Fapi-cert.pem",  # encoded slash
+        "https://s3.amazonaws.com/echo.api/echo-api-cert.pem%00",
+        "https://s3.amazonaws.com/echo.api/echo-api-cert.pem%09",
+        "https://s3.amazonaws.com/echo.api/echo api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/echo-api-cert.pem\t",
+        "https://s3.amazonaws.com/echo.api/echo-api\ncert.pem",
+        "https://s3.amazonaws.com/echo.api/\u00e9cho-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/%C3%A9cho-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/%FFcho-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/echo%5Capi-cert.pem",
+        "https://s3.amazonaws.com/echo.api/echo-api-cert.pem%3F",
+        "https://s3.amazonaws.com/echo.api//echo-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/echo-api-cert.pem/",
+        "https://s3.amazonaws.com/echo.api/x/..",
+        "https://s3.amazonaws.com/echo.api/",
+        "https://s3.amazonaws.com/echo.api/echo-api-cert.pem;x",
+        "https://@s3.amazonaws.com/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws%2Ecom/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api/" + "a" * 600 + ".pem",
+    ],
+)
+def test_cert_url_that_is_not_plain_once_decoded_is_refused(
+    make_verifier, signer, clock, fetch, url
+):
+    body = encode(launch_envelope(clock.now))
+
+    assert "certificate URL" in refused(make_verifier(), signer.headers(body, url), body)
+    assert fetch.calls == []
+
+
+def test_logged_chain_urls_are_bounded(make_verifier, signer, clock, caplog):
+    url = "https://s3.amazonaws.com/echo.api/" + "a" * 400 + ".pem"  # allowed, and missing
+    body = encode(launch_envelope(clock.now))
+
+    with caplog.at_level("WARNING", logger="skill.web.verifier"):
+        assert refused(make_verifier(), signer.headers(body, url), body) == (
+            "certificate download failed"
+        )
+
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines and all(len(line) < 300 for line in lines), lines
+
+
 # --- refused: the chain ---------------------------------------------------------------------
 
 
@@ -520,23 +585,21 @@ def test_failed_fetch_is_remembered_briefly_then_tried_again(make_verifier, sign
     assert len(calls) == 2
 
 
-def test_downloads_are_capped_per_minute(make_verifier, signer, clock):
-    calls: list[str] = []
+FORGED_SIGNATURE = "AQID"  # well-formed base64; no key made it
 
-    def fetch(url: str) -> bytes:
-        calls.append(url)
-        return signer.chain_pem
 
-    verifier = make_verifier(fetch=fetch, max_downloads_per_minute=3, cache_size=0)
+def test_requests_that_prove_nothing_cannot_make_us_download_at_will(
+    make_verifier, signer, clock, fetch
+):
+    """Unsigned requests naming one URL, good or missing, cost one download between them."""
+    verifier = make_verifier(failure_seconds=10)
+    missing = "https://s3.amazonaws.com/echo.api/missing.pem"
     body = encode(launch_envelope(clock.now))
-    for _ in range(3):  # no cache at all: every request would download
-        assert verifier.verify(signer.headers(body), body)
-    assert refused(verifier, signer.headers(body), body) == "certificate download failed"
-    assert len(calls) == 3
-    clock.now += timedelta(seconds=61)
-    body = encode(launch_envelope(clock.now))
-    assert verifier.verify(signer.headers(body), body)
-    assert len(calls) == 4
+    for url in (CERT_URL, missing) * 20:
+        headers = {**signer.headers(body, url), "Signature-256": FORGED_SIGNATURE}
+        refused(verifier, headers, body)
+
+    assert fetch.calls == [CERT_URL, missing]
 
 
 def test_default_fetch_downloads_with_bundle_roots_and_timeout(
@@ -571,23 +634,25 @@ def test_same_url_is_fetched_once(make_verifier, signer, clock, fetch):
     assert fetch.calls == [CERT_URL]
 
 
-def test_cache_is_bounded_and_least_recently_used_goes_first(make_verifier, signer, clock, fetch):
+def test_proven_chains_are_bounded_and_least_recently_used_goes_first(
+    make_verifier, signer, clock, fetch
+):
     urls = [fetch.publish(signer, f"cert-{index}.pem") for index in range(3)]
-    verifier = make_verifier(cache_size=2)
+    verifier = make_verifier(proven_cache_size=2)
     body = encode(launch_envelope(clock.now))
 
-    for url in urls:  # the third evicts the first
+    for url in urls:  # each verifies a signature; the third pushes out the first
         verifier.verify(signer.headers(body, url), body)
     verifier.verify(signer.headers(body, urls[2]), body)  # still cached
     assert fetch.calls == urls
-    verifier.verify(signer.headers(body, urls[0]), body)  # evicted: fetched again
+    verifier.verify(signer.headers(body, urls[0]), body)  # pushed out: fetched again
 
     assert fetch.calls == [*urls, urls[0]]
 
 
-def test_recent_use_keeps_an_entry_cached(make_verifier, signer, clock, fetch):
+def test_recent_use_keeps_a_proven_chain_cached(make_verifier, signer, clock, fetch):
     first, second, third = (fetch.publish(signer, f"lru-{index}.pem") for index in range(3))
-    verifier = make_verifier(cache_size=2)
+    verifier = make_verifier(proven_cache_size=2)
     body = encode(launch_envelope(clock.now))
 
     for url in (first, second, first, third):  # touching `first` makes `second` the oldest
@@ -595,6 +660,42 @@ def test_recent_use_keeps_an_entry_cached(make_verifier, signer, clock, fetch):
     verifier.verify(signer.headers(body, first), body)
 
     assert fetch.calls == [first, second, third]
+
+
+def test_unproven_chains_are_bounded_least_recently_used_among_themselves(
+    make_verifier, signer, clock, fetch
+):
+    urls = [fetch.publish(signer, f"unproven-{index}.pem") for index in range(3)]
+    verifier = make_verifier(cache_size=2)
+    body = encode(launch_envelope(clock.now))
+
+    def forged(url: str) -> None:
+        refused(verifier, {**signer.headers(body, url), "Signature-256": FORGED_SIGNATURE}, body)
+
+    for url in urls:  # the third pushes out the first
+        forged(url)
+    forged(urls[2])
+    assert fetch.calls == urls
+    forged(urls[0])
+
+    assert fetch.calls == [*urls, urls[0]]
+
+
+def test_unproven_chains_never_push_out_a_proven_one(make_verifier, signer, clock, fetch):
+    """Alexa's chain is first fetched for a request nobody signed, then proves itself; a
+    flood of other valid chains named by unsigned requests leaves it cached."""
+    others = [fetch.publish(signer, f"flood-{index}.pem") for index in range(6)]
+    verifier = make_verifier(cache_size=2, proven_cache_size=1)
+    body = encode(launch_envelope(clock.now))
+    forged = {**signer.headers(body), "Signature-256": FORGED_SIGNATURE}
+
+    refused(verifier, forged, body)  # Alexa's URL, fetched but not proven
+    assert verifier.verify(signer.headers(body), body)  # proven now
+    for url in others:
+        refused(verifier, {**signer.headers(body, url), "Signature-256": FORGED_SIGNATURE}, body)
+    assert verifier.verify(signer.headers(body), body)
+
+    assert fetch.calls == [CERT_URL, *others]
 
 
 def test_expired_cached_chain_is_fetched_again(make_verifier, alexa_ca, clock):
