@@ -11,8 +11,10 @@ How a request is understood (`Resolver.resolve`):
   with real values so it reads like speech (custom types: names and synonyms taken round-robin
   across the value ids, so every id shows up; AMAZON.DURATION / AMAZON.NUMBER: a few spoken
   lengths and numbers). An intent's score is its nearest sample's cosine similarity. Built-in
-  intents the model declares (stop, cancel, help, ...) get a short generic sample list written
-  here (`BUILTIN_SAMPLES`), as Alexa knows them natively, plus whatever samples the model adds.
+  intents the model declares (stop, cancel, help, ...) get a short generic sample list in the
+  model's language (`Language.builtin_samples`), as Alexa knows them natively, plus whatever
+  samples the model adds. Slots of built-in types are filled with that language's spoken
+  lengths, numbers and times (`Language.builtin_fills`).
 * **Out of domain** — when the best score is under a threshold, the answer is
   AMAZON.FallbackIntent. The threshold is calibrated per model, never on the held-out set: the
   model's own samples, each scored leave-one-template-out (all fillings of the same sample are
@@ -63,14 +65,11 @@ from typing import Any
 import numpy as np
 
 from skill.handlers.explain import TOPIC_QUESTIONS, ExplainMatIntentHandler
-from skill.tryout.model import BUILTIN_SAMPLES, InteractionModel
+from skill.tryout.languages import language_for
+from skill.tryout.model import InteractionModel, builtin_samples
 from skill.tryout.understanding import SampleTemplate, sample_template, span_fits
 from skill.tryout.words import duration_seconds, normalise
-from skill.tryout.words import find_duration as _find_duration
-from skill.tryout.words import find_number as _find_number
 from skill.tryout.words import find_phrase as _find_phrase
-from skill.tryout.words import find_time as _find_time
-from skill.tryout.words import invocation_pattern as _invocation_pattern
 from skill.tryout.words import iso_duration as iso_duration
 from skill.tryout.words import parse_duration as parse_duration
 from skill.tryout.words import parse_number as parse_number
@@ -247,31 +246,29 @@ def load_model(model: str | Path | Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --- the resolver ------------------------------------------------------------------------------
-#: Spoken fillers for built-in slot types when a sample is expanded.
-BUILTIN_FILLS: dict[str, tuple[str, ...]] = {
-    DURATION: ("twenty minutes", "ten minutes", "half an hour", "fifteen minutes", "an hour",
-               "five minutes"),
-    NUMBER: ("four", "fifteen", "three", "twenty", "ten", "five"),
-    "AMAZON.FirstName": ("Sam", "Alex"),
-    "AMAZON.TIME": ("seven am", "half past six"),
-    "AMAZON.DATE": ("tomorrow", "monday"),
-}
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
 class Resolver:
-    """Understands text against one interaction model; build with `Resolver.from_model`."""
+    """Understands text against one interaction model; build with `Resolver.from_model`.
+
+    Words are read with the rules of the model's language (`locale`): its numbers, lengths,
+    times of day, invocation forms and the built-in intents' samples."""
 
     def __init__(self, language_model: Mapping[str, Any], embedder: Embedder, *,
                  ood_sentences: Sequence[str] = OOD_CALIBRATION,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, locale: str = "en-US") -> None:
         self.embedder = embedder
-        self.invocation = _invocation_pattern(str(language_model.get("invocationName", "")))
+        self.locale = locale
+        self.language = language = language_for(locale)
+        self.invocation = language.invocation_pattern(
+            str(language_model.get("invocationName", "")))
         #: The model's own setting for how readily Alexa falls back (LOW unless it says so).
         configuration = language_model.get("modelConfiguration", {}) or {}
         self.sensitivity = str(
             (configuration.get("fallbackIntentSensitivity", {}) or {}).get("level") or "LOW")
-        self.types = InteractionModel.from_json({"languageModel": language_model}).types
+        self.types = InteractionModel.from_json({"languageModel": language_model}, locale).types
+        builtins = builtin_samples(locale)
         self.intents: list[str] = []
         self.slot_types: dict[str, dict[str, str]] = {}
         self.templates: list[SampleTemplate] = []
@@ -283,14 +280,14 @@ class Resolver:
             name = intent["name"]
             slots = {s["name"]: s["type"] for s in intent.get("slots", []) or []}
             samples = list(dict.fromkeys(
-                [*(intent.get("samples", []) or []), *BUILTIN_SAMPLES.get(name, ())]))
+                [*(intent.get("samples", []) or []), *builtins.get(name, ())]))
             if not samples:
                 continue  # a built-in Alexa has no native samples for here: never chosen
             self.intents.append(name)
             self.slot_types[name] = slots
             for sample in samples:
                 index = len(self.templates)
-                self.templates.append(sample_template(name, sample, slots))
+                self.templates.append(sample_template(name, sample, slots, language))
                 for filled, ids in self._fillings(sample, slots, cursor):
                     sentences.append(filled)
                     owners.append((name, index))
@@ -324,7 +321,12 @@ class Resolver:
     @classmethod
     def from_model(cls, model: str | Path | Mapping[str, Any], embedder: Embedder | None = None,
                    **kwargs: Any) -> Resolver:
-        """A resolver for an interaction model (path, locale name or dict), default weights."""
+        """A resolver for an interaction model (path, locale name or dict), default weights;
+        a model named by locale or by a file named for one reads that locale's words."""
+        if not isinstance(model, Mapping) and "locale" not in kwargs:
+            named = Path(model).stem
+            if re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", named):
+                kwargs["locale"] = named
         return cls(load_model(model), embedder or default_embedder(), **kwargs)
 
     # --- expanding samples ----------------------------------------------------------------
@@ -352,7 +354,8 @@ class Resolver:
                 cursor[slot_type] = (start + take) % len(pool)
                 choices[name] = [pool[(start + k) % len(pool)] for k in range(take)]
             else:
-                choices[name] = [("", v) for v in BUILTIN_FILLS.get(slot_type, ("something",))]
+                fills = self.language.builtin_fills.get(slot_type, ("something",))
+                choices[name] = [("", v) for v in fills]
         out: dict[str, dict[str, str]] = {}
         for k in range(max(len(c) for c in choices.values())):  # zipped, not a product
             picked = {n: c[k % len(c)] for n, c in choices.items()}
@@ -423,7 +426,8 @@ class Resolver:
         declared = self.slot_types.get(intent, {})
         if not declared:
             return {}
-        words = normalise(text).split()
+        language = self.language
+        words = language.normalise(text).split()
         filled: dict[str, SlotValue] = {}
         taken: set[int] = set()
         for name, span in self._capture(intent, " ".join(words), declared).items():
@@ -454,19 +458,19 @@ class Resolver:
                 if value is not None:
                     filled[name] = value
             elif slot_type == DURATION:
-                duration = _find_duration(words, taken)
+                duration = language.find_duration(words, taken)
                 if duration:
                     taken |= set(range(duration[1], duration[2]))
                     filled[name] = SlotValue(duration[0], None, slot_type)
             elif slot_type == TIME:
-                time_of_day = _find_time(words, taken)
+                time_of_day = language.find_time(words, taken)
                 if time_of_day:
                     taken |= set(range(time_of_day[1], time_of_day[2]))
                     filled[name] = SlotValue(time_of_day[0], None, slot_type)
             elif slot_type == NUMBER and not any(v.slot_type == DURATION
                                                  for v in filled.values()):
                 # A length already heard ("a ten minute one") leaves no bare number behind.
-                number = _find_number(words, taken)
+                number = language.find_number(words, taken)
                 if number:
                     taken |= set(range(number[1], number[2]))
                     filled[name] = SlotValue(number[0], None, slot_type)
@@ -494,7 +498,7 @@ class Resolver:
         shown = spoken if framed else text.strip()
         if framed:
             for value in self.types[slot_type]:
-                if any(normalise(p) == spoken for p in value.phrases):
+                if any(self.language.normalise(p) == spoken for p in value.phrases):
                     return SlotValue(spoken, value.id, slot_type)
         literal = self._longest_value(slot_type, words, set())
         if literal and not set(literal[1]) <= self.carrier_words:
@@ -535,23 +539,23 @@ class Resolver:
             if not match:
                 continue
             spans = {name: match.group(name).strip() for name in template.slots}
-            if not all(span_fits(declared.get(n, ""), s) for n, s in spans.items()):
+            if not all(span_fits(declared.get(n, ""), s, self.language)
+                       for n, s in spans.items()):
                 continue
             rank = (template.literal, -len(spans))
             if best is None or rank > best:
                 best, best_spans = rank, spans
         return best_spans
 
-    @staticmethod
-    def _builtin_from_span(slot_type: str, span: str) -> SlotValue:
+    def _builtin_from_span(self, slot_type: str, span: str) -> SlotValue:
         words = span.split()
         found = None
         if slot_type == DURATION:
-            found = _find_duration(words, whole=True)
+            found = self.language.find_duration(words, whole=True)
         elif slot_type == NUMBER:
-            found = _find_number(words, whole=True)
+            found = self.language.find_number(words, whole=True)
         elif slot_type == TIME:  # "seven pm" -> 19:00, as Alexa fills AMAZON.TIME
-            found = _find_time(words, whole=True)
+            found = self.language.find_time(words, whole=True)
         return SlotValue(found[0] if found else span, None, slot_type)
 
     def _longest_value(self, slot_type: str, words: list[str],
@@ -560,7 +564,7 @@ class Resolver:
         best: tuple[str, list[str], int] | None = None
         for value in self.types.get(slot_type, []):
             for phrase in value.phrases:
-                phrase_words = normalise(phrase).split()
+                phrase_words = self.language.normalise(phrase).split()
                 if not phrase_words or (best and len(phrase_words) <= len(best[1])):
                     continue
                 start = _find_phrase(words, phrase_words, taken)
@@ -823,7 +827,8 @@ def evaluate(examples: Sequence[Example], *, models_dir: Path = MODELS_DIR,
         path = models_dir / f"{locale}.json"
         if not path.is_file():
             raise FileNotFoundError(f"no interaction model for {locale} ({path.name})")
-        resolver = resolvers[locale] = Resolver.from_model(path, embedder, cache_dir=cache_dir)
+        resolver = resolvers[locale] = Resolver.from_model(path, embedder, cache_dir=cache_dir,
+                                                           locale=locale)
         for example, resolution in zip(group, resolver.resolve_many([e.text for e in group]),
                                        strict=True):
             outcomes.append(Outcome(example, resolution))

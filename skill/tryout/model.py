@@ -2,8 +2,8 @@
 
 Read at run time from `interaction_models/<locale>.json`, never hard-coded, so the local page
 understands whatever the model says today. Built-in intents (yes, no, stop, ...) that the model
-declares without samples get a short generic list below, standing in for what Alexa knows
-natively; the offline measure of the model (`testkit.nlu`) uses the same list.
+declares get a short generic list of samples in the model's language (`Language.builtin_samples`),
+standing in for what Alexa knows natively; the offline measure (`testkit.nlu`) uses the same.
 """
 
 from __future__ import annotations
@@ -14,49 +14,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skill.tryout.languages import UnknownLanguage, language_for
+
 FALLBACK = "AMAZON.FallbackIntent"
 DURATION = "AMAZON.DURATION"
 NUMBER = "AMAZON.NUMBER"
 TIME = "AMAZON.TIME"
 
 # --- what Alexa knows natively ----------------------------------------------------------------
-#: Short, generic samples for the built-in intents, standing in for Alexa's own training. Only
-#: the built-ins a model declares are candidates; the model's own samples for them are added.
-BUILTIN_SAMPLES: dict[str, tuple[str, ...]] = {
-    "AMAZON.StopIntent": (
-        "stop", "stop it", "quit", "exit", "off", "be quiet", "shut up", "goodbye",
-        "that's all", "enough", "I'm leaving", "stop talking",
-    ),
-    "AMAZON.CancelIntent": (
-        "cancel", "cancel that", "cancel it", "never mind", "forget it", "nevermind",
-        "don't do that", "cancel please",
-    ),
-    "AMAZON.HelpIntent": (
-        "help", "help me", "what can you do", "what can I say", "I need help",
-        "what are my options", "how do I use this skill", "I'm confused", "what do I do",
-    ),
-    "AMAZON.YesIntent": (
-        "yes", "yeah", "yes please", "sure", "okay", "yep", "of course", "sounds good",
-        "why not", "go ahead", "alright", "definitely",
-    ),
-    "AMAZON.NoIntent": (
-        "no", "nope", "no thanks", "no thank you", "not now", "I don't think so", "nah",
-        "not really", "no way",
-    ),
-    "AMAZON.PauseIntent": (
-        "pause", "pause it", "pause the timer", "hold on", "wait", "pause please",
-        "hang on a second", "pause for a moment",
-    ),
-    "AMAZON.ResumeIntent": (
-        "resume", "continue", "keep going", "carry on", "unpause", "resume the timer",
-        "go on", "pick up where we left off", "start again from where it stopped",
-    ),
-    "AMAZON.NavigateHomeIntent": (
-        "go home", "go to the home screen", "home", "back to home", "exit to the home screen",
-    ),
-    "AMAZON.RepeatIntent": ("repeat", "say that again", "repeat that", "what did you say"),
-    "AMAZON.StartOverIntent": ("start over", "restart", "start from the beginning"),
-}
+#: Short, generic English samples for the built-in intents, standing in for Alexa's own
+#: training; each language has its own (`Language.builtin_samples`). Only the built-ins a model
+#: declares are candidates; the model's own samples for them are added.
+BUILTIN_SAMPLES: Mapping[str, tuple[str, ...]] = language_for("en").builtin_samples
+
+
+def builtin_samples(locale: str) -> Mapping[str, tuple[str, ...]]:
+    """The built-in intents' samples in the language of `locale`; none for a language that
+    has no word rules (its model's own samples are all the matcher gets)."""
+    try:
+        return language_for(locale).builtin_samples
+    except UnknownLanguage:
+        return {}
 
 
 @dataclass(frozen=True)
@@ -110,10 +88,11 @@ class InteractionModel:
                     values.append(SlotTypeValue(entry.get("id") or phrases[0], tuple(phrases)))
             types[slot_type["name"]] = tuple(values)
         intents: dict[str, IntentModel] = {}
+        builtins = builtin_samples(locale)
         for intent in language.get("intents", []) or []:
             name = intent["name"]
             slots = intent.get("slots", []) or []
-            samples = [*(intent.get("samples", []) or []), *BUILTIN_SAMPLES.get(name, ())]
+            samples = [*(intent.get("samples", []) or []), *builtins.get(name, ())]
             intents[name] = IntentModel(
                 name,
                 {s["name"]: s["type"] for s in slots},

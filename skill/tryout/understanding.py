@@ -30,15 +30,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from skill.tryout.languages import language_for
+from skill.tryout.languages.rules import Language, find_phrase
 from skill.tryout.model import DURATION, FALLBACK, NUMBER, TIME, InteractionModel
-from skill.tryout.words import (
-    find_duration,
-    find_number,
-    find_phrase,
-    find_time,
-    normalise,
-    parse_number_words,
-)
+from skill.tryout.words import ENGLISH
 
 #: Longer text is cut: a spoken request is a sentence, and a page must not be able to make the
 #: matcher (or the skill) chew on a novel.
@@ -47,19 +42,13 @@ MAX_UTTERANCE_CHARS = 300
 THRESHOLD = 0.55
 #: Captured words longer than this are not a slot value but a sample that framed too loosely.
 MAX_SLOT_WORDS = 8
-#: Words that carry little meaning on their own; they count a third as much when comparing.
-_LIGHT = """a an the i im me my mine is are am was be it its to of for and or do does did can could
-would will should you your please on in at with about this that just so some now then hey okay ok
-alexa um uh like"""
-LIGHT_WORDS = frozenset(_LIGHT.split())
+#: English words that carry little meaning on their own (each language has its own:
+#: `Language.light_words`); they count a third as much when comparing.
+LIGHT_WORDS = ENGLISH.light_words
 _SLOT = re.compile(r"\{(\w+)\}")
-#: Words never "corrected" into another word: they belong to spoken lengths.
-_UNITS = ("hour hours hr hrs minute minutes min mins second seconds sec secs half quarter quarters"
-          " am pm noon midday midnight oclock")
-_UNIT_WORDS = frozenset(_UNITS.split())
 
 
-def span_fits(slot_type: str, span: str) -> bool:
+def span_fits(slot_type: str, span: str, language: Language = ENGLISH) -> bool:
     """Whether words a sample framed can be this slot's value: a built-in slot's words must be
     wholly its type (a length, a number, a time); any slot's words are a few, not a sentence
     that a loose frame swallowed."""
@@ -67,11 +56,11 @@ def span_fits(slot_type: str, span: str) -> bool:
     if not words or len(words) > MAX_SLOT_WORDS:
         return False
     if slot_type == DURATION:
-        return find_duration(words, whole=True) is not None
+        return language.find_duration(words, whole=True) is not None
     if slot_type == NUMBER:
-        return find_number(words, whole=True) is not None
+        return language.find_number(words, whole=True) is not None
     if slot_type == TIME:
-        return find_time(words, whole=True) is not None
+        return language.find_time(words, whole=True) is not None
     return True
 
 
@@ -158,7 +147,8 @@ class SampleTemplate:
         return tuple(w for w in self.words if not w.startswith("<"))
 
 
-def sample_template(intent: str, sample: str, slots: Mapping[str, str]) -> SampleTemplate:
+def sample_template(intent: str, sample: str, slots: Mapping[str, str],
+                    language: Language = ENGLISH) -> SampleTemplate:
     """The sample as a full-match pattern over normalised words, slots as lazy groups."""
     tokens: list[str] = []
     words: list[str] = []
@@ -172,7 +162,7 @@ def sample_template(intent: str, sample: str, slots: Mapping[str, str]) -> Sampl
             names.append(name)
             words.append(f"<{slots.get(name, name)}>")
             continue
-        found = normalise(part).split()
+        found = language.normalise(part).split()
         literal += len(found)
         words += found
         tokens += [re.escape(w) for w in found]
@@ -182,30 +172,27 @@ def sample_template(intent: str, sample: str, slots: Mapping[str, str]) -> Sampl
 
 
 class Understanding:
-    """Understands text against one interaction model (`Understanding.for_locale`)."""
+    """Understands text against one interaction model (`Understanding.for_locale`), with the
+    word rules of the model's language."""
 
     def __init__(self, model: InteractionModel) -> None:
         self.model = model
-        invocation = normalise(model.invocation)
-        self._invocation = invocation
-        name = r"\s+".join(re.escape(w) for w in invocation.split()) or "(?!)"
-        self._launch = re.compile(
-            rf"^(?:alexa\s+)?(?:(?:open|launch|start|use|talk\s+to|run|begin)\s+)?{name}"
-            rf"(?:\s+(?:please|now))?$")
-        self._lead = re.compile(
-            rf"^(?:alexa\s+)?(?:(?:ask|tell|open|launch|use|start)\s+)?{name}\s+"
-            rf"(?:(?:to|for|about|if|whether|that|and)\s+)?")
-        self._tail = re.compile(rf"\s+(?:with|using|on|from|in)\s+{name}$")
+        self.language = language = language_for(model.locale)
+        self._invocation = language.normalise(model.invocation)
+        self._launch = language.launch_pattern(model.invocation)
+        self._lead = language.one_shot_lead(model.invocation)
+        self._tail = language.one_shot_tail(model.invocation)
         self.templates: list[SampleTemplate] = []
         for intent in model.intents.values():
             # AMAZON.FallbackIntent samples, when a model gives some, are near misses that
             # must fall back: matching one is an answer like any other.
             for sample in intent.samples:
-                self.templates.append(sample_template(intent.name, sample, intent.slots))
+                self.templates.append(
+                    sample_template(intent.name, sample, intent.slots, language))
         self.vocabulary = sorted({w for t in self.templates for w in t.words
                                   if not w.startswith("<")}
                                  | {w for values in model.types.values() for v in values
-                                    for p in v.phrases for w in normalise(p).split()})
+                                    for p in v.phrases for w in language.normalise(p).split()})
 
     @classmethod
     def for_locale(cls, locale: str = "en-US") -> Understanding:
@@ -218,7 +205,7 @@ class Understanding:
         `eliciting` is (intent, slot) when the skill's last reply asked again for that slot.
         """
         said = " ".join(text.split())[:MAX_UTTERANCE_CHARS]
-        words = normalise(said).split()
+        words = self.language.normalise(said).split()
         heard = " ".join(self._correct(words))
         if self._launch.match(heard):
             return Understood(said, heard, True, None, (), "the skill's name on its own", 1.0,
@@ -253,10 +240,11 @@ class Understanding:
         """Small typos forgiven: an unknown word of four letters or more becomes the nearest
         word the model knows, when it is very near ("pregnent" -> "pregnant")."""
         known = self._known
+        language = self.language
         out = []
         for word in words:
-            if (word in known or len(word) < 4 or word in _UNIT_WORDS
-                    or parse_number_words([word]) is not None):
+            if (word in known or len(word) < 4 or word in language.unit_words
+                    or language.parse_number_words([word]) is not None):
                 out.append(word)
                 continue
             close = difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=0.84)
@@ -288,11 +276,11 @@ class Understanding:
             return None
         samples = self.model.intents[intent].slot_samples.get(slot, ()) or (f"{{{slot}}}",)
         for sample in samples:
-            template = sample_template(intent, sample, declared)
+            template = sample_template(intent, sample, declared, self.language)
             if template.pattern is None:
                 continue
             match = template.pattern.match(heard)
-            if match and all(span_fits(declared.get(n, ""), match.group(n))
+            if match and all(span_fits(declared.get(n, ""), match.group(n), self.language)
                              for n in template.slots):
                 multiple = self._multiple(intent)
                 filled = {n: self._from_span(n, declared[n], match.group(n), n in multiple)
@@ -314,7 +302,8 @@ class Understanding:
                     continue
                 declared = self._declared(template.intent)
                 spans = {n: match.group(n).strip() for n in template.slots}
-                if not all(span_fits(declared.get(n, ""), s) for n, s in spans.items()):
+                if not all(span_fits(declared.get(n, ""), s, self.language)
+                           for n, s in spans.items()):
                     continue
                 if TIME in declared.values() and any(
                         self._hides_time(declared.get(n, ""), s) for n, s in spans.items()):
@@ -343,23 +332,24 @@ class Understanding:
         words = span.split()
         taken: set[int] = set()
         self._every_value(slot_type, words, taken)
-        return find_time(words, taken, strict=True) is not None
+        return self.language.find_time(words, taken, strict=True) is not None
 
     def _from_span(self, name: str, slot_type: str, span: str, multiple: bool = False) -> Slot:
         words = span.split()
+        language = self.language
         if slot_type == DURATION:
-            found = find_duration(words, whole=True)
+            found = language.find_duration(words, whole=True)
             return Slot(name, slot_type, found[0] if found else span)
         if slot_type == NUMBER:
-            found = find_number(words, whole=True)
+            found = language.find_number(words, whole=True)
             return Slot(name, slot_type, found[0] if found else span)
         if slot_type == TIME:
-            found = find_time(words, whole=True)
+            found = language.find_time(words, whole=True)
             return Slot(name, slot_type, found[0] if found else span)
         if multiple and not slot_type.startswith("AMAZON."):
             return self._values_slot(name, slot_type, words)
         for value in self.model.types.get(slot_type, ()):
-            if any(normalise(p) == span for p in value.phrases):
+            if any(language.normalise(p) == span for p in value.phrases):
                 return Slot(name, slot_type, span, value.id)
         longest = self._longest_value(slot_type, words)
         return Slot(name, slot_type, span, longest[0] if longest else None)
@@ -370,7 +360,7 @@ class Understanding:
         best: tuple[str, list[str], int] | None = None
         for value in self.model.types.get(slot_type, ()):
             for phrase in value.phrases:
-                phrase_words = normalise(phrase).split()
+                phrase_words = self.language.normalise(phrase).split()
                 if not phrase_words or (best and len(phrase_words) <= len(best[1])):
                     continue
                 start = find_phrase(words, phrase_words, taken or set())
@@ -384,7 +374,7 @@ class Understanding:
         names several values ("monday wednesday") gives each, one naming none stays as said."""
         pieces: list[list[str]] = [[]]
         for word in words:
-            if word in ("and", "or", "plus"):
+            if word in self.language.list_words:
                 pieces.append([])
             else:
                 pieces[-1].append(word)
@@ -412,29 +402,32 @@ class Understanding:
         numbers, custom values by their longest name or synonym said word for word."""
         declared = self._declared(intent)
         multiple = self._multiple(intent)
+        language = self.language
         filled: dict[str, Slot] = {}
         taken: set[int] = set()
         for name in sorted(declared, key=lambda n: declared[n] == NUMBER):
             slot_type = declared[name]
             if slot_type == TIME:
-                found = find_time(words, taken, strict=True) or find_time(words, taken)
+                found = (language.find_time(words, taken, strict=True)
+                         or language.find_time(words, taken))
                 if found:
                     taken |= set(range(found[1], found[2]))
                     filled[name] = Slot(name, slot_type, found[0])
             elif name in multiple and not slot_type.startswith("AMAZON."):
                 values = self._every_value(slot_type, words, taken)
                 if values:
-                    said = " and ".join(v for v, _ in values)
+                    said = f" {language.and_word} ".join(v for v, _ in values)
                     filled[name] = Slot(name, slot_type, said, values[0][1], tuple(values))
             elif slot_type == DURATION:
-                found = find_duration(words, taken) or _calendar_duration(words, taken)
+                found = (language.find_duration(words, taken)
+                         or language.find_calendar(words, taken))
                 if found:
                     taken |= set(range(found[1], found[2]))
                     filled[name] = Slot(name, slot_type, found[0])
             elif slot_type == NUMBER:
                 if any(s.slot_type == DURATION for s in filled.values()):
                     continue  # "a ten minute one" leaves no bare number behind
-                found = find_number(words, taken)
+                found = language.find_number(words, taken)
                 if found:
                     taken |= set(range(found[1], found[2]))
                     filled[name] = Slot(name, slot_type, found[0])
@@ -450,17 +443,18 @@ class Understanding:
     def _tagged(self, words: list[str]) -> list[str]:
         """The words with durations, numbers and slot values replaced by their type's tag."""
         out = list(words)
+        language = self.language
         taken: set[int] = set()
-        while (found := find_duration(out, taken)) is not None:
+        while (found := language.find_duration(out, taken)) is not None:
             _, start, end = found
             out[start:end] = [f"<{DURATION}>"] + [""] * (end - start - 1)
             taken |= set(range(start, end))
         # Only a time said as one ("seven pm", "half past six"): a bare number stays a number.
-        while (found := find_time(out, taken, strict=True)) is not None:
+        while (found := language.find_time(out, taken, strict=True)) is not None:
             _, start, end = found
             out[start:end] = [f"<{TIME}>"] + [""] * (end - start - 1)
             taken |= set(range(start, end))
-        while (found := find_number(out, taken)) is not None:
+        while (found := language.find_number(out, taken)) is not None:
             _, start, end = found
             out[start:end] = [f"<{NUMBER}>"] + [""] * (end - start - 1)
             taken |= set(range(start, end))
@@ -478,53 +472,33 @@ class Understanding:
         if tagged != words:
             forms.append(tagged)
         best: tuple[float, SampleTemplate | None] = (0.0, None)
+        light = self.language.light_words
         for template in self.templates:
-            score = max(_similarity(form, list(template.words)) for form in forms)
+            score = max(_similarity(form, list(template.words), light) for form in forms)
             if score > best[0]:
                 best = (score, template)
         return best[1], best[0]
 
 
-_CALENDAR = {"day": "D", "days": "D", "week": "W", "weeks": "W", "month": "M", "months": "M",
-             "year": "Y", "years": "Y"}
-
-
-def _calendar_duration(words: list[str], taken: set[int]) -> tuple[str, int, int] | None:
-    """"two days", "a week": lengths Alexa still fills as AMAZON.DURATION (P2D, P1W), which
-    the skill then asks about again; the clock-time parser knows only hours to seconds."""
-    for start in range(len(words)):
-        if start in taken:
-            continue
-        if words[start] in ("a", "an") and start + 1 < len(words):
-            amount, end = 1, start + 1
-        else:
-            number = parse_number_words(words, start)
-            if number is None or number[0].denominator != 1:
-                continue
-            amount, end = int(number[0]), number[1]
-        if end < len(words) and words[end] in _CALENDAR and not taken & set(range(start, end + 1)):
-            return f"P{amount}{_CALENDAR[words[end]]}", start, end + 1
-    return None
-
-
-def _weight(word: str) -> float:
+def _weight(word: str, light: frozenset[str]) -> float:
     if word.startswith("<"):
         return 1.5  # a slot value of the right type says much about the intent
-    return 1.0 / 3 if word in LIGHT_WORDS else 1.0
+    return 1.0 / 3 if word in light else 1.0
 
 
-def _similarity(said: list[str], sample: list[str]) -> float:
-    """Weighted word overlap (F1, light words counting a third) blended with word order."""
+def _similarity(said: list[str], sample: list[str], light: frozenset[str] = LIGHT_WORDS,
+                ) -> float:
+    """Weighted word overlap (F1, `light` words counting a third) blended with word order."""
     if not said or not sample:
         return 0.0
     common: dict[str, int] = {}
     for word in set(said) & set(sample):
         common[word] = min(said.count(word), sample.count(word))
-    overlap = sum(_weight(w) * n for w, n in common.items())
+    overlap = sum(_weight(w, light) * n for w, n in common.items())
     if overlap == 0:
         return 0.0
-    precision = overlap / sum(_weight(w) for w in said)
-    recall = overlap / sum(_weight(w) for w in sample)
+    precision = overlap / sum(_weight(w, light) for w in said)
+    recall = overlap / sum(_weight(w, light) for w in sample)
     f1 = 2 * precision * recall / (precision + recall)
     order = difflib.SequenceMatcher(None, said, sample, autojunk=False).ratio()
     return 0.75 * f1 + 0.25 * order
