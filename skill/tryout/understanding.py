@@ -189,10 +189,12 @@ class Understanding:
             for sample in intent.samples:
                 self.templates.append(
                     sample_template(intent.name, sample, intent.slots, language))
+        # The skill's own name is a word it knows: "matten" is never "corrected" to "matte".
         self.vocabulary = sorted({w for t in self.templates for w in t.words
                                   if not w.startswith("<")}
                                  | {w for values in model.types.values() for v in values
-                                    for p in v.phrases for w in language.normalise(p).split()})
+                                    for p in v.phrases for w in language.normalise(p).split()}
+                                 | set(self._invocation.split()))
 
     @classmethod
     def for_locale(cls, locale: str = "en-US") -> Understanding:
