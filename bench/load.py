@@ -8,7 +8,7 @@ afterwards:
 * a loopback HTTPS "S3" serving that chain (`testkit.loopback.ChainServer`), and
 * the Alexa Timers / settings API fake (`testkit.alexa_apis.TimersFake`, threaded);
 * the production server (`skill.web.server.serve`: waitress, as `mat-coach serve` runs it)
-  serving `bench.load_app:create()`: the production `create_app` with request verification
+  serving `testkit.served_app:create()`: the production `create_app` with request verification
   ON and an SQLite store in the temp directory (`--server` picks a former shape to compare).
 
 Each of the 200 users (own userId, deviceId and apiAccessToken) follows a script that cycles
@@ -52,13 +52,13 @@ from pathlib import Path
 import requests
 from cryptography.hazmat.primitives import serialization
 
-from bench.load_app import CHAIN_ORIGIN_ENV
-from bench.servers import DESCRIPTIONS, SHAPES, ServerProcess, loopback_env
 from skill.content import catalogue_for
 from skill.store.sqlite import SqliteStore
 from testkit import envelopes as env
 from testkit.checks import check_response, mentions, opens_with, speech_of
 from testkit.loopback import ChainServer, TimersServer, server_context
+from testkit.served_app import CHAIN_ORIGIN_ENV
+from testkit.servers import DESCRIPTIONS, SHAPES, ServerProcess, loopback_env
 from testkit.signing import CHAIN_PATH, AlexaSigner, rsa_ca
 
 ROOT = Path(__file__).resolve().parent.parent

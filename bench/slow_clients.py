@@ -1,8 +1,8 @@
 """Slow-client attack: 200 sockets trickling headers, 200 trickling bodies, while Alexa knocks.
 
-`python -m bench.slow_clients` (options: `--help`) serves the verified app (`bench.load_app`,
+`python -m bench.slow_clients` (options: `--help`) serves the verified app (`testkit.served_app`,
 request verification ON, the signing chain over loopback TLS) with one server shape from
-`bench.servers`, and then, all on 127.0.0.1:
+`testkit.servers`, and then, all on 127.0.0.1:
 
 1. times `baseline` signed ExplainMatIntent requests on a quiet server;
 2. opens the attack: `slow_headers` sockets that send a request line and then one byte of an
@@ -37,11 +37,11 @@ from pathlib import Path
 
 import requests
 
-from bench.load_app import CHAIN_ORIGIN_ENV
-from bench.servers import DESCRIPTIONS, PRODUCTION, SHAPES, ServerProcess, available, loopback_env
 from testkit import envelopes as env
 from testkit.checks import check_response
 from testkit.loopback import ChainServer, server_context
+from testkit.served_app import CHAIN_ORIGIN_ENV
+from testkit.servers import DESCRIPTIONS, PRODUCTION, SHAPES, ServerProcess, available, loopback_env
 from testkit.signing import CHAIN_PATH, AlexaSigner, rsa_ca
 
 SLOW_BODY_BYTES = 64 * 1024

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import ResponseEnvelope
@@ -18,9 +19,17 @@ ALLOWED_TAGS = {
 MAX_SPEECH_CHARS = 8000
 MAX_RESPONSE_BYTES = 24 * 1024
 #: Claims the skill must never make, in any variant of any line: checked on every response.
-MEDICAL_CLAIM = re.compile(
-    r"\b(cur(e|es|ed|ing)|treat(s|ed|ing|ment)?|heal(s|ed|ing)?|therap(y|ies|eutic)|detox\w*|"
-    r"reliev(e|es|ed|ing)|pain relief|proven|boost(s|ing)? (your )?immun\w*)\b", re.I)
+def banned_claims() -> dict[str, re.Pattern[str]]:
+    """Each language's banned health claims (`testkit/data/banned_claims.json`), one pattern
+    per language: a language's list is in its own words, as its advertising law reads them."""
+    path = Path(__file__).resolve().parent / "data" / "banned_claims.json"
+    data = json.loads(path.read_text("utf-8"))
+    return {language: re.compile("|".join(patterns), re.I)
+            for language, patterns in data.items() if not language.startswith("_")}
+
+
+#: Any language's claim words: a response is checked against all of them, whatever its locale.
+MEDICAL_CLAIM = re.compile("|".join(f"(?:{p.pattern})" for p in banned_claims().values()), re.I)
 _serializer = DefaultSerializer()
 
 

@@ -46,8 +46,18 @@ MANIFEST = json.loads(MANIFEST_TEXT)["manifest"]
 LAMBDA_REGIONS = ["us-east-1", "eu-west-1", "us-west-2"]  # where Alexa's trigger runs
 SKILL_ID = "amzn1.ask.skill.0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:mat-coach-SkillFunction-AbC123"
-DISCLAIMER = re.compile(r"not a substitute for professional medical advice", re.I)
-EMERGENCY = re.compile(r"in an emergency, call your local emergency number", re.I)
+#: What every locale's store description must say, in its own language: the health notice
+#: certification asks for, and where to turn in an emergency.
+DISCLAIMER = {
+    "en": re.compile(r"not a substitute for professional medical advice", re.I),
+    "de": re.compile(r"kein Ersatz für professionelle medizinische Beratung", re.I),
+}
+EMERGENCY = {
+    "en": re.compile(r"in an emergency, call your local emergency number", re.I),
+    "de": re.compile(r"im Notfall wähle die 112", re.I),
+}
+#: The skill's name in each language's store (the spoken invocation name, capitalised).
+NAMES = {"en": "Mat Coach", "de": "Matten Coach"}
 # Only the self-hosted endpoint needs these; the Lambda zip must not carry them.
 WEB_ONLY = {"flask", "cryptography", "waitress", "platformdirs"}
 
@@ -298,11 +308,12 @@ def test_manifest_publishing_information() -> None:
     assert set(publishing["locales"]) == set(deploy.LOCALES)
     assert publishing["category"] == "HEALTH_AND_FITNESS"
     for locale, info in publishing["locales"].items():
-        assert info["name"] == "Mat Coach", locale
+        language = locale.split("-")[0]
+        assert info["name"] == NAMES[language], locale
         assert 0 < len(info["summary"]) <= 160, locale
         assert 0 < len(info["description"]) <= 4000, locale
-        assert DISCLAIMER.search(info["description"]), locale
-        assert EMERGENCY.search(info["description"]), locale
+        assert DISCLAIMER[language].search(info["description"]), locale
+        assert EMERGENCY[language].search(info["description"]), locale
         assert info["keywords"] and all(k.strip() for k in info["keywords"]), locale
         # The developer console shows three example phrases; more would not be displayed.
         assert 1 <= len(info["examplePhrases"]) <= 3, locale
@@ -339,13 +350,19 @@ def test_the_skill_handles_the_event_it_subscribes_to() -> None:
     assert SkillDisabledHandler(skill.services).can_handle(handler_input)
 
 
-_LAUNCH = re.compile(r"(open|start|launch|begin|talk to|load|run|play) (?P<name>.+)")
-_ONE_SHOT = re.compile(
-    r"(ask|tell|use|have) (?P<name>.+?)(?: (?:to|for|about|if|whether|that))? (?P<rest>.+)"
-)
+#: How people address a skill by voice, per language: the words that open it, and the verbs
+#: (with the words that may follow the name) that hand it a request in one go.
+_CARRIERS = {
+    "en": {"launch": ("open", "start", "launch", "begin", "talk to", "load", "run", "play"),
+           "one_shot": ("ask", "tell", "use", "have"),
+           "connectors": ("to ", "for ", "about ", "if ", "whether ", "that ", "")},
+    "de": {"launch": ("öffne", "starte", "spiele", "aktiviere"),
+           "one_shot": ("frag", "frage", "sag", "sage", "bitte"),
+           "connectors": ("dass ", "ob ", "nach ", "")},
+}
 
 
-def _utterance(phrase: str, invocation: str) -> str | None:
+def _utterance(phrase: str, invocation: str, language: str = "en") -> str | None:
     """The part of an example phrase that Alexa matches against the sample utterances.
 
     "Alexa, open mat coach" launches (empty string); "Alexa, ask mat coach to X" gives "x".
@@ -353,11 +370,11 @@ def _utterance(phrase: str, invocation: str) -> str | None:
     """
     assert phrase.startswith("Alexa, "), phrase
     words = re.sub(r"\s+", " ", phrase[len("Alexa, "):]).strip().rstrip(".?!").lower()
-    launch = _LAUNCH.fullmatch(words)
-    if launch and launch["name"] == invocation:
+    carriers = _CARRIERS[language]
+    if any(words == f"{verb} {invocation}" for verb in carriers["launch"]):
         return ""
-    for connector in ("to ", "for ", "about ", "if ", "whether ", "that ", ""):
-        for verb in ("ask", "tell", "use", "have"):
+    for connector in carriers["connectors"]:
+        for verb in carriers["one_shot"]:
             prefix = f"{verb} {invocation} {connector}"
             if words.startswith(prefix) and len(words) > len(prefix):
                 return words[len(prefix):]
@@ -415,9 +432,11 @@ def test_example_phrases_resolve_to_sample_utterances(locale: str) -> None:
     model = _models()[locale]
     invocation = model["interactionModel"]["languageModel"]["invocationName"]
     phrases = MANIFEST["publishingInformation"]["locales"][locale]["examplePhrases"]
-    assert _utterance(phrases[0], invocation) is not None, "the first phrase must name the skill"
+    language = locale.split("-")[0]
+    assert _utterance(phrases[0], invocation, language) is not None, (
+        "the first phrase must name the skill")
     for phrase in phrases:
-        utterance = _utterance(phrase, invocation)
+        utterance = _utterance(phrase, invocation, language)
         assert utterance is not None, f"{phrase!r} does not invoke {invocation!r}"
         if utterance:
             assert _matching_intents(utterance, model), f"{phrase!r} matches no sample"

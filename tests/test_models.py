@@ -49,7 +49,8 @@ def _handles(skill, envelope: dict) -> bool:
 def test_model_deserialises_and_is_well_formed(path):
     data = DefaultSerializer().deserialize(path.read_text(), InteractionModelData)
     language_model = data.interaction_model.language_model
-    assert language_model.invocation_name == "mat coach"
+    assert language_model.invocation_name == (
+        "matten coach" if path.name.startswith("de-") else "mat coach")
     samples = [s.lower() for i in language_model.intents for s in (i.samples or [])]
     assert len(samples) == len(set(samples)), "a sample utterance appears twice"
     for slot_type in language_model.types:

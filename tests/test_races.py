@@ -23,8 +23,6 @@ import pytest
 import requests
 import time_machine
 
-from bench.load_app import CHAIN_ORIGIN_ENV
-from bench.servers import ServerProcess, loopback_env
 from skill import lambda_function
 from skill.content import catalogue_for
 from skill.settings import Settings
@@ -34,6 +32,8 @@ from testkit.alexa_apis import TimersFake
 from testkit.checks import check_response, opens_with, says, speech_of
 from testkit.loopback import ChainServer, TimersServer, server_context
 from testkit.moto import create_table
+from testkit.served_app import CHAIN_ORIGIN_ENV
+from testkit.servers import ServerProcess, loopback_env
 from testkit.signing import CHAIN_PATH, AlexaSigner
 
 EN = catalogue_for("en-US")

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench.load_app import CHAIN_ORIGIN_ENV
-from bench.servers import ServerProcess, loopback_env
 from bench.slow_clients import AttackConfig, SlowSockets, run
 from skill.web.server import FD_RESERVE, connection_limit_for
 from testkit import envelopes as env
 from testkit.loopback import ChainServer, server_context
+from testkit.served_app import CHAIN_ORIGIN_ENV
+from testkit.servers import ServerProcess, loopback_env
 from testkit.signing import CHAIN_PATH, AlexaSigner
 
 pytestmark = pytest.mark.slow

@@ -87,6 +87,25 @@ class Catalogue:
         form = "one" if n == 1 else "other"
         return self.text(f"units.{unit}.{form}", n=n)
 
+    def clock_time(self, hour: int, minute: int) -> str:
+        """A time of day as this language says it: "7 pm", "7:30 am", "noon" where the
+        catalogue's `reminders.time.clock` is 12, "19 Uhr", "19:30 Uhr" where it is 24.
+
+        The clock is the language's data, like its words, so no step that speaks a time knows
+        which language it speaks.
+        """
+        if minute == 0 and hour in (0, 12):
+            return self.text("reminders.time.noon" if hour else "reminders.time.midnight")
+        if self.text("reminders.time.clock") == "24":
+            shown, period = hour, ""
+        else:
+            shown = hour % 12 or 12
+            period = self.text("reminders.time.pm" if hour >= 12 else "reminders.time.am")
+        if minute == 0:
+            return self.text("reminders.time.oclock", hour=shown, period=period)
+        return self.text("reminders.time.minutes", hour=shown, minute=f"{minute:02d}",
+                         period=period)
+
     def duration(self, seconds: int) -> str:
         """Spoken remaining time: whole minutes, with seconds only under five minutes."""
         seconds = max(0, int(seconds))

@@ -1,9 +1,12 @@
-"""The five English interaction models, generated from one source (`mat-coach build-models`).
+"""Every locale's interaction model, generated from one source per language (`mat-coach
+build-models`).
 
-`interaction_models/source/en.json` holds the model every English locale shares; a small
-overlay per locale (`en-GB.json`, …) adds the phrasings and words of that region. The files
-Alexa reads, `interaction_models/<locale>.json`, are written from them, so an intent, a sample
-or a synonym is added once and no locale can drift; a test fails when a written file is stale.
+`interaction_models/source/<language>.json` (`en.json`, `de.json`, …) holds the model every
+locale of that language shares; a small overlay per locale (`en-GB.json`, …) adds the phrasings
+and words of that region. The files Alexa reads, `interaction_models/<locale>.json`, are written
+from them, so an intent, a sample or a synonym is added once and no locale can drift; a test
+fails when a written file is stale. A new language is a new source file, and a new region of
+it an overlay: nothing here names a language.
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ from pathlib import Path
 from skill.deploy import LOCALES, REPO_ROOT, PackagingError, read_json
 
 SOURCE_DIR = "interaction_models/source"
-BASE = "en.json"
+
+
+def language_of(locale: str) -> str:
+    """The language part of an Alexa locale: `de` for `de-DE`, `en` for `en-GB`."""
+    return locale.split("-", 1)[0].lower()
 
 
 def _without_comments(value: object) -> object:
@@ -27,9 +34,9 @@ def _without_comments(value: object) -> object:
 
 
 def build_model(locale: str, root: Path | None = None) -> dict:
-    """The interaction model for `locale`: the shared source plus that locale's overlay."""
+    """The interaction model for `locale`: its language's source plus that locale's overlay."""
     source = Path(root or REPO_ROOT) / SOURCE_DIR
-    model = copy.deepcopy(read_json(source / BASE))
+    model = copy.deepcopy(read_json(source / f"{language_of(locale)}.json"))
     overlay_path = source / f"{locale}.json"
     overlay = read_json(overlay_path) if overlay_path.exists() else {}
     language = model["interactionModel"]["languageModel"]

@@ -1,8 +1,8 @@
-"""The verified app (`bench.load_app`) served by one server shape, in its own process, on loopback.
+"""The verified app (`testkit.served_app`) served by one server shape, in its own process.
 
-The load run (`bench.load`) and the slow-client attack (`bench.slow_clients`) start servers
-here. `waitress` is the production shape (`skill.web.server.serve`, what `mat-coach serve`
-runs); the others are the shapes it replaced, kept for the comparison rows:
+On loopback: the load run (`bench.load`), the slow-client attack (`bench.slow_clients`) and the
+race tests start servers here. `waitress` is the production shape (`skill.web.server.serve`,
+what `mat-coach serve` runs); the others are the shapes it replaced, kept for the comparison rows:
 
 * `gunicorn-sync`: the README's former production command, 2 sync workers;
 * `gunicorn-gthread`: the former load-run server, 2 gthread workers x 4 threads;
@@ -52,17 +52,17 @@ def loopback_env() -> dict[str, str]:
 def _command(shape: str, port: int, threads: int) -> list[str]:
     bind = f"127.0.0.1:{port}"
     if shape == "waitress":
-        return [sys.executable, "-m", "bench.load_app", "--port", str(port),
+        return [sys.executable, "-m", "testkit.served_app", "--port", str(port),
                 "--workers", "2", "--threads", str(threads)]
     if shape == "werkzeug":
-        return [sys.executable, "-m", "bench.load_app", "--port", str(port), "--werkzeug"]
+        return [sys.executable, "-m", "testkit.served_app", "--port", str(port), "--werkzeug"]
     worker = ["--worker-class", "gthread", "--threads", "4"] if shape == "gunicorn-gthread" else []
     return [sys.executable, "-m", "gunicorn", "--workers", "2", *worker, "--bind", bind,
-            "--log-level", "warning", "--graceful-timeout", "5", "bench.load_app:create()"]
+            "--log-level", "warning", "--graceful-timeout", "5", "testkit.served_app:create()"]
 
 
 class ServerProcess:
-    """One server shape serving `bench.load_app:create()` on a free loopback port."""
+    """One server shape serving `testkit.served_app:create()` on a free loopback port."""
 
     def __init__(self, shape: str, workdir: Path, environ: dict[str, str], *,
                  threads: int = 8, preexec_fn: object = None) -> None:

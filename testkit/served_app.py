@@ -1,9 +1,9 @@
 """The app the load and slow-client runs serve: the real `create_app` with verification ON.
 
-`python -m bench.load_app --port N` serves it on `skill.web.server.serve`, the same waitress
-set-up as `mat-coach serve`; for comparisons `gunicorn 'bench.load_app:create()'` (one app per
+`python -m testkit.served_app --port N` serves it on `skill.web.server.serve`, the same waitress
+set-up as `mat-coach serve`; for comparisons `gunicorn 'testkit.served_app:create()'` (one app per
 worker) and Werkzeug's server (`--werkzeug`, what `mat-coach serve --dev` runs) serve it too.
-Everything comes from the environment the harness (`bench.servers`) sets, so nothing
+Everything comes from the environment the harness (`testkit.servers`) sets, so nothing
 machine-specific is written down:
 
 * `MAT_COACH_STORE`, `MAT_COACH_SKILL_ID`, `MAT_COACH_CA_BUNDLE` as in production
@@ -50,7 +50,7 @@ def create() -> Flask:
 
 def main(argv: list[str] | None = None) -> None:
     """Serve `create()` on loopback as `mat-coach serve` does (or on Werkzeug's server)."""
-    parser = argparse.ArgumentParser(prog="python -m bench.load_app")
+    parser = argparse.ArgumentParser(prog="python -m testkit.served_app")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
