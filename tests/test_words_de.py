@@ -97,6 +97,7 @@ def test_calendar_lengths_are_durations_the_skill_asks_about_again() -> None:
     ("viertel nach sieben", "07:15"), ("viertel vor acht", "07:45"),
     ("dreiviertel acht", "07:45"), ("drei viertel acht", "07:45"), ("viertel acht", "07:15"),
     ("zehn nach sieben", "07:10"), ("zwanzig vor acht", "07:40"),
+    ("dreiviertel sieben", "06:45"), ("sechs Uhr", "06:00"),  # as said: no evening guessed
     ("fünf nach halb acht", "07:35"), ("fünf vor halb acht", "07:25"),
     ("viertel vor neunzehn Uhr", "18:45"),
     ("neunzehn Uhr dreißig", "19:30"), ("neunzehn dreißig", "19:30"), ("19:30", "19:30"),

@@ -64,7 +64,7 @@ _MIDNIGHT = (("mitternacht",),)
 _LIGHT = """ein eine einen einem einer eines der die das den dem des ich mich mir mein meine meinen
 meinem meiner ist sind bin war es zu zum zur von vom für und oder kann können könnte würde wird soll
 du dich dir dein deine bitte auf in im an am mit über so jetzt dann mal doch denn hey okay ok alexa
-äh ähm eigentlich gerade halt"""
+äh ähm eigentlich gerade halt also da eh schon geh ganz nun ne nen man wir uns sie er is des i a"""
 _NEVER_CORRECTED = """stunde stunden std minute minuten min sekunde sekunden sek halb halbe halben
 viertel dreiviertel viertelstunde dreiviertelstunde anderthalb eineinhalb uhr mittag mittags
 mitternacht morgens vormittags nachmittags abends nachts früh"""
@@ -195,9 +195,10 @@ class German(Language):
     unit_words = frozenset(_NEVER_CORRECTED.split())
     calendar_units = _CALENDAR
     one_words = frozenset({"ein", "eine", "einen", "einem", "einer"})
-    #: As in English: "um sechs" for a mat reminder is six in the evening; the 24-hour clock
-    #: ("um achtzehn Uhr") and "morgens" say otherwise.
-    bare_pm_hours = range(1, 7)
+    #: Unlike English, an hour is read as said: German speakers name the evening ("achtzehn
+    #: Uhr", "sechs Uhr abends") when they mean it, and the German held-out writers read
+    #: "um dreiviertel sieben" as 06:45.
+    bare_pm_hours = range(0)
 
     launch_verbs = ("öffne", "öffnen", "starte", "starten", "aktiviere", "benutze", "nutze",
                     "sprich mit", "rede mit")
