@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="talk in this terminal instead: a line in, the reply out")
     parser.add_argument("--fast", action="store_true",
                         help="start with the fast clock on (one minute passes in one second)")
+    parser.add_argument("--locale", default="en-US", metavar="LOCALE",
+                        help="the device's language at start, one of the interaction models "
+                             "(en-US, de-DE, ...); the page can switch it")
     parser.add_argument("--store", metavar="URL", default=None,
                         help="keep the routine in this store (default: a fresh SQLite file for "
                              "this run, removed at exit)")
@@ -50,19 +53,26 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from skill.tryout.model import available_locales
     from skill.tryout.runner import TryOut
 
+    locales = available_locales()
+    if args.locale not in locales:
+        print(f"mat-coach try: no model to try for {args.locale!r}; one of: "
+              f"{', '.join(locales)}", file=sys.stderr)
+        return 2
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly: servers down, temp files gone
     tryout = TryOut(port=0 if args.console else args.port, host=args.host,
-                    store_url=args.store, fast=args.fast)
+                    store_url=args.store, fast=args.fast, locale=args.locale)
     try:
         url = tryout.start()
         if args.console:
             assert tryout.device is not None
             logging.getLogger().setLevel(logging.WARNING)  # the terminal is the conversation
             return console(tryout.device, sys.stdin, sys.stdout)
-        print(f"Mat Coach: the device page is on {url} (Ctrl-C stops it)", flush=True)
+        print(f"Mat Coach: the device page is on {url}, in {args.locale} (Ctrl-C stops it)",
+              flush=True)
         if not args.no_browser and _can_open_browser():
             webbrowser.open(url)
         tryout.wait()
@@ -94,14 +104,15 @@ def console(device: Device, lines: object, out: object, *, speak: bool = True) -
                 kind = event["kind"] if event["kind"] in ("timer", "reminder") else "progress"
                 write(f"[{kind}{label}] Alexa: {event['text']}")
                 if speak:
-                    speech.say_aloud(event["text"])
+                    speech.say_aloud(event["text"], device.language.voice)
 
     watcher = threading.Thread(target=watch, daemon=True, name="mat-coach-try-console")
     watcher.start()
-    write("Mat Coach, in this terminal. A demonstration: requests are understood offline from "
-          "the interaction model, not by Alexa. Type what you would say "
-          "(\"open mat coach\"); /fast and /slow switch the clock, /timers and /reminders "
-          "list timers and reminders, "
+    examples = device.language.try_examples
+    write(f"Mat Coach, in this terminal, in {device.language.name} ({device.locale}). A "
+          "demonstration: requests are understood offline from the interaction model, not by "
+          f"Alexa. Type what you would say (\"{examples[0] if examples else ''}\"); /fast and "
+          "/slow switch the clock, /timers and /reminders list timers and reminders, "
           "/allow and /deny answer Alexa's questions, an empty line on its own is sent too, "
           "Ctrl-D quits.")
     try:
@@ -131,7 +142,8 @@ def console(device: Device, lines: object, out: object, *, speak: bool = True) -
                 write(text)
             if speak:
                 speech.say_aloud(" ".join(filter(None, (turn.get("speech"),
-                                                        turn.get("permission_question")))))
+                                                        turn.get("permission_question")))),
+                                 device.language.voice)
     finally:
         stop.set()
         watcher.join(2)

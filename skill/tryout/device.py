@@ -9,7 +9,9 @@ the session kept open or closed as the skill says. Timer announcements, reminder
 progressive responses come from the local Alexa.
 
 The page and the console both drive one `Device`; everything it shows is in plain dicts, so
-both render the same turn.
+both render the same turn. The device speaks one language at a time, as an Echo set to a
+language does: `switch_locale` changes what the envelopes carry, which model the matcher reads,
+and the words Alexa's own questions are said and answered in.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import re
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -28,6 +31,7 @@ from skill.timers import TIMERS_SCOPE
 from skill.tryout.alexa import LocalAlexa
 from skill.tryout.clock import TryClock
 from skill.tryout.envelopes import envelope, new_session_id
+from skill.tryout.languages.rules import Language
 from skill.tryout.reminders import SCOPE as REMINDERS_SCOPE
 from skill.tryout.reminders import LocalReminder
 from skill.tryout.signing import AlexaSigner
@@ -37,26 +41,9 @@ from skill.tryout.understanding import Understanding, Understood
 SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-000000007472"
 USER_ID = "amzn1.ask.account.LOCALTRY"
 DEVICE_ID = "amzn1.ask.device.LOCALTRY"
-#: Words that answer the permission question, as Alexa hears a yes or a no to it.
-ALLOW = re.compile(r"^(?:yes|yeah|yep|sure|ok|okay|allow|allow it|yes please|i allow|grant)$")
-DENY = re.compile(r"^(?:no|nope|deny|no thanks|don't|dont|do not allow|never)$")
-#: Alexa's own words for the question, per scope (the page's, not the skill's: Alexa asks it).
-PERMISSION_QUESTIONS = {
-    TIMERS_SCOPE: "Mat Coach would like to use your timers. Do you allow it?",
-    REMINDERS_SCOPE: "Mat Coach would like to create reminders. Do you allow it?",
-}
-#: What Alexa says after the answer, per scope: (allowed, not allowed).
-PERMISSION_ANSWERS = {
-    TIMERS_SCOPE: ("Timers allowed.", "Timers not allowed."),
-    REMINDERS_SCOPE: ("Reminders allowed.", "Reminders not allowed."),
-}
-#: What the Alexa app's consent card says, per scope: (title, text).
-CONSENT_CARDS = {
-    TIMERS_SCOPE: ("Mat Coach would like to use your timers",
-                   "Allow Mat Coach to set timers for your sessions."),
-    REMINDERS_SCOPE: ("Mat Coach would like to create reminders",
-                      "Allow Mat Coach to remind you to use your mat."),
-}
+#: The scopes Alexa asks about, by the name of their lines in `Language.alexa_lines`
+#: (Alexa's own words, in the device's language: the page's, not the skill's).
+SCOPE_LINES = {TIMERS_SCOPE: "timers", REMINDERS_SCOPE: "reminders"}
 
 
 def speech_text(ssml: object) -> str:
@@ -86,7 +73,8 @@ class Device:
 
     def __init__(self, *, endpoint: str, api_origin: str, signer: AlexaSigner,
                  understanding: Understanding, alexa: LocalAlexa, clock: TryClock,
-                 skill_id: str = SKILL_ID, locale: str = "en-US", timeout: float = 10.0) -> None:
+                 skill_id: str = SKILL_ID, locale: str | None = None,
+                 locales: Sequence[str] = (), timeout: float = 10.0) -> None:
         self.endpoint = endpoint
         self.api_origin = api_origin
         self.signer = signer
@@ -94,7 +82,10 @@ class Device:
         self.alexa = alexa
         self.clock = clock
         self.skill_id = skill_id
-        self.locale = locale
+        self.locale = locale or understanding.model.locale
+        #: The locales the device can switch to (those with a model and word rules).
+        self.locales = tuple(dict.fromkeys([self.locale, *locales]))
+        self._understandings = {self.locale: understanding}
         self.timeout = timeout
         self.token = f"try-{secrets.token_urlsafe(16)}"
         # A new user: neither timers nor reminders are allowed until they say so.
@@ -107,6 +98,28 @@ class Device:
         self._http.trust_env = False  # loopback only, never through a proxy
         self._lock = threading.Lock()
 
+    @property
+    def language(self) -> Language:
+        """The word rules (and Alexa's own lines) of the device's language."""
+        return self.understanding.language
+
+    def alexa_says(self, key: str) -> str:
+        """One of Alexa's own lines in the device's language, naming the skill as it is
+        invoked ("Mat Coach", "Matten Coach")."""
+        return self.language.alexa_says(key, self.understanding.model.invocation.title())
+
+    def switch_locale(self, locale: str) -> None:
+        """Set the device to another of its `locales`: the conversation ends, as it would if
+        the Echo's language changed; timers, reminders and permissions stay."""
+        if locale not in self.locales:
+            raise ValueError(f"no model to try for {locale!r}: {', '.join(self.locales)}")
+        with self._lock:
+            if locale not in self._understandings:
+                self._understandings[locale] = Understanding.for_locale(locale)
+            self.understanding = self._understandings[locale]
+            self.locale = locale
+            self.conversation = Conversation()
+
     # --- what a person does ---------------------------------------------------------------
     def say(self, text: str) -> dict:
         """One utterance: understood, sent, answered. Returns the turn as the page shows it."""
@@ -115,8 +128,9 @@ class Device:
             pending = self.conversation.permission_token
             if pending is not None:
                 words = " ".join(self.understanding.understand(said).heard.split())
-                if ALLOW.match(words) or DENY.match(words):
-                    return self._permission(bool(ALLOW.match(words)), said)
+                allow, deny = words in self.language.allow_words, words in self.language.deny_words
+                if allow or deny:
+                    return self._permission(allow, said)
                 self.conversation.permission_token = None  # the question is dropped
             eliciting = self.conversation.eliciting
             understood = self.understanding.understand(
@@ -142,7 +156,7 @@ class Device:
                 "type": "AlexaSkillEvent.SkillPermissionChanged",
                 "body": {"acceptedPermissions": [{"scope": scope} for scope in scopes]},
             }
-            what = " and ".join("reminders" if s == REMINDERS_SCOPE else "timers" for s in scopes)
+            what = " and ".join(SCOPE_LINES.get(s, "timers") for s in scopes)
             return self._send(request, said=f"(allowed {what} in the Alexa app)",
                               understood=None, with_session=False)
 
@@ -173,9 +187,9 @@ class Device:
             "payload": {"permissionScope": scope,
                         "status": "ACCEPTED" if allow else "DENIED"},
         }
-        allowed, refused = PERMISSION_ANSWERS.get(scope, ("Allowed.", "Not allowed."))
+        answer = f"{SCOPE_LINES.get(scope, 'timers')}.{'allowed' if allow else 'refused'}"
         return self._send(request, said=said, understood=None,
-                          alexa_said=allowed if allow else refused)
+                          alexa_said=self.alexa_says(answer))
 
     def _request_for(self, understood: Understood) -> dict:
         if understood.launch:
@@ -233,6 +247,7 @@ class Device:
             "request": envelope,
             "response": answer,
             "status": status,
+            "locale": self.locale,
         })
         if status != 200:
             turn["error"] = str(answer.get("error", "no answer")) if isinstance(answer, dict) \
@@ -255,9 +270,9 @@ class Device:
                 payload = directive.get("payload") or {}
                 scope = payload.get("permissionScope") if isinstance(payload, dict) else None
                 conversation.permission_token = str(directive.get("token") or "")
-                conversation.permission_scope = scope if scope in PERMISSION_QUESTIONS \
-                    else TIMERS_SCOPE
-                question = PERMISSION_QUESTIONS[conversation.permission_scope]
+                conversation.permission_scope = scope if scope in SCOPE_LINES else TIMERS_SCOPE
+                question = self.alexa_says(
+                    f"{SCOPE_LINES[conversation.permission_scope]}.question")
             elif kind == "Dialog.ElicitSlot":
                 intent = directive.get("updatedIntent") or {}
                 slot = directive.get("slotToElicit")
@@ -273,12 +288,12 @@ class Device:
             conversation.session_id, conversation.attributes = None, {}
         card = response.get("card")
         if isinstance(card, dict) and card.get("type") == "AskForPermissionsConsent":
-            asked = tuple(str(p) for p in card.get("permissions") or [] if p in CONSENT_CARDS)
+            asked = tuple(str(p) for p in card.get("permissions") or [] if p in SCOPE_LINES)
             self.card_scopes = asked or (TIMERS_SCOPE,)
         return {
             "speech": speech,
             "reprompt": reprompt,
-            "card": _card(card) if isinstance(card, dict) else None,
+            "card": self._card(card) if isinstance(card, dict) else None,
             "permission_question": question,
             "eliciting": conversation.eliciting[1] if conversation.eliciting else None,
             "session_open": session_open,
@@ -311,7 +326,19 @@ class Device:
             "reminders_allowed": self.alexa.reminders.granted(self.token),
             "session_open": self.conversation.session_id is not None,
             "permission_pending": self.conversation.permission_token is not None,
+            "locale": self.locale,
         }
+
+    def _card(self, card: dict) -> dict:
+        """A card as the Alexa app shows it; a consent card in the device's language."""
+        kind = str(card.get("type") or "")
+        if kind == "AskForPermissionsConsent":
+            permissions = [str(p) for p in card.get("permissions") or []]
+            lines = SCOPE_LINES.get(permissions[0] if permissions else TIMERS_SCOPE, "timers")
+            return {"type": kind, "title": self.alexa_says(f"{lines}.card.title"),
+                    "text": self.alexa_says(f"{lines}.card.text"), "permissions": permissions}
+        return {"type": kind, "title": str(card.get("title") or ""),
+                "text": str(card.get("content") or card.get("text") or "")}
 
 
 def _reminder(reminder: LocalReminder) -> dict:
@@ -326,14 +353,3 @@ def _reminder(reminder: LocalReminder) -> dict:
     return {"days": [DAY_IDS[d].capitalize() for d in schedule.days],
             "time": f"{schedule.hour:02d}:{schedule.minute:02d}", "text": reminder.text}
 
-
-def _card(card: dict) -> dict:
-    """A card as the Alexa app shows it."""
-    kind = str(card.get("type") or "")
-    if kind == "AskForPermissionsConsent":
-        permissions = [str(p) for p in card.get("permissions") or []]
-        title, text = CONSENT_CARDS.get(permissions[0] if permissions else TIMERS_SCOPE,
-                                        CONSENT_CARDS[TIMERS_SCOPE])
-        return {"type": kind, "title": title, "text": text, "permissions": permissions}
-    return {"type": kind, "title": str(card.get("title") or ""),
-            "text": str(card.get("content") or card.get("text") or "")}

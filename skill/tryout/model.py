@@ -9,12 +9,13 @@ standing in for what Alexa knows natively; the offline measure (`testkit.nlu`) u
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skill.tryout.languages import UnknownLanguage, language_for
+from skill.tryout.languages import UnknownLanguage, language_code, language_codes, language_for
 
 FALLBACK = "AMAZON.FallbackIntent"
 DURATION = "AMAZON.DURATION"
@@ -130,3 +131,13 @@ class InteractionModel:
 def default_models_dir() -> Path:
     """`interaction_models/` next to the `skill` package, as in a checkout."""
     return Path(__file__).resolve().parent.parent.parent / "interaction_models"
+
+
+def available_locales(models_dir: Path | None = None) -> tuple[str, ...]:
+    """The locales there is something to try in: a written model in `interaction_models/`
+    whose language has word rules (`skill.tryout.languages`), sorted."""
+    folder = models_dir or default_models_dir()
+    return tuple(sorted(
+        path.stem for path in folder.glob("*.json")
+        if re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", path.stem)
+        and language_code(path.stem) in language_codes()))

@@ -2,7 +2,9 @@
 
 Its own Flask app, served only by `mat-coach try`; the production endpoint never has these
 routes. The page renders every string with `textContent`, never as markup, so whatever a person
-types (or the skill answers) is shown, not run.
+types (or the skill answers) is shown, not run. Its language switch offers the locales the
+device was started with (`Device.locales`: the models in `interaction_models/` whose language
+has word rules), never a list of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from flask import Flask, Response, jsonify, request
 
 from skill.tryout import speech
 from skill.tryout.device import Device
+from skill.tryout.languages import language_for
 
 #: A request is a sentence; anything much longer is cut by the understanding anyway.
 MAX_TEXT_CHARS = 20_000
@@ -52,16 +55,40 @@ def create_page_app(device: Device) -> Flask:
             return Response("not found", status=404)
         return Response(_static(name), content_type=STATIC_TYPES[name])
 
+    def about_language() -> dict:
+        """What the page shows of the device's language, and whether the mic can hear it."""
+        language = device.language
+        installed = speech.voice_input_available()
+        hint = (None if installed and language.listens else
+                speech.VOICE_EXTRA_HINT if not installed else speech.ENGLISH_ONLY_HINT)
+        return {
+            "locale": device.locale,
+            "language": language.name,
+            "invocation": device.understanding.model.invocation,
+            "examples": list(language.try_examples),
+            "voice_input": installed and language.listens,
+            "voice_hint": hint,
+        }
+
     @app.get("/api/about")
     def about() -> Response:
         return jsonify({
             "speech": speech.espeak_path() is not None,
-            "voice_input": speech.voice_input_available(),
-            "voice_hint": None if speech.voice_input_available() else speech.VOICE_EXTRA_HINT,
-            "locale": device.locale,
-            "invocation": device.understanding.model.invocation,
             "skill_endpoint": device.endpoint,
+            "locales": [{"locale": locale, "language": language_for(locale).name}
+                        for locale in device.locales],
+            **about_language(),
         })
+
+    @app.post("/api/locale")
+    def locale() -> Response:
+        data = request.get_json(silent=True)
+        wanted = data.get("locale") if isinstance(data, dict) else None
+        if not isinstance(wanted, str) or wanted not in device.locales:
+            return jsonify({"error": "not a locale of this device",  # type: ignore[return-value]
+                            "locales": list(device.locales)}), 400
+        device.switch_locale(wanted)
+        return jsonify(about_language())
 
     @app.get("/api/state")
     def state() -> Response:
@@ -97,7 +124,12 @@ def create_page_app(device: Device) -> Flask:
 
     @app.get("/api/speech")
     def spoken() -> Response:
-        audio = speech.synthesize(request.args.get("text", "")[:speech.MAX_SPOKEN_CHARS])
+        # The voice of the language the words were said in (a reply may still be playing
+        # when the switch changes the device's language); the device's own otherwise.
+        said_in = request.args.get("locale", "")
+        voice = (language_for(said_in) if said_in in device.locales else device.language).voice
+        audio = speech.synthesize(request.args.get("text", "")[:speech.MAX_SPOKEN_CHARS],
+                                  voice=voice)
         if audio is None:
             return Response('{"error": "no speech engine"}', status=404,
                             mimetype="application/json")
@@ -107,6 +139,8 @@ def create_page_app(device: Device) -> Flask:
     def listen() -> Response:
         if not speech.voice_input_available():
             return jsonify({"error": speech.VOICE_EXTRA_HINT}), 501  # type: ignore[return-value]
+        if not device.language.listens:
+            return jsonify({"error": speech.ENGLISH_ONLY_HINT}), 501  # type: ignore[return-value]
         from skill.tryout.listening import recognise
 
         text = recognise(request.get_data(cache=False), device.understanding.model)

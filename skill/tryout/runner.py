@@ -27,6 +27,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from skill.tryout.alexa import LocalAlexa
 from skill.tryout.clock import TryClock
 from skill.tryout.device import SKILL_ID, Device
+from skill.tryout.model import available_locales
 from skill.tryout.signing import LocalCA
 from skill.tryout.understanding import Understanding
 
@@ -73,7 +74,10 @@ def _serve(app: object, port: int = 0, host: str = LOOPBACK, ssl_context: object
 
 
 class TryOut:
-    """The skill, a local Alexa and the device page; `start()` then `stop()` (or `with`)."""
+    """The skill, a local Alexa and the device page; `start()` then `stop()` (or `with`).
+
+    The device starts in `locale` and can switch to any locale that has a model and word rules
+    (`available_locales`, read once at start)."""
 
     def __init__(self, *, port: int = 0, host: str = LOOPBACK, store_url: str | None = None,
                  fast: bool = False, locale: str = "en-US", voice_seed: int | None = None,
@@ -131,7 +135,7 @@ class TryOut:
 
         self.device = Device(endpoint=self.skill_url, api_origin=api_origin, signer=ca.signer,
                              understanding=Understanding.for_locale(self.locale), alexa=alexa,
-                             clock=self.clock, locale=self.locale)
+                             clock=self.clock, locale=self.locale, locales=available_locales())
         page = _serve(create_page_app(self.device), port=self.port, host=self.host)
         self._served.append(page)
         self.page_url = f"http://{self.host}:{page.port}/"

@@ -1,5 +1,6 @@
 // The device page: sends what you type, shows what was understood and answered, speaks it,
 // counts timers down and announces them, lists reminders and speaks them when they ring.
+// The language switch offers the locales the device has models for (from /api/about).
 // Every string goes in with textContent, never as HTML.
 "use strict";
 
@@ -31,18 +32,22 @@ async function postJson(path, body) {
   return response.json();
 }
 
-function speak(text) {
+// Speech in the voice of the language it was said in (the device's, when not told).
+function speak(text, locale) {
   if (!text) return;
+  const lang = locale || about.locale;
   speaking = speaking.then(() => new Promise((resolve) => {
     $("ring").className = "ring speaking";
     const done = () => { $("ring").className = "ring"; resolve(); };
     if (about.speech) {
-      const audio = new Audio("/api/speech?text=" + encodeURIComponent(text));
+      const audio = new Audio("/api/speech?text=" + encodeURIComponent(text) +
+        "&locale=" + encodeURIComponent(lang || ""));
       audio.onended = done; audio.onerror = done;
       audio.play().catch(done);
       setTimeout(done, 30000);
     } else if (window.speechSynthesis && window.SpeechSynthesisUtterance) {
       const utterance = new SpeechSynthesisUtterance(text);
+      if (lang) utterance.lang = lang;
       utterance.onend = done; utterance.onerror = done;
       window.speechSynthesis.speak(utterance);
       setTimeout(done, 30000);
@@ -76,7 +81,7 @@ function showTurn(turn) {
   if (turn.speech) {
     const reply = add(el("li", "alexa", turn.speech));
     reply.dataset.testid = "reply";
-    speak(turn.speech);
+    speak(turn.speech, turn.locale);
   }
   if (turn.card) {
     const card = el("li", "card");
@@ -101,7 +106,7 @@ function showTurn(turn) {
     $("permission-question").textContent = "Alexa: " + turn.permission_question;
     permission.hidden = false;
     add(el("li", "alexa-own", "Alexa: " + turn.permission_question));
-    speak(turn.permission_question);
+    speak(turn.permission_question, turn.locale);
   } else {
     permission.hidden = true;
   }
@@ -193,7 +198,7 @@ async function poll() {
       lastEvent = Math.max(lastEvent, event.number);
       const kind = event.kind === "progress" ? "alexa" : "announcement";
       add(el("li", kind, eventLine(event))).dataset.testid = event.kind;
-      speak(event.text);
+      speak(event.text, state.locale);
     }
   } catch (error) {
     $("clock").textContent = "mat-coach try is not answering.";
@@ -201,17 +206,57 @@ async function poll() {
   setTimeout(poll, 250);
 }
 
+// What the page shows of the device's language: the switch, the examples, the microphone.
+function showLanguage(info) {
+  about = Object.assign(about, info);
+  document.documentElement.lang = info.locale;
+  $("locale").value = info.locale;
+  $("language").textContent = "Active: " + info.language + " (" + info.locale + ")";
+  $("utterance").placeholder = info.examples.length ? info.examples[0] : "";
+  $("examples").textContent = info.examples.length
+    ? "Try: " + info.examples.map((e) => "“" + e + "”").join(", ") + "."
+    : "";
+  $("voice-note").textContent = info.voice_input
+    ? "Hold the microphone button and speak (English, offline, pocketsphinx)."
+    : info.voice_hint;
+  $("mic").disabled = !info.voice_input || !navigator.mediaDevices;
+}
+
+function setupLanguages() {
+  const select = $("locale");
+  for (const option of about.locales) {
+    const item = el("option", "", option.language + " (" + option.locale + ")");
+    item.value = option.locale;
+    select.appendChild(item);
+  }
+  select.addEventListener("change", async () => {
+    select.disabled = true;
+    try {
+      const info = await postJson("/api/locale", { locale: select.value });
+      if (info.error) {
+        add(el("li", "error", "The device cannot switch: " + info.error));
+        select.value = about.locale;
+      } else {
+        showLanguage(info);
+        $("permission").hidden = true;
+        add(el("li", "hint", "(the device now speaks " + info.language + ", " + info.locale +
+          ": a new conversation)")).dataset.testid = "language-switched";
+      }
+    } finally {
+      select.disabled = false;
+    }
+  });
+}
+
 async function start() {
   about = await (await fetch("/api/about")).json();
   $("speech-note").textContent = about.speech
-    ? "Replies are spoken with espeak-ng, offline."
+    ? "Replies are spoken with espeak-ng, offline, in the device's language."
     : "No espeak-ng here, so replies are shown as text" +
       (window.speechSynthesis ? " (and read by the browser's own voice, if it has one)" : "") +
       ". Install espeak-ng to hear them offline.";
-  $("voice-note").textContent = about.voice_input
-    ? "Hold the microphone button and speak (English, offline, pocketsphinx)."
-    : about.voice_hint;
-  $("mic").disabled = !about.voice_input || !navigator.mediaDevices;
+  setupLanguages();
+  showLanguage(about);
   $("say-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $("utterance");
@@ -246,9 +291,10 @@ async function start() {
 
 function setupMicrophone() {
   const mic = $("mic");
-  if (mic.disabled) return;
+  if (!navigator.mediaDevices) return;
   let context = null, source = null, processor = null, chunks = [], stream = null;
   const begin = async () => {
+    if (mic.disabled) return;  // no recogniser, or not for the device's language
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true });
     } catch (error) {
