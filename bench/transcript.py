@@ -19,12 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.transcript")
     parser.add_argument("--markdown", action="store_true",
                         help="print the README's conversation samples instead")
+    parser.add_argument("--locale", default="en-US",
+                        help="the language the user speaks (default en-US; de-DE for German)")
     args = parser.parse_args(argv)
     logging.disable(logging.CRITICAL)  # outage scenes log on purpose; the replies are the output
-    played = t.script()
+    played = t.script(locale=args.locale)
     if args.markdown:
-        print(t.readme_samples(played))
+        print(t.readme_samples(played, args.locale))
         return 0
+    say = t.catalogue_for(args.locale)
     for reply in played.distinct():
         mic = "open " if reply.open_mic else "close"
         print(f"{reply.words:3d}w {mic} [{reply.scene}] {reply.speech}")
@@ -33,11 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"replies: {figures['replies']}  median words: {figures['median_words']}  "
           f"p90 words: {figures['p90_words']}  longest: {figures['max_words']}")
     print("variants of frequently heard lines: " + ", ".join(
-        f"{key} {len(t.EN.variants(key))}" for key in t.FREQUENT if key in t.EN))
+        f"{key} {len(say.variants(key))}" for key in t.FREQUENT if key in say))
     banned = [key for key, line in t.catalogue_lines() if t.BANNED.search(line)]
     hashes = t.article_hashes()
     runs = [(key, run) for key, line in t.catalogue_lines() for run in t.article_runs(line, hashes)]
-    open_statements = [r for r in played.distinct() if r.open_mic and not t.ends_inviting(r.speech)]
+    open_statements = [r for r in played.distinct()
+                       if r.open_mic and not t.ends_inviting(r.speech, args.locale)]
     print(f"banned words: {len(banned)}  article runs of 6+ words: {len(runs)}  "
           f"open-mic replies not ending in a question or invitation: {len(open_statements)}")
     return 0

@@ -30,6 +30,7 @@ def envelope(
     scopes: dict | None = None,
     access_token: str | None = ACCESS_TOKEN,
     session_id: str | None = None,
+    locale: str | None = None,
 ) -> dict:
     """A full request envelope around `request` (built by the product's own builder, which
     `mat-coach try` sends too).
@@ -43,7 +44,8 @@ def envelope(
                    "attributes": session_attributes or {}}
     return build_envelope(request, application_id=application_id, user_id=user_id,
                           device_id=device_id, api_endpoint=api_endpoint,
-                          access_token=access_token, scopes=scopes, session=session)
+                          access_token=access_token, scopes=scopes, session=session,
+                          **({"locale": locale} if locale else {}))
 
 
 def launch(**kwargs) -> dict:

@@ -91,9 +91,11 @@ class _FailingStore(SqliteStore):
 class _Player:
     """One user's requests through the real dispatch, session attributes carried."""
 
-    def __init__(self, seed: int, workdir: Path, *, failing_store: bool = False) -> None:
+    def __init__(self, seed: int, workdir: Path, *, failing_store: bool = False,
+                 locale: str = "en-US") -> None:
         self.api = InProcessAlexaApi()
-        store_path = workdir / f"transcript-{seed}-{failing_store}.db"
+        self.locale = locale
+        store_path = workdir / f"transcript-{locale}-{seed}-{failing_store}.db"
         store = _FailingStore(str(store_path)) if failing_store else None
         self.skill = build_skill(Settings(store_url=f"sqlite://{store_path}",
                                           verify_requests=False),
@@ -105,7 +107,8 @@ class _Player:
         new = self.session_id is None
         self.session_id = self.session_id or env.new_session_id()
         envelope = builder(*args, api_endpoint="https://api.local", session_id=self.session_id,
-                           new_session=new, session_attributes=dict(self.attributes), **kwargs)
+                           new_session=new, session_attributes=dict(self.attributes),
+                           locale=self.locale, **kwargs)
         answer = handle_envelope(self.skill, json.loads(json.dumps(envelope)))
         if (answer.get("response") or {}).get("shouldEndSession") is True:
             self.attributes, self.session_id = {}, None
@@ -253,30 +256,32 @@ def _reminder_scenes(p: _Player) -> Iterator[tuple[str, dict]]:
     fake.fail_status = None
 
 
-def script(seeds: tuple[int, ...] = SEEDS) -> Transcript:
-    """Play every scene once per seed; the store-outage scenes once more on a broken store."""
+def script(seeds: tuple[int, ...] = SEEDS, locale: str = "en-US") -> Transcript:
+    """Play every scene once per seed in `locale`; the store-outage scenes once more on a
+    broken store."""
     transcript = Transcript()
+    say = catalogue_for(locale)
     with tempfile.TemporaryDirectory(prefix="mat-coach-transcript-") as tmp:
         for seed in seeds:
             with time_machine.travel(START, tick=False) as clock:
-                player = _Player(seed, Path(tmp))
+                player = _Player(seed, Path(tmp), locale=locale)
                 for scene, answer in _scenes(player, clock):
                     transcript.replies.append(_reply(scene, answer))
-                broken = _Player(seed, Path(tmp), failing_store=True)
+                broken = _Player(seed, Path(tmp), failing_store=True, locale=locale)
                 transcript.replies.append(_reply("launch, store down", broken.say(env.launch)))
-    for variant in EN.variants("timer.announce"):  # the timer's own announcement, each way
+    for variant in say.variants("timer.announce"):  # the timer's own announcement, each way
         transcript.replies.append(Reply("timer announcement", variant, None, False))
-    for variant in EN.variants("reminders.text"):  # what a weekly reminder says when it rings
+    for variant in say.variants("reminders.text"):  # what a weekly reminder says when it rings
         transcript.replies.append(Reply("reminder rings", variant, None, False))
     for key in ("checkin.eased", "checkin.halfway", "checkin.last_minute"):  # and check-ins
-        for variant in EN.variants(key):
+        for variant in say.variants(key):
             transcript.replies.append(Reply("check-in announcement", variant, None, False))
     return transcript
 
 
 # --- the voice's own rules -----------------------------------------------------------------
 def words_of(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
+    return re.findall(r"[^\W_]+(?:'[^\W_]+)*", text.lower().replace("\u2019", "'"))
 
 
 def shingle_hash(words: list[str]) -> str:
@@ -304,36 +309,58 @@ def catalogue_lines() -> Iterator[tuple[str, str]]:
                 yield f"{locale}:{key}", variant.replace(PAUSE, " ")
 
 
-def ends_inviting(speech: str) -> bool:
+#: The words that make a sentence an invitation to speak, per language ("say", "sag" …).
+INVITATIONS = {"en": r"\b(say|ask|try|you can|just say)\b",
+               "de": r"\b(sag|frag|probier|du kannst)\w*"}
+
+
+def ends_inviting(speech: str, locale: str = "en-US") -> bool:
     """A reply that leaves the microphone open ends with a question or an invitation."""
     text = speech.strip().lower()
     last = re.split(r"(?<=[.!?])\s+", text)[-1]
-    return last.endswith("?") or bool(re.search(r"\b(say|ask|try|you can|just say)\b", last))
+    return last.endswith("?") or bool(re.search(INVITATIONS[locale.split("-")[0]], last))
 
 
 README_START = "<!-- transcript: python -m bench.transcript --markdown -->"
 README_END = "<!-- end of transcript -->"
+#: What the user says in the README's conversation, per language, scene by scene (None: a
+#: check-in, which the Echo speaks unasked).
+_USER_LINES = {
+    "en": ("Alexa, open mat coach.", "Yes.", None, "How much time is left?", "Pause.",
+           "Alexa, ask mat coach to resume.", "Alexa, open mat coach.", "Yes.",
+           "Alexa, tell mat coach I'm done.", "Alexa, open mat coach.", "Yes.",
+           "Mondays, Wednesdays and Fridays.", "At seven in the evening."),
+    "de": ("Alexa, öffne Matten Coach.", "Ja.", None, "Wie lange noch?", "Pause.",
+           "Alexa, sag Matten Coach, weiter.", "Alexa, öffne Matten Coach.", "Ja.",
+           "Alexa, sag Matten Coach, ich bin fertig.", "Alexa, öffne Matten Coach.", "Ja.",
+           "Montags, mittwochs und freitags.", "Um sieben Uhr abends."),
+}
+_README_SCENES = ("launch, new user", "yes to the first session", "check-in, first session",
+                  "time left, running", "pause", "resume", "launch, returning",
+                  "yes to the usual", "end, most of it done", "launch, reminder offer",
+                  "yes to a reminder", "reminder days", "reminder time")
+_CHECKIN_NOTE = {"en": "check-in, two minutes in", "de": "Zwischenmeldung nach zwei Minuten"}
 
 
-def readme_samples(played: Transcript) -> str:
+def readme_start(locale: str = "en-US") -> str:
+    """The README marker above a locale's quoted conversation."""
+    if locale == "en-US":
+        return README_START
+    return f"<!-- transcript: python -m bench.transcript --markdown --locale {locale} -->"
+
+
+def readme_samples(played: Transcript, locale: str = "en-US") -> str:
     """A first session, a return, and a weekly reminder a few sessions later, from the first
     seed, in the README's quote format."""
-    wanted = [("launch, new user", "Alexa, open mat coach."), ("yes to the first session", "Yes."),
-              ("check-in, first session", None),
-              ("time left, running", "How much time is left?"), ("pause", "Pause."),
-              ("resume", "Alexa, ask mat coach to resume."),
-              ("launch, returning", "Alexa, open mat coach."), ("yes to the usual", "Yes."),
-              ("end, most of it done", "Alexa, tell mat coach I'm done."),
-              ("launch, reminder offer", "Alexa, open mat coach."), ("yes to a reminder", "Yes."),
-              ("reminder days", "Mondays, Wednesdays and Fridays."),
-              ("reminder time", "At seven in the evening.")]
+    language = locale.split("-")[0]
+    wanted = zip(_README_SCENES, _USER_LINES[language], strict=True)
     first = {}
     for reply in played.replies:
         first.setdefault(reply.scene, reply)
     lines = []
     for scene, said in wanted:
         if said is None:  # a check-in: the Echo speaks unasked, without a chime
-            lines.append(f"> **Alexa** *(check-in, two minutes in)*: {first[scene].speech}  ")
+            lines.append(f"> **Alexa** *({_CHECKIN_NOTE[language]})*: {first[scene].speech}  ")
             continue
         lines.append(f"> **User:** {said}  ")
         lines.append(f"> **Alexa:** {first[scene].speech}  ")

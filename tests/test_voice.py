@@ -29,14 +29,27 @@ def played() -> t.Transcript:
     return t.script()
 
 
-def test_replies_are_brief(played: t.Transcript) -> None:
+#: Every language the skill speaks is held to the English figures.
+LOCALES = ("en-US", "de-DE")
+
+
+@pytest.fixture(scope="module", params=LOCALES)
+def spoken(request: pytest.FixtureRequest) -> tuple[str, t.Transcript]:
+    """The whole transcript in one language: (locale, replies)."""
+    return request.param, t.script(locale=request.param)
+
+
+def test_replies_are_brief(spoken: tuple[str, t.Transcript]) -> None:
+    _, played = spoken
     figures = played.figures()
     assert figures["replies"] >= 120
     assert figures["median_words"] <= 20
     assert figures["p90_words"] <= 35
 
 
-def test_the_lines_heard_most_are_briefest(played: t.Transcript) -> None:
+def test_the_lines_heard_most_are_briefest(spoken: tuple[str, t.Transcript]) -> None:
+    _, played = spoken
+
     def words(scene: str) -> list[int]:
         found = [r.words for r in played.distinct() if r.scene == scene]
         assert found, scene
@@ -47,9 +60,11 @@ def test_the_lines_heard_most_are_briefest(played: t.Transcript) -> None:
     assert statistics.median(words("time left, running")) <= 12
 
 
-def test_lines_heard_often_have_at_least_three_variants() -> None:
+@pytest.mark.parametrize("locale", LOCALES)
+def test_lines_heard_often_have_at_least_three_variants(locale: str) -> None:
+    say = catalogue_for(locale)
     for key in t.FREQUENT:
-        assert len(EN.variants(key)) >= 3, key
+        assert len(say.variants(key)) >= 3, key
 
 
 def test_a_conversation_never_repeats_a_phrasing_twice_in_a_row(tmp_path) -> None:
@@ -83,14 +98,16 @@ def test_the_disclaimer_is_said_once_per_conversation(tmp_path) -> None:
     assert heard == [True, False, False]
 
 
-def test_a_reply_that_listens_ends_with_a_question_or_an_invitation(played) -> None:
+def test_a_reply_that_listens_ends_with_a_question_or_an_invitation(spoken) -> None:
+    locale, played = spoken
     listening = [r for r in played.distinct() if r.open_mic]
     assert len(listening) >= 60
-    assert [r.speech for r in listening if not t.ends_inviting(r.speech)] == []
+    assert [r.speech for r in listening if not t.ends_inviting(r.speech, locale)] == []
     assert all(r.reprompt for r in listening)
 
 
-def test_a_reply_that_closes_never_asks(played) -> None:
+def test_a_reply_that_closes_never_asks(spoken) -> None:
+    _, played = spoken
     closing = [r for r in played.distinct() if not r.open_mic and r.speech]
     assert len(closing) >= 30
     assert [r.speech for r in closing if r.speech.rstrip().endswith("?")] == []
@@ -119,15 +136,22 @@ def test_no_line_makes_a_health_claim() -> None:
     assert t.BANNED.search("it will relieve pain") and t.BANNED.search("a proven therapy")
 
 
-def test_every_named_condition_says_ask_your_doctor_first() -> None:
-    for key in EN:
+#: How each language names the doctor a condition sends the user to first.
+DOCTOR = {"en-US": "doctor", "de-DE": "arzt"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_named_condition_says_ask_your_doctor_first(locale: str) -> None:
+    say, doctor = catalogue_for(locale), DOCTOR[locale]
+    for key in say:
         if not key.startswith("safety.condition.") or key.endswith(("PETS", "FALLING_ASLEEP")):
             continue
-        for line in EN.variants(key):
-            assert "doctor" in line.lower(), key
+        for line in say.variants(key):
+            assert doctor in line.lower().replace("ä", "a"), key
             assert "if you're unsure" not in line.lower(), key
-    for line in EN.variants("safety.unknown"):
-        assert "doctor" in line.lower().split(".")[0], "an unlisted condition: doctor first"
+    for line in say.variants("safety.unknown"):
+        assert doctor in line.lower().replace("ä", "a").split(".")[0], (
+            "an unlisted condition: doctor first")
 
 
 def test_the_benefits_answer_claims_no_research_results() -> None:
@@ -167,12 +191,14 @@ def test_every_reply_is_valid_for_alexa(played) -> None:
         check_response(handle_envelope(skill, env.intent(key)))
 
 
-def test_the_readme_quotes_the_transcript(played) -> None:
+def test_the_readme_quotes_the_transcript(spoken) -> None:
+    locale, played = spoken
     readme = (t.DATA.parent.parent / "README.md").read_text("utf-8")
-    start = readme.index(t.README_START) + len(t.README_START)
-    quoted = readme[start:readme.index(t.README_END)].strip()
-    assert quoted == t.readme_samples(played).strip(), (
-        "run `python -m bench.transcript --markdown` and paste it into the README")
+    start = readme.index(t.readme_start(locale)) + len(t.readme_start(locale))
+    quoted = readme[start:readme.index(t.README_END, start)].strip()
+    assert quoted == t.readme_samples(played, locale).strip(), (
+        f"run `python -m bench.transcript --markdown --locale {locale}` and paste it into the "
+        "README")
 
 
 def test_a_voice_seed_makes_replies_repeat_run_after_run(tmp_path) -> None:

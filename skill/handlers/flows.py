@@ -456,15 +456,8 @@ def spoken_schedule(turn: Turn, schedule: WeeklySchedule) -> str:
 
 
 def spoken_time(turn: Turn, hour: int, minute: int) -> str:
-    """A time of day as people say it: "7 pm", "7:30 am", "noon", "midnight"."""
-    say = turn.say
-    if minute == 0 and hour in (0, 12):
-        return say.text("reminders.time.noon" if hour else "reminders.time.midnight")
-    period = say.text("reminders.time.pm" if hour >= 12 else "reminders.time.am")
-    if minute == 0:
-        return say.text("reminders.time.oclock", hour=hour % 12 or 12, period=period)
-    return say.text("reminders.time.minutes", hour=hour % 12 or 12, minute=f"{minute:02d}",
-                    period=period)
+    """A time of day as the user's language says it ("7 pm", "19 Uhr"): the catalogue's."""
+    return turn.say.clock_time(hour, minute)
 
 
 def ask_reminder_days(turn: Turn) -> Response:
