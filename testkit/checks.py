@@ -86,6 +86,12 @@ def mentions(speech: str, catalogue: Catalogue, key: str, **params: object) -> b
     return any(p.search(_normal(speech)) for p in _patterns(catalogue, key, params))
 
 
+def line_pattern(catalogue: Catalogue, key: str, **params: object) -> re.Pattern[str]:
+    """Any variant of `key` as one search pattern (params not given match anything): what a
+    browser test waits for while a page shows the reply."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p in _patterns(catalogue, key, params)))
+
+
 def ends_session(response: dict) -> bool:
     """Whether the answer closes the session (`shouldEndSession: true`); left out keeps it."""
     return (response.get("response") or {}).get("shouldEndSession") is True

@@ -195,3 +195,118 @@ def test_bad_input_is_answered_and_never_rendered_as_markup(page, shots: Path) -
     assert page.locator("#conversation img, #conversation b").count() == 0
     assert page.evaluate("window.pwned === undefined")
     page.screenshot(path=str(shots / "try-bad-input.png"))
+
+
+# --- the same device in German ------------------------------------------------------------------
+#: Words an English reply always has and a German one never does.
+ENGLISH_WORDS = re.compile(r"\b(the|your|you|and|with|session|left|minutes|please|sorry)\b")
+
+
+@pytest.fixture(scope="module")
+def fresh_page_url() -> Iterator[str]:
+    """A second try-out with a new user: no permission given yet, no session done."""
+    with TryOut(voice_seed=7) as tryout:
+        yield tryout.page_url
+
+
+def test_a_german_conversation_after_switching_to_deutsch(fresh_page_url: str, tmp_path: Path,
+                                                         shots: Path) -> None:
+    from skill.content import catalogue_for
+    from skill.tryout.languages import language_for
+    from testkit.checks import line_pattern
+
+    say_de, alexa_de = catalogue_for("de-DE"), language_for("de-DE")
+    with playwright_api.sync_playwright() as driver:
+        context = driver.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
+            viewport={"width": 1180, "height": 820}, timeout=60_000,
+        )
+        context.set_default_timeout(WAIT_MS)
+        try:
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(fresh_page_url)
+            _german_conversation(page, say_de, alexa_de, line_pattern, shots)
+            assert errors == [], errors
+        finally:
+            context.close()
+
+
+def _german_conversation(page, say_de, alexa_de, line_pattern, shots: Path) -> None:
+    # The switch offers what interaction_models/ holds; the page starts in English.
+    expect(page.locator("#language")).to_have_text("Active: English (en-US)")
+    expect(page.locator("#locale option[value=de-DE]")).to_have_text("Deutsch (de-DE)")
+    page.select_option("#locale", "de-DE")
+    expect(page.locator("[data-testid=language-switched]")).to_have_count(1)
+    expect(page.locator("#language")).to_have_text("Active: Deutsch (de-DE)")
+    expect(page.locator("html")).to_have_attribute("lang", "de-DE")
+    expect(page.locator("#utterance")).to_have_attribute("placeholder", "öffne matten coach")
+
+    def german(reply) -> str:
+        text = reply.inner_text()
+        assert not ENGLISH_WORDS.search(text), text
+        return text
+
+    understood = page.locator("[data-testid=understood]")
+    launch = say(page, "öffne Matten Coach")
+    expect(launch).to_have_text(line_pattern(say_de, "launch.new"))
+    german(launch)
+    expect(understood.last).to_contain_text("LaunchRequest")
+    page.locator("#dev-turns details").last.locator("summary").click()
+    expect(page.locator("#dev-turns details").last.locator("pre.request")).to_contain_text(
+        '"locale": "de-DE"')
+
+    # A one-minute session: Alexa asks for timers in German, and hears a German yes.
+    asked = say(page, "starte eine Sitzung von einer Minute")
+    expect(understood.last).to_contain_text('StartSessionIntent duration="PT1M"')
+    expect(asked).to_have_text(line_pattern(say_de, "permission.ask"))
+    expect(page.locator("#permission-question")).to_have_text(
+        "Alexa: " + alexa_de.alexa_says("timers.question", "Matten Coach"))
+    started = say(page, "ja")
+    expect(started).to_contain_text(
+        line_pattern(say_de, "start.started", length=say_de.text("units.length", n=1)))
+    german(started)
+    expect(page.locator(".alexa-own").last).to_have_text(
+        "Alexa: " + alexa_de.alexa_says("timers.allowed", "Matten Coach"))
+    expect(page.locator("#timers .timer")).to_have_count(1)
+
+    left = say(page, "frag Matten Coach, wie lange noch")
+    expect(understood.last).to_contain_text("TimeLeftIntent")
+    expect(left).to_contain_text(line_pattern(say_de, "time_left.running"))
+    german(left)
+
+    safety = say(page, "ist das sicher, wenn ich schwanger bin")
+    expect(understood.last).to_contain_text("CheckSafetyIntent")
+    expect(understood.last).to_contain_text("PREGNANCY")
+    expect(safety).to_contain_text(line_pattern(say_de, "safety.condition.PREGNANCY"))
+    german(safety)
+
+    # On the fast clock the minute runs out within seconds, announced in German.
+    page.check("#fast-clock")
+    remaining = page.locator("#timers .timer .remaining")
+    expect(remaining).to_have_text(re.compile(r"^0:[0-5]\d$"))
+    announcement = page.locator("[data-testid=timer]")
+    expect(announcement).to_have_count(1)
+    expect(announcement).to_contain_text(line_pattern(say_de, "timer.announce"))
+    expect(page.locator("#timers .timer")).to_have_count(0)
+    page.uncheck("#fast-clock")
+
+    # A weekly reminder, allowed with the button as in English.
+    asked = say(page, "erinnere mich montags und freitags um neunzehn uhr")
+    expect(understood.last).to_contain_text(
+        'days=["montags" (id MONDAY), "freitags" (id FRIDAY)], time="19:00"')
+    expect(asked).to_have_text(line_pattern(say_de, "reminders.permission.ask"))
+    expect(page.locator("#permission-question")).to_have_text(
+        "Alexa: " + alexa_de.alexa_says("reminders.question", "Matten Coach"))
+    replies = page.locator("[data-testid=reply]").count()
+    page.click("#allow")
+    expect(page.locator("[data-testid=reply]")).to_have_count(replies + 1)
+    done = page.locator("[data-testid=reply]").last
+    when = say_de.text("reminders.when", days="montags und freitags", time="19 Uhr")
+    expect(done).to_contain_text(line_pattern(say_de, "reminders.set", when=when))
+    german(done)
+    reminder = page.locator("#reminders .reminder")
+    expect(reminder).to_have_count(1)
+    expect(reminder.locator(".time")).to_have_text("19:00")
+    page.screenshot(path=str(shots / "try-german.png"))
