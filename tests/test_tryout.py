@@ -10,6 +10,7 @@ import ast
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -609,3 +610,120 @@ def test_ci_installs_chromium_and_runs_the_readme_test_command() -> None:
     install = next(i for i, line in enumerate(lines) if "apt-get install -y chromium" in line)
     assert lines[install].startswith("command -v chromium >/dev/null ||")
     assert lines[-1] == commands[1] and install < len(lines) - 1
+
+
+# --- another language on the same device ---------------------------------------------------------
+@pytest.fixture
+def german_device(tryout: TryOut) -> Device:
+    """A fresh user whose Echo speaks German, on the running try-out, real clock."""
+    from skill.tryout.model import available_locales
+
+    old = tryout.device
+    assert old is not None
+    fresh = Device(endpoint=old.endpoint, api_origin=old.api_origin, signer=old.signer,
+                   understanding=Understanding.for_locale("de-DE"), alexa=old.alexa,
+                   clock=old.clock, locales=available_locales())
+    fresh.clock.set_fast(False)
+    return fresh
+
+
+def test_the_locales_to_try_are_the_models_that_have_word_rules() -> None:
+    from skill.tryout.languages import language_codes
+    from skill.tryout.model import available_locales
+
+    models = sorted(p.stem for p in (ROOT / "interaction_models").glob("*-*.json"))
+    assert available_locales() == tuple(m for m in models if m[:2] in language_codes())
+    assert {"en-US", "de-DE"} <= set(available_locales())
+
+
+def test_a_german_device_sends_german_and_hears_german_answers(german_device: Device) -> None:
+    from skill.content import catalogue_for
+    from testkit.checks import mentions, says
+
+    say_de = catalogue_for("de-DE")
+    assert german_device.locale == "de-DE" and german_device.language.code == "de"
+    launch = german_device.say("öffne Matten Coach")
+    assert launch["request"]["request"]["locale"] == "de-DE" and launch["locale"] == "de-DE"
+    assert says(launch["speech"], say_de, "launch.new"), launch["speech"]
+    asked = german_device.say("starte eine Sitzung für zwanzig Minuten")
+    assert asked["request"]["request"]["intent"]["slots"]["duration"]["value"] == "PT20M"
+    assert asked["permission_question"] == (
+        "Matten Coach möchte deine Timer verwenden. Erlaubst du das?")
+    allowed = german_device.say("ja gerne")  # a German yes answers Alexa's question
+    assert allowed["request"]["request"]["payload"]["status"] == "ACCEPTED"
+    assert allowed["alexa_said"] == "Timer erlaubt."
+    assert mentions(allowed["speech"], say_de, "start.started",
+                    length=say_de.text("units.length", n=20)), allowed["speech"]
+    weekly = german_device.say("erinnere mich dienstags um halb acht abends")
+    slots = weekly["request"]["request"]["intent"]["slots"]
+    assert slots["time"]["value"] == "19:30"
+    assert [v["value"] for v in slots["days"]["slotValue"]["values"]] == ["dienstags"]
+    refused = german_device.say("nein")
+    assert refused["request"]["request"]["payload"]["status"] == "DENIED"
+    assert refused["alexa_said"] == "Erinnerungen nicht erlaubt."
+    assert refused["card"]["title"] == "Matten Coach möchte Erinnerungen erstellen"
+
+
+def test_switching_the_language_starts_a_new_conversation_in_it(german_device: Device) -> None:
+    german_device.say("öffne Matten Coach")
+    assert german_device.conversation.session_id is not None
+    german_device.switch_locale("en-GB")
+    assert german_device.conversation.session_id is None  # a new conversation
+    heard = german_device.say("open mat coach")
+    assert heard["understood"]["launch"] and heard["request"]["request"]["locale"] == "en-GB"
+    assert re.search(r"(?i)\b(you|your|the)\b", heard["speech"]), heard["speech"]  # English again
+    with pytest.raises(ValueError, match="fr-FR"):
+        german_device.switch_locale("fr-FR")
+    assert german_device.locale == "en-GB"
+
+
+def test_the_page_switches_language_and_speaks_with_its_voice(german_device: Device,
+                                                              monkeypatch) -> None:
+    voices: list[str] = []
+    monkeypatch.setattr(speech, "synthesize",
+                        lambda text, voice="en-us", **kw: voices.append(voice) or b"RIFF")
+    german_device.switch_locale("en-US")
+    client = create_page_app(german_device).test_client()
+    about = client.get("/api/about").get_json()
+    assert {"locale": "de-DE", "language": "Deutsch"} in about["locales"]
+    assert {"locale": "en-US", "language": "English"} in about["locales"]
+    assert about["locale"] == "en-US" and about["examples"][0] == "open mat coach"
+    assert client.post("/api/locale", json={"locale": "../../etc"}).status_code == 400
+    assert client.post("/api/locale", json={}).status_code == 400
+    switched = client.post("/api/locale", json={"locale": "de-DE"}).get_json()
+    assert (switched["locale"], switched["language"]) == ("de-DE", "Deutsch")
+    assert switched["examples"][0] == "öffne matten coach"
+    assert not switched["voice_input"] and switched["voice_hint"]  # English-only recogniser
+    assert client.get("/api/state").get_json()["locale"] == "de-DE"
+    turn = client.post("/api/say", json={"text": "öffne Matten Coach"}).get_json()
+    assert turn["locale"] == "de-DE" and turn["request"]["request"]["locale"] == "de-DE"
+    client.get("/api/speech?text=Hallo")
+    client.get("/api/speech?text=Hello&locale=en-US")  # a reply said before the switch
+    client.get("/api/speech?text=Hallo&locale=xx-XX")  # not the device's: its own voice
+    assert voices == ["de", "en-us", "de"]
+
+
+def test_the_console_talks_german(german_device: Device) -> None:
+    from skill.tryout.command import console
+
+    out = io.StringIO()
+    lines = ["öffne matten coach\n", "starte eine sitzung von zehn minuten\n", "/deny\n"]
+    assert console(german_device, iter(lines), out, speak=False) == 0
+    text = out.getvalue()
+    assert "in Deutsch (de-DE)" in text and "öffne matten coach" in text
+    assert "understood: LaunchRequest" in text
+    assert "understood: StartSessionIntent duration=PT10M" in text
+    assert "Alexa: Matten Coach möchte deine Timer verwenden. Erlaubst du das?" in text
+    assert "Alexa: Timer nicht erlaubt." in text
+
+
+def test_mat_coach_try_names_the_locales_it_has(capsys) -> None:
+    import argparse
+
+    from skill.tryout.command import add_arguments, run
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert run(parser.parse_args(["--locale", "fr-FR", "--console"])) == 2
+    assert "de-DE" in capsys.readouterr().err
+    assert parser.parse_args([]).locale == "en-US"
