@@ -615,14 +615,18 @@ def test_ci_installs_chromium_and_runs_the_readme_test_command() -> None:
 # --- another language on the same device ---------------------------------------------------------
 @pytest.fixture
 def german_device(tryout: TryOut) -> Device:
-    """A fresh user whose Echo speaks German, on the running try-out, real clock."""
+    """A new user (no session, no routine, nothing allowed) whose Echo speaks German, on the
+    running try-out, real clock."""
+    import secrets
+
     from skill.tryout.model import available_locales
 
     old = tryout.device
     assert old is not None
     fresh = Device(endpoint=old.endpoint, api_origin=old.api_origin, signer=old.signer,
                    understanding=Understanding.for_locale("de-DE"), alexa=old.alexa,
-                   clock=old.clock, locales=available_locales())
+                   clock=old.clock, locales=available_locales(),
+                   user_id=f"amzn1.ask.account.LOCALTRY{secrets.token_hex(8).upper()}")
     fresh.clock.set_fast(False)
     return fresh
 

@@ -171,5 +171,5 @@ def _turn_lines(turn: dict) -> list[str]:
     if card:
         lines.append(f"  [Alexa app card] {card['title']}: {card['text']}")
     if turn.get("permission_question"):
-        lines.append(f"Alexa: {turn['permission_question']} (yes / no, or /allow / /deny)")
+        lines.append(f"Alexa: {turn['permission_question']} (answer it, or /allow / /deny)")
     return lines

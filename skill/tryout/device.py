@@ -74,7 +74,8 @@ class Device:
     def __init__(self, *, endpoint: str, api_origin: str, signer: AlexaSigner,
                  understanding: Understanding, alexa: LocalAlexa, clock: TryClock,
                  skill_id: str = SKILL_ID, locale: str | None = None,
-                 locales: Sequence[str] = (), timeout: float = 10.0) -> None:
+                 locales: Sequence[str] = (), user_id: str = USER_ID,
+                 timeout: float = 10.0) -> None:
         self.endpoint = endpoint
         self.api_origin = api_origin
         self.signer = signer
@@ -82,6 +83,7 @@ class Device:
         self.alexa = alexa
         self.clock = clock
         self.skill_id = skill_id
+        self.user_id = user_id
         self.locale = locale or understanding.model.locale
         #: The locales the device can switch to (those with a model and word rules).
         self.locales = tuple(dict.fromkeys([self.locale, *locales]))
@@ -220,7 +222,7 @@ class Device:
                 conversation.session_id = new_session_id()
             session = {"new": new, "sessionId": conversation.session_id,
                        "attributes": conversation.attributes}
-        return envelope(request, application_id=self.skill_id, user_id=USER_ID,
+        return envelope(request, application_id=self.skill_id, user_id=self.user_id,
                         device_id=DEVICE_ID, api_endpoint=self.api_origin,
                         access_token=self.token, scopes=scopes,
                         session=session, locale=self.locale)

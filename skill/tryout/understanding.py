@@ -20,6 +20,10 @@ value id, or ER_SUCCESS_NO_MATCH when framed words match nothing. A slot the mod
 `multipleValues` carries every value said ("mondays and fridays") as a List, each value
 resolved on its own. When the optional embedding resolver of `bench.nlu` is installed it is
 not needed here: everything below is the standard library.
+
+Numbers, lengths, times of day, the invocation's carrier words ("ask", "frag"), the light words
+and the built-in intents' samples are the model's language's (`skill.tryout.languages`, found
+by the model's locale), so a German model is read with German words and nothing here names one.
 """
 
 from __future__ import annotations
