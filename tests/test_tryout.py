@@ -211,8 +211,9 @@ def test_long_and_marked_up_input_is_bounded(understanding: Understanding) -> No
     assert understanding.understand("<script>alert(1)</script>").intent == FALLBACK
 
 
-def _heldout_figures(understanding: Understanding, path: Path) -> tuple[float, float, list[str]]:
-    examples = [e for e in nlu.load_heldout(path) if e.locale == "en-US"]
+def _heldout_figures(understanding: Understanding, path: Path,
+                     locale: str = "en-US") -> tuple[float, float, list[str]]:
+    examples = [e for e in nlu.load_heldout(path) if e.locale == locale]
     inside = [e for e in examples if e.intent != FALLBACK]
     outside = [e for e in examples if e.intent == FALLBACK]
     right, rejected, harmful = 0, 0, []
@@ -247,6 +248,20 @@ def test_the_lexical_matcher_understands_most_held_out_requests(
     intent_floor, fallback_floor = LEXICAL_FLOORS.get(name, (0.65, 0.70))
     assert in_domain >= intent_floor
     assert to_fallback >= fallback_floor
+    assert harmful == []
+
+
+def test_the_lexical_matcher_reads_german_held_out_requests_with_german_words() -> None:
+    """The German set (`testkit/data/heldout_de.jsonl`, two writers blind to the model, dialect
+    included) through the page's matcher: measured 54.3 % of intents and every out-of-domain
+    request to fallback. Lower than English: German compounds and inflections defeat a word
+    matcher more often (Alexa's recognition is not a word matcher). A safety question never
+    starts a timer."""
+    german = Understanding.for_locale("de-DE")
+    path = nlu.HELDOUT_PATH.parent / "heldout_de.jsonl"
+    in_domain, to_fallback, harmful = _heldout_figures(german, path, "de-DE")
+    assert in_domain >= 0.52
+    assert to_fallback >= 0.9
     assert harmful == []
 
 

@@ -58,6 +58,8 @@ def test_english_letters_of_other_languages_are_kept_too() -> None:
     ("eine", "1"), ("einen", "1"),  # an answer on its own: "wie viele?" "eine"
     ("starte eine Sitzung", None),  # an article, not a number
     ("acht zehn", "8"),  # two numbers, not eighteen
+    ("ich will viermal die Woche auf die Matte", "4"), ("zwölfmal", "12"),
+    ("sag das noch einmal", None),  # "once more", not a count
     ("keine Zahl hier", None),
 ])
 def test_numbers_as_words_and_digits(text: str, expected: str | None) -> None:

@@ -229,8 +229,9 @@ class German(Language):
     # --- numbers and lengths ------------------------------------------------------------------
     def number_at(self, words: Words, start: int) -> tuple[Fraction, int] | None:
         """Digits ("25", "2.5") or words, one ("einundzwanzig") or in pieces joined by "und",
-        "hundert", "tausend" ("zwei und zwanzig", "ein hundert fünf"). An article is one
-        before "hundert" or when nothing follows it (an answer: "eine")."""
+        "hundert", "tausend" ("zwei und zwanzig", "ein hundert fünf"), or how many times
+        ("viermal"). An article is one before "hundert" or when nothing follows it (an
+        answer: "eine")."""
         if start >= len(words):
             return None
         first = words[start]
@@ -245,6 +246,11 @@ class German(Language):
                 best = Fraction(value), end
         if best is None and first in _ARTICLES and start + 1 == len(words):
             return Fraction(1), start + 1
+        # "viermal die Woche"; not "einmal", which is "once more" as often as it is one
+        if best is None and first.endswith("mal"):
+            times = number_word(first.removesuffix("mal"))
+            if times is not None and times >= 2:
+                return Fraction(times), start + 1
         return best
 
     def _amount_at(self, w: list[str], i: int) -> tuple[Fraction, int] | None:
