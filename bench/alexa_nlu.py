@@ -35,7 +35,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_smapi_model.v1.skill.evaluations.profile_nlu_response import ProfileNluResponse
 
 from bench.nlu import verdict
-from skill.tryout.words import invocation_pattern
+from skill.tryout.languages import language_for
 from testkit import nlu
 
 API = "https://api.amazonalexa.com"
@@ -135,7 +135,8 @@ def evaluate(examples: Sequence[nlu.Example], profiler: Profiler, *,
         if example.locale not in types:
             types[example.locale] = slot_types_of(example.locale, models_dir)
             invocation = nlu.load_model(models_dir / f"{example.locale}.json")["invocationName"]
-            lead_ins[example.locale] = invocation_pattern(invocation)
+            lead_ins[example.locale] = language_for(example.locale).invocation_pattern(
+                invocation)
         spoken = nlu.without_invocation(lead_ins[example.locale], example.text)
         answer = profiler.profile(example.locale, spoken)
         outcomes.append(nlu.Outcome(example,
