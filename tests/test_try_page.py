@@ -262,13 +262,13 @@ def _german_conversation(page, say_de, alexa_de, line_pattern, shots: Path) -> N
     expect(understood.last).to_contain_text('StartSessionIntent duration="PT1M"')
     expect(asked).to_have_text(line_pattern(say_de, "permission.ask"))
     expect(page.locator("#permission-question")).to_have_text(
-        "Alexa: " + alexa_de.alexa_says("timers.question", "Matten Coach"))
+        "Alexa: " + alexa_de.alexa_says("alexa_timers.question", "Matten Coach"))
     started = say(page, "ja")
     expect(started).to_contain_text(
         line_pattern(say_de, "start.started", length=say_de.text("units.length", n=1)))
     german(started)
     expect(page.locator(".alexa-own").last).to_have_text(
-        "Alexa: " + alexa_de.alexa_says("timers.allowed", "Matten Coach"))
+        "Alexa: " + alexa_de.alexa_says("alexa_timers.allowed", "Matten Coach"))
     expect(page.locator("#timers .timer")).to_have_count(1)
 
     left = say(page, "frag Matten Coach, wie lange noch")

@@ -43,7 +43,7 @@ USER_ID = "amzn1.ask.account.LOCALTRY"
 DEVICE_ID = "amzn1.ask.device.LOCALTRY"
 #: The scopes Alexa asks about, by the name of their lines in `Language.alexa_lines`
 #: (Alexa's own words, in the device's language: the page's, not the skill's).
-SCOPE_LINES = {TIMERS_SCOPE: "timers", REMINDERS_SCOPE: "reminders"}
+SCOPE_LINES = {TIMERS_SCOPE: "alexa_timers", REMINDERS_SCOPE: "alexa_reminders"}
 
 
 def speech_text(ssml: object) -> str:
@@ -158,7 +158,8 @@ class Device:
                 "type": "AlexaSkillEvent.SkillPermissionChanged",
                 "body": {"acceptedPermissions": [{"scope": scope} for scope in scopes]},
             }
-            what = " and ".join(SCOPE_LINES.get(s, "timers") for s in scopes)
+            what = " and ".join(SCOPE_LINES.get(s, "alexa_timers").removeprefix("alexa_")
+                                for s in scopes)
             return self._send(request, said=f"(allowed {what} in the Alexa app)",
                               understood=None, with_session=False)
 
@@ -189,7 +190,7 @@ class Device:
             "payload": {"permissionScope": scope,
                         "status": "ACCEPTED" if allow else "DENIED"},
         }
-        answer = f"{SCOPE_LINES.get(scope, 'timers')}.{'allowed' if allow else 'refused'}"
+        answer = f"{SCOPE_LINES.get(scope, 'alexa_timers')}.{'allowed' if allow else 'refused'}"
         return self._send(request, said=said, understood=None,
                           alexa_said=self.alexa_says(answer))
 

@@ -122,16 +122,16 @@ _BUILTIN_FILLS = {
 }
 #: Alexa's own words around a permission: its question, its answer, the Alexa app's card.
 _ALEXA_LINES = {
-    "timers.question": "{name} möchte deine Timer verwenden. Erlaubst du das?",
-    "reminders.question": "{name} möchte Erinnerungen erstellen. Erlaubst du das?",
-    "timers.allowed": "Timer erlaubt.",
-    "timers.refused": "Timer nicht erlaubt.",
-    "reminders.allowed": "Erinnerungen erlaubt.",
-    "reminders.refused": "Erinnerungen nicht erlaubt.",
-    "timers.card.title": "{name} möchte deine Timer verwenden",
-    "timers.card.text": "Erlaube {name}, Timer für deine Sitzungen zu stellen.",
-    "reminders.card.title": "{name} möchte Erinnerungen erstellen",
-    "reminders.card.text": "Erlaube {name}, dich an deine Matte zu erinnern.",
+    "alexa_timers.question": "{name} möchte deine Timer verwenden. Erlaubst du das?",
+    "alexa_reminders.question": "{name} möchte Erinnerungen erstellen. Erlaubst du das?",
+    "alexa_timers.allowed": "Timer erlaubt.",
+    "alexa_timers.refused": "Timer nicht erlaubt.",
+    "alexa_reminders.allowed": "Erinnerungen erlaubt.",
+    "alexa_reminders.refused": "Erinnerungen nicht erlaubt.",
+    "alexa_timers.card.title": "{name} möchte deine Timer verwenden",
+    "alexa_timers.card.text": "Erlaube {name}, Timer für deine Sitzungen zu stellen.",
+    "alexa_reminders.card.title": "{name} möchte Erinnerungen erstellen",
+    "alexa_reminders.card.text": "Erlaube {name}, dich an deine Matte zu erinnern.",
 }
 
 

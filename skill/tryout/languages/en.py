@@ -86,16 +86,16 @@ _BUILTIN_FILLS = {
 }
 #: Alexa's own words around a permission: its question, its answer, the Alexa app's card.
 _ALEXA_LINES = {
-    "timers.question": "{name} would like to use your timers. Do you allow it?",
-    "reminders.question": "{name} would like to create reminders. Do you allow it?",
-    "timers.allowed": "Timers allowed.",
-    "timers.refused": "Timers not allowed.",
-    "reminders.allowed": "Reminders allowed.",
-    "reminders.refused": "Reminders not allowed.",
-    "timers.card.title": "{name} would like to use your timers",
-    "timers.card.text": "Allow {name} to set timers for your sessions.",
-    "reminders.card.title": "{name} would like to create reminders",
-    "reminders.card.text": "Allow {name} to remind you to use your mat.",
+    "alexa_timers.question": "{name} would like to use your timers. Do you allow it?",
+    "alexa_reminders.question": "{name} would like to create reminders. Do you allow it?",
+    "alexa_timers.allowed": "Timers allowed.",
+    "alexa_timers.refused": "Timers not allowed.",
+    "alexa_reminders.allowed": "Reminders allowed.",
+    "alexa_reminders.refused": "Reminders not allowed.",
+    "alexa_timers.card.title": "{name} would like to use your timers",
+    "alexa_timers.card.text": "Allow {name} to set timers for your sessions.",
+    "alexa_reminders.card.title": "{name} would like to create reminders",
+    "alexa_reminders.card.text": "Allow {name} to remind you to use your mat.",
 }
 
 
