@@ -298,7 +298,7 @@ def _german_conversation(page, say_de, alexa_de, line_pattern, shots: Path) -> N
         'days=["montags" (id MONDAY), "freitags" (id FRIDAY)], time="19:00"')
     expect(asked).to_have_text(line_pattern(say_de, "reminders.permission.ask"))
     expect(page.locator("#permission-question")).to_have_text(
-        "Alexa: " + alexa_de.alexa_says("reminders.question", "Matten Coach"))
+        "Alexa: " + alexa_de.alexa_says("alexa_reminders.question", "Matten Coach"))
     replies = page.locator("[data-testid=reply]").count()
     page.click("#allow")
     expect(page.locator("[data-testid=reply]")).to_have_count(replies + 1)
