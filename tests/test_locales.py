@@ -145,7 +145,7 @@ def test_every_request_type_answers_in_every_locale(send, locale: str, kind: str
 def test_regional_catalogue_only_overrides(locale: str) -> None:
     path = CONTENT_DIR / f"{locale}.json"
     if not path.exists():
-        pytest.skip(f"{locale} speaks exactly like en.json")
+        pytest.skip(f"{locale} speaks exactly like its language's catalogue")
     regional = {k: v for k, v in json.loads(path.read_text("utf-8")).items()
                 if not k.startswith("_")}
     for key, text in regional.items():
