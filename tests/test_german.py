@@ -7,6 +7,7 @@ labels) is checked too: German text, and the request's locale, never a setting's
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ import pytest
 import time_machine
 
 from skill.content import catalogue_for
+from skill.store import open_store
 from testkit import envelopes as env
 from testkit.alexa_apis import TimersFake
 from testkit.checks import mentions, says, speech_of
@@ -55,7 +57,8 @@ def german(answer: dict) -> str:
 
 
 def test_a_german_user_does_everything_in_german(talk: Conversation, timers_fake: TimersFake,
-                                                 clock) -> None:
+                                                 clock, settings, caplog) -> None:
+    caplog.set_level(logging.DEBUG, logger="skill")
     assert says(german(talk.launch()), DE, "launch.new")
     said = german(talk.intent("ExplainMatIntent",
                               {"topic": env.slot("topic", "was das ist", "WHAT_IS")}))
@@ -108,3 +111,14 @@ def test_a_german_user_does_everything_in_german(talk: Conversation, timers_fake
     assert german(talk.intent("StopRemindersIntent"))
     talk.reset()
     assert says(german(talk.intent("AMAZON.StopIntent")), DE, "goodbye")
+
+    # Removing the skill forgets the German user as it forgets an English one, and nothing
+    # logged along the way names them.
+    talk.send(env.skill_event("SkillDisabled", api_endpoint=talk.defaults["api_endpoint"],
+                              locale=LOCALE))
+    store = open_store(settings.store_url)
+    assert store.load(env.USER_ID).version == 0
+    store.close()
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert logged and not any(secret in logged for secret in (
+        env.USER_ID, env.DEVICE_ID, env.ACCESS_TOKEN))
