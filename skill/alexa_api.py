@@ -4,9 +4,13 @@ ask-sdk-core's `DefaultApiClient` calls `requests` with no timeout, so one slow 
 would hold a request past Alexa's own deadline. This client keeps its interface, pools
 connections per thread, and bounds every call. It refuses plain http, like the default.
 
-A per-call timeout alone is not enough: one request may make two calls (time zone, then
-timer), and two slow calls would add up. So each skill request also gets a budget for all
-its calls together; once it is spent, further calls fail at once and the skill apologises.
+A per-call timeout alone is not enough: one request may make several calls (the time zone and
+the list, then a session's timers), and slow calls would add up. So each skill request also
+gets a budget for all its calls together, a `Deadline`: once it has passed, further calls fail
+at once and the skill apologises. Calls a request makes together run on worker threads
+(`skill.fanout`), so the deadline is not kept per thread: it lives in a context variable the
+request sets, and each worker runs its call in a copy of the request's context, where it
+reads the very same `Deadline`.
 
 `requests` is imported on the first call, not with this module: it and urllib3, http.client,
 email and charset_normalizer are most of a Lambda cold start's import time, and most requests
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from ask_sdk_core.exceptions import ApiClientException
@@ -26,9 +31,46 @@ from ask_sdk_model.services import ApiClient, ApiClientRequest, ApiClientRespons
 if TYPE_CHECKING:
     import requests
 
+#: The whole request's budget for Alexa API calls when the client sets none of its own.
+DEFAULT_BUDGET = 2.5
+
+
+class Deadline:
+    """When a skill request's Alexa API calls must be over: one per request, shared by every
+    call it makes, on whichever thread."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+
+    def left(self) -> float:
+        """Seconds until the deadline; negative once it has passed."""
+        return self.at - time.monotonic()
+
+
+_deadline: ContextVar[Deadline | None] = ContextVar("mat_coach_api_deadline", default=None)
+
+
+def open_deadline(seconds: float) -> Deadline:
+    """Start the budget of the request this context is about to handle."""
+    deadline = Deadline(seconds)
+    _deadline.set(deadline)
+    return deadline
+
+
+def request_deadline() -> Deadline | None:
+    """The deadline of the request this context handles (None outside a skill request)."""
+    return _deadline.get()
+
 
 class TimeoutApiClient(ApiClient):
-    """`ApiClient` for ask-sdk service clients; `ca_bundle` replaces the trust roots in tests."""
+    """`ApiClient` for ask-sdk service clients; `ca_bundle` replaces the trust roots in tests.
+
+    Each thread keeps its own `requests.Session` (a session is not safe to share between
+    threads), so the workers that make a request's calls together keep their connections
+    open from one request to the next.
+    """
 
     def __init__(
         self, *, timeout: float = 2.0, budget: float | None = None, ca_bundle: str | None = None
@@ -44,14 +86,14 @@ class TimeoutApiClient(ApiClient):
         self._local = threading.local()
 
     def start_request(self) -> None:
-        """Open a fresh budget for the skill request this thread is about to handle."""
-        self._local.deadline = time.monotonic() + self.budget
+        """Open a fresh budget for the skill request this context is about to handle."""
+        open_deadline(self.budget)
 
     def _call_timeout(self) -> float:
-        deadline = getattr(self._local, "deadline", None)
+        deadline = request_deadline()
         if deadline is None:
             return self.timeout
-        left = deadline - time.monotonic()
+        left = deadline.left()
         if left < 0.05:
             raise ApiClientException("Alexa API budget for this request is spent")
         return min(self.timeout, left)
