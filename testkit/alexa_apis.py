@@ -63,8 +63,8 @@ class TimersFake(LocalAlexa):
     """The local Alexa, a call log and failure modes; `handle` is mounted on a pytest-httpserver.
 
     Tests set up a user with `add_personal_timers(token, n)` and `revoke(token)` / `grant`;
-    `token` and the failure knobs (`fail_status`, `garbage`, `delay`, `jitter`, `delay_of`)
-    apply to every caller.
+    `token` and the failure knobs (`fail_status`, `fail_of`, `garbage`, `delay`, `jitter`,
+    `delay_of`) apply to every caller.
     """
 
     generation = 0
@@ -80,6 +80,11 @@ class TimersFake(LocalAlexa):
         self.seed = 0
         #: A scripted delay per call, in place of `delay` and `jitter` when set.
         self.delay_of: Callable[[Call], float] | None = None
+        #: A scripted failure per call: the status to answer with, or None to answer.
+        self.fail_of: Callable[[Call], int | None] | None = None
+        #: The calls in the order they took effect (after their delay), beside `calls`, the
+        #: order they arrived in.
+        self.completed: list[Call] = []
         #: Per Authorization header: how many calls are in flight, and how many times that
         #: went from none to some (sequential round trips).
         self.in_flight: Counter[str] = Counter()
@@ -160,9 +165,13 @@ class TimersFake(LocalAlexa):
             fail, garbage = self.fail_status, self.garbage
         delay = self.delay_for(call)
         if delay:
-            time.sleep(delay)  # the client's timeout is what is under test
+            time.sleep(delay)  # the client's timeout (or the order of completion) is under test
             if generation != self.generation:
                 return Response(status=503)  # the test that asked for this has ended
+        with self.lock:
+            self.completed.append(call)
+        if self.fail_of is not None:
+            fail = self.fail_of(call) or fail
         if fail:
             return _error(fail, "ERROR", "failure injected")
         if garbage:
