@@ -29,10 +29,12 @@ from skill.alexa_api import request_deadline
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
-#: Calls in flight at once in one process. A session has at most four timers of ours and a
-#: restart touches two sessions' worth, so one request's wave fits; more requests at once
-#: queue behind each other, bounded by their deadlines.
-MAX_WORKERS = 8
+#: Calls on workers at once in one process (each wave's first call runs on the request's own
+#: thread). A session has at most four timers of ours and a restart touches two sessions'
+#: worth, so a Lambda function, one request at a time, never queues; on `mat-coach serve`
+#: (eight request threads a process) two restarts or five starts go out at once, and more
+#: wait their turn, bounded by their deadlines.
+MAX_WORKERS = 16
 #: How long past the deadline an answer already on its way is still read.
 GRACE_SECONDS = 0.2
 

@@ -103,6 +103,17 @@ def test_no_handler_module_imports_another() -> None:
         assert not others, f"{name} imports handler module(s) {sorted(others)}"
 
 
+def test_flows_import_no_handler_module() -> None:
+    """The shared steps are a package of their own: a step that imported a handler module
+    would let two handler modules reach each other through it."""
+    handler_modules = {cls.__module__ for cls in HANDLER_CLASSES}
+    graph = _graph()
+    flows = sorted(name for name in graph if name.startswith("skill.handlers.flows"))
+    assert len(flows) >= 8, flows  # the package really is split by capability
+    for name in flows:
+        assert not graph[name] & handler_modules, f"{name} imports a handler module"
+
+
 def test_the_import_reader_sees_function_level_imports() -> None:
     """The cycle check is only as good as this reader: it must see imports inside functions."""
     graph = _graph()
