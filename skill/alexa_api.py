@@ -7,10 +7,10 @@ connections per thread, and bounds every call. It refuses plain http, like the d
 A per-call timeout alone is not enough: one request may make several calls (the time zone and
 the list, then a session's timers), and slow calls would add up. So each skill request also
 gets a budget for all its calls together, a `Deadline`: once it has passed, further calls fail
-at once and the skill apologises. Calls a request makes together run on worker threads
-(`skill.fanout`), so the deadline is not kept per thread: it lives in a context variable the
-request sets, and each worker runs its call in a copy of the request's context, where it
-reads the very same `Deadline`.
+at once and the skill apologises. The deadline is an object of the request, not of a thread:
+the request's thread opens it, and calls the request makes together on worker threads
+(`skill.fanout`) are each handed that same object for the time of their call, so every call
+of the request spends from one budget.
 
 `requests` is imported on the first call, not with this module: it and urllib3, http.client,
 email and charset_normalizer are most of a Lambda cold start's import time, and most requests
@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from ask_sdk_core.exceptions import ApiClientException
@@ -49,19 +48,27 @@ class Deadline:
         return self.at - time.monotonic()
 
 
-_deadline: ContextVar[Deadline | None] = ContextVar("mat_coach_api_deadline", default=None)
+# The deadline of the request each thread is working for. (A context variable would carry
+# it too, but `contextvars` is one more import on every Lambda cold start.)
+_working_for = threading.local()
 
 
 def open_deadline(seconds: float) -> Deadline:
-    """Start the budget of the request this context is about to handle."""
+    """Start the budget of the request this thread is about to handle."""
     deadline = Deadline(seconds)
-    _deadline.set(deadline)
+    _working_for.deadline = deadline
     return deadline
 
 
 def request_deadline() -> Deadline | None:
-    """The deadline of the request this context handles (None outside a skill request)."""
-    return _deadline.get()
+    """The deadline of the request this thread works for (None outside a skill request)."""
+    return getattr(_working_for, "deadline", None)
+
+
+def work_for(deadline: Deadline | None) -> None:
+    """Make this thread's calls spend from `deadline` (a worker taking a request's call), or
+    from none (the call is done)."""
+    _working_for.deadline = deadline
 
 
 class TimeoutApiClient(ApiClient):
@@ -86,7 +93,7 @@ class TimeoutApiClient(ApiClient):
         self._local = threading.local()
 
     def start_request(self) -> None:
-        """Open a fresh budget for the skill request this context is about to handle."""
+        """Open a fresh budget for the skill request this thread is about to handle."""
         open_deadline(self.budget)
 
     def _call_timeout(self) -> float:

@@ -13,9 +13,10 @@ before acting (the timers are the truth).
 
 The workers are a small pool shared by the process, made on the first wave rather than at
 import: a Lambda cold start that answers without an API call pays for neither threads nor
-`concurrent.futures`. Each call runs in a copy of the caller's context, where it reads the
-request's deadline. Only the calls run on workers: ask-sdk's request and response objects are
-not thread-safe, so everything a call needs is prepared on the request's own thread.
+`concurrent.futures`. A worker taking a call is handed the request's deadline for the time of
+the call (`skill.alexa_api.work_for`), so all the calls of a request spend from one budget.
+Only the calls run on workers: ask-sdk's request and response objects are not thread-safe, so
+everything a call needs is prepared on the request's own thread.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from skill.alexa_api import request_deadline
+from skill.alexa_api import Deadline, request_deadline, work_for
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -71,6 +72,15 @@ def _run(call: Callable[[], object]) -> Outcome:
         return Outcome(error=exc)
 
 
+def _run_for(deadline: Deadline | None, call: Callable[[], object]) -> Outcome:
+    """`call` on a worker, spending from the deadline of the request that made it."""
+    work_for(deadline)
+    try:
+        return _run(call)
+    finally:
+        work_for(None)
+
+
 def together(calls: Sequence[Callable[[], object]]) -> list[Outcome]:
     """Run `calls` at once and return their outcomes in the same order.
 
@@ -80,13 +90,11 @@ def together(calls: Sequence[Callable[[], object]]) -> list[Outcome]:
     if len(calls) <= 1:
         return [_run(call) for call in calls]
     from concurrent.futures import wait
-    from contextvars import copy_context
 
     pool = _workers()
-    futures: list[Future[Outcome]] = [
-        pool.submit(copy_context().run, _run, call) for call in calls[1:]]
-    first = _run(calls[0])
     deadline = request_deadline()
+    futures: list[Future[Outcome]] = [pool.submit(_run_for, deadline, call) for call in calls[1:]]
+    first = _run(calls[0])
     timeout = None if deadline is None else max(0.0, deadline.left()) + GRACE_SECONDS
     done, _ = wait(futures, timeout=timeout)
     outcomes = [first]

@@ -114,6 +114,27 @@ def test_flows_import_no_handler_module() -> None:
         assert not graph[name] & handler_modules, f"{name} imports a handler module"
 
 
+def test_every_step_handlers_use_is_loaded_from_its_module() -> None:
+    """The package loads a step's module on first use: each name handlers reach through
+    `flows.` must be in its map, and be the step its module defines."""
+    from importlib import import_module
+
+    from skill.handlers import flows
+
+    used = {
+        node.attr for path in (SKILL / "handlers").glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+        and node.value.id == "flows"
+    }
+    assert len(used) >= 15, used
+    assert used <= set(flows.__all__), sorted(used - set(flows.__all__))
+    assert set(flows.__all__) == set(flows._STEPS)
+    for name, module in flows._STEPS.items():
+        assert getattr(flows, name) is getattr(
+            import_module(f"skill.handlers.flows.{module}"), name), name
+
+
 def test_the_import_reader_sees_function_level_imports() -> None:
     """The cycle check is only as good as this reader: it must see imports inside functions."""
     graph = _graph()

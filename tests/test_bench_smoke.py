@@ -44,7 +44,8 @@ NOT_ON_THE_LAUNCH_PATH = (
     "requests", "urllib3", "http.client", "xml.sax", "importlib.resources", "zoneinfo",
     "isodate", "hashlib", "ask_sdk_model.interfaces.connections", "flask", "cryptography",
     "boto3", "skill.web", "skill.store.dynamodb", "skill.domain.schedule", "skill.reminders",
-    "concurrent.futures",  # workers for calls made together: only requests that make several
+    "concurrent.futures", "skill.fanout",  # calls made together: only requests that call
+    "skill.handlers.flows.starting", "skill.handlers.flows.reminders",  # steps load when used
 )
 
 

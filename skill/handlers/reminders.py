@@ -16,7 +16,6 @@ from functools import partial
 
 from ask_sdk_model import Response
 
-from skill import fanout
 from skill.domain import routine as rules
 from skill.handlers import flows
 from skill.handlers.base import IntentHandler
@@ -137,6 +136,7 @@ class StopRemindersIntentHandler(IntentHandler):
     replay_safe = True
 
     def respond(self, turn: Turn) -> Response:
+        from skill import fanout
         from skill.reminders import RemindersError, RemindersUnavailableError
 
         say, record = turn.say, turn.routine.reminder

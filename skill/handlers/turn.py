@@ -23,7 +23,6 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_model import Response
 
-from skill import fanout
 from skill.content import Catalogue, catalogue_for, to_ssml
 from skill.device_zone import device_zone, known_zone
 from skill.domain import people
@@ -35,6 +34,7 @@ from skill.store.base import user_id_of
 from skill.timers import TIMERS_SCOPE, TimersGateway, TimerState, TimersUnavailableError
 
 if TYPE_CHECKING:
+    from skill.fanout import Outcome
     from skill.reminders import RemindersGateway
 
 _TURN = "mat_coach.turn"
@@ -85,7 +85,7 @@ class Turn:
         self._routine: rules.Routine | None = None
         self._pending: Callable[[rules.Routine], rules.Routine] | None = None
         self._zone: tzinfo | None = None
-        self._listing: fanout.Outcome | None = None  # the list call's answer, or its failure
+        self._listing: Outcome | None = None  # the list call's answer, or its failure
 
     @classmethod
     def of(cls, handler_input: HandlerInput, services: Services) -> Turn:
@@ -262,19 +262,22 @@ class Turn:
         Raises the call's TimersError each time it is read, when the list could not be had.
         """
         if self._listing is None:
-            self._listing = fanout.together([self.timers.list])[0]
+            self.together(timers=True)
+        assert self._listing is not None
         if self._listing.error is not None:
             raise self._listing.error
         return self._listing.value  # type: ignore[return-value]
 
     def together(self, calls: Sequence[Callable[[], object]] = (), *, timers: bool = False,
-                 zone: bool = False) -> list[fanout.Outcome]:
+                 zone: bool = False) -> list[Outcome]:
         """Make `calls` in one wave, with this request's reads it does not have yet: the list
         of our timers (`timers`) and the device's time zone (`zone`, only when not cached).
 
         Returns the outcomes of `calls`, in order; the reads are kept for `skill_timers` and
         `zone`. Prepare every argument before: the calls run on worker threads.
         """
+        from skill import fanout  # a request that calls no Alexa API never loads it
+
         reads: list[tuple[str, Callable[[], object]]] = []
         if timers and self._listing is None:
             reads.append(("timers", self.timers.list))

@@ -21,7 +21,7 @@ from ask_sdk_model import Response
 from skill.content import plain
 from skill.domain import routine as rules
 from skill.domain.offer import Offer
-from skill.domain.session_rules import SessionPlan, plan_minutes, suggested_minutes
+from skill.domain.session_rules import SessionPlan, plan_minutes
 from skill.handlers.flows.asking import (
     answering_consent,
     ask_for_timer_permission,
@@ -34,6 +34,7 @@ from skill.handlers.flows.checkins import (
     planned_checkins,
 )
 from skill.handlers.flows.ending import closing
+from skill.handlers.flows.offers import session_length
 from skill.handlers.flows.reading import known_timers
 from skill.handlers.flows.reminders import ask_reminder_days
 from skill.handlers.flows.waves import at_once, first_failure, take_back
@@ -46,18 +47,6 @@ def accept_offer(turn: Turn, offer: Offer) -> Response:
     if offer.action == "reminder":
         return ask_reminder_days(turn)
     return start_session(turn, offer.minutes, restart=offer.action == "restart")
-
-
-def offer_usual_session(turn: Turn) -> int:
-    """Offer to start the user's usual length (a following "yes" agrees); returns it."""
-    minutes = suggested_minutes(turn.routine, turn.now)
-    turn.offer("start", minutes)
-    return minutes
-
-
-def session_length(turn: Turn, minutes: int | None = None) -> int:
-    """The length to time: the one asked for (within bounds), else the user's usual one."""
-    return minutes if minutes is not None else suggested_minutes(turn.routine, turn.now)
 
 
 def _plan(turn: Turn, minutes: int) -> SessionPlan:
