@@ -5,11 +5,10 @@ after another are most of a second. A session's end timer and its check-ins, the
 pause or an end acts on, the old session's timers a restart cancels: none needs another's
 answer, so they go out in one wave and the request waits for the slowest, not for the sum.
 
-Every call keeps its own timeout (`skill.alexa_api.TimeoutApiClient`), and the request's
-`Deadline` bounds the wait for all of them: a call not back by then is reported as `Late`. One
-still queued (other requests filled the pool) is cancelled and never goes out; one already
-sent ends on its own, and whatever it did is found by the next request, which lists the timers
-before acting (the timers are the truth).
+Every call keeps its own timeout (`skill.alexa_api.TimeoutApiClient`, never past the
+request's deadline), and the `Deadline` also bounds the wait for the calls workers took: one
+not back by then is reported as `Late`. It ends on its own, and whatever it did is found by
+the next request, which lists the timers before acting (the timers are the truth).
 
 The workers are a small pool shared by the process, made on the first wave rather than at
 import: a Lambda cold start that answers without an API call pays for neither threads nor
@@ -25,10 +24,10 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from skill.alexa_api import Deadline, request_deadline, work_for
+from skill.alexa_api import request_deadline, work_for
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
 #: Calls on workers at once in one process (each wave's first call runs on the request's own
 #: thread). A session has at most four timers of ours and a restart touches two sessions'
@@ -72,37 +71,58 @@ def _run(call: Callable[[], object]) -> Outcome:
         return Outcome(error=exc)
 
 
-def _run_for(deadline: Deadline | None, call: Callable[[], object]) -> Outcome:
-    """`call` on a worker, spending from the deadline of the request that made it."""
-    work_for(deadline)
-    try:
-        return _run(call)
-    finally:
-        work_for(None)
-
-
 def together(calls: Sequence[Callable[[], object]]) -> list[Outcome]:
     """Run `calls` at once and return their outcomes in the same order.
 
-    A lone call runs on the caller's thread (no hand-over for nothing); with several, the
-    caller makes the first itself while the workers make the rest.
+    The calls wait in one line; the caller takes from it, one call after another, and so do
+    workers woken for the purpose, each call going to whoever takes it first. A call to
+    Alexa spends most of its time waiting on the network, with the interpreter free, so the
+    workers take the others while the caller's is out and they all wait together. A call
+    that waits on nothing (an API answered in memory) keeps the interpreter, and the caller
+    simply makes the next: no hand-over to another thread, which costs more than the call.
+    And with every worker busy (other requests' waves) the caller makes them all itself.
+    A lone call never leaves the caller's thread.
     """
     if len(calls) <= 1:
         return [_run(call) for call in calls]
-    from concurrent.futures import wait
+    from collections import deque
+
+    deadline = request_deadline()
+    line = deque(enumerate(calls))
+    outcomes: list[Outcome | None] = [None] * len(calls)
+    answered = threading.Condition()
+    left = [len(calls)]
+
+    def take_all() -> None:
+        while True:
+            try:
+                index, call = line.popleft()  # atomic: each call is taken once
+            except IndexError:
+                return
+            outcome = _run(call)
+            with answered:
+                outcomes[index] = outcome
+                left[0] -= 1
+                answered.notify()
+
+    def take_for_the_request() -> None:  # on a worker
+        work_for(deadline)
+        try:
+            take_all()
+        finally:
+            work_for(None)
 
     pool = _workers()
-    deadline = request_deadline()
-    futures: list[Future[Outcome]] = [pool.submit(_run_for, deadline, call) for call in calls[1:]]
-    first = _run(calls[0])
+    helpers = [pool.submit(take_for_the_request) for _ in calls[1:]]
+    take_all()
+    # Wait only for the calls workers took (none, when the caller took them all), until the
+    # deadline; a helper not started by then finds nothing left and is not needed.
     timeout = None if deadline is None else max(0.0, deadline.left()) + GRACE_SECONDS
-    done, _ = wait(futures, timeout=timeout)
-    outcomes = [first]
-    for future in futures:
-        if future in done:
-            outcomes.append(future.result())
-        else:
-            future.cancel()  # still queued: it never goes out
-            outcomes.append(Outcome(error=Late("no answer before the request's deadline")))
-    return outcomes
-
+    with answered:
+        answered.wait_for(lambda: left[0] == 0, timeout)
+        found = list(outcomes)
+    for helper in helpers:
+        helper.cancel()
+    return [outcome if outcome is not None
+            else Outcome(error=Late("no answer before the request's deadline"))
+            for outcome in found]

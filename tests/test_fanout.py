@@ -1,8 +1,8 @@
 """Calls made together (`skill.fanout`): really at once, in order, within the request's deadline.
 
 Nothing here measures speed (the latency bench does): concurrency is shown by calls that can
-only finish when all of them have started (a barrier), and the deadline by calls that never
-finish on their own.
+only finish when all of them have started (a barrier), the deadline by a call that does not
+finish on its own, and the caller's share by a pool with every worker busy.
 """
 
 from __future__ import annotations
@@ -50,10 +50,18 @@ def test_a_lone_call_stays_on_the_callers_thread() -> None:
 
 def test_every_call_of_a_request_reads_the_same_deadline() -> None:
     deadline = open_deadline(5.0)
-    outcomes = fanout.together([request_deadline, request_deadline, request_deadline])
-    assert [o.value for o in outcomes] == [deadline] * 3
+    barrier = threading.Barrier(3, timeout=5)  # three threads: the caller and two workers
+
+    def call() -> tuple[threading.Thread, object]:
+        barrier.wait()
+        return threading.current_thread(), request_deadline()
+
+    outcomes = fanout.together([call, call, call])
+    threads = {o.value[0] for o in outcomes}
+    assert len(threads) == 3 and threading.current_thread() in threads
+    assert [o.value[1] for o in outcomes] == [deadline] * 3
     other = open_deadline(5.0)  # the next request on this thread gets its own
-    assert fanout.together([request_deadline, request_deadline])[1].value is other
+    assert fanout.together([call, call, call])[2].value[1] is other
 
 
 def test_a_spent_budget_fails_calls_at_once_on_every_worker() -> None:
@@ -61,35 +69,56 @@ def test_a_spent_budget_fails_calls_at_once_on_every_worker() -> None:
     client.start_request()
     while request_deadline().left() > 0:  # let the budget run out (bounded: 10 ms)
         time.sleep(0.005)
-    outcomes = fanout.together([client._call_timeout] * 3)
+    barrier = threading.Barrier(3, timeout=5)  # each call on a thread of its own
+
+    def call() -> float:
+        barrier.wait()
+        return client._call_timeout()
+
+    outcomes = fanout.together([call] * 3)
     assert all(isinstance(o.error, ApiClientException) for o in outcomes)
     assert "budget" in str(outcomes[2].error)
 
 
-def test_calls_still_out_at_the_deadline_are_late_and_queued_ones_never_go_out() -> None:
-    release = threading.Event()
-    started = []
-    lock = threading.Lock()
+def test_a_call_a_worker_took_that_outlives_the_deadline_is_late() -> None:
+    taken, release = threading.Event(), threading.Event()
 
-    def hangs() -> str:
-        with lock:
-            started.append(1)
-        release.wait(10)  # bounded; released below
+    def hangs() -> str:  # unlike a real call, bounded by nothing but this test
+        taken.set()
+        release.wait(10)
         return "too late"
+
+    def first() -> str:
+        taken.wait(5)  # the caller stays busy until a worker has the other call
+        return "in time"
 
     open_deadline(0.05)
     try:
-        calls = [lambda: "quick", *[hangs] * (fanout.MAX_WORKERS + 2)]
-        outcomes = fanout.together(calls)
-        assert outcomes[0] == fanout.Outcome("quick")
-        assert all(isinstance(o.error, fanout.Late) for o in outcomes[1:])
+        outcomes = fanout.together([first, hangs])
     finally:
         release.set()
-    # Once everything queued before it has run, count: the pool held at most MAX_WORKERS of
-    # the hanging calls, and the ones queued behind them were cancelled, not run late.
-    open_deadline(10.0)
-    fanout.together([lambda: None] * (2 * fanout.MAX_WORKERS))
-    assert 1 <= len(started) <= fanout.MAX_WORKERS
+    assert outcomes[0] == fanout.Outcome("in time")
+    assert isinstance(outcomes[1].error, fanout.Late)
+
+
+def test_with_every_worker_busy_the_caller_makes_the_calls_itself() -> None:
+    open_deadline(5.0)
+    busy, release = threading.Semaphore(0), threading.Event()
+
+    def occupies() -> None:
+        busy.release()
+        release.wait(10)
+
+    pool = fanout._workers()
+    try:
+        for _ in range(fanout.MAX_WORKERS):
+            pool.submit(occupies)
+        for _ in range(fanout.MAX_WORKERS):
+            assert busy.acquire(timeout=5)  # every worker is taken
+        outcomes = fanout.together([threading.current_thread] * 3)
+    finally:
+        release.set()
+    assert [o.value for o in outcomes] == [threading.current_thread()] * 3
 
 
 @pytest.fixture(autouse=True)
