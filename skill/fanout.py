@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from skill.alexa_api import request_deadline, work_for
 
 if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 #: Calls on workers at once in one process (each wave's first call runs on the request's own
 #: thread). A session has at most four timers of ours and a restart touches two sessions'
@@ -71,58 +71,82 @@ def _run(call: Callable[[], object]) -> Outcome:
         return Outcome(error=exc)
 
 
-def together(calls: Sequence[Callable[[], object]]) -> list[Outcome]:
-    """Run `calls` at once and return their outcomes in the same order.
+class _Wave:
+    """One wave's calls, waiting in line for whoever takes them first: the caller, and
+    workers woken one at a time while there is more to take."""
 
-    The calls wait in one line; the caller takes from it, one call after another, and so do
-    workers woken for the purpose, each call going to whoever takes it first. A call to
-    Alexa spends most of its time waiting on the network, with the interpreter free, so the
-    workers take the others while the caller's is out and they all wait together. A call
-    that waits on nothing (an API answered in memory) keeps the interpreter, and the caller
-    simply makes the next: no hand-over to another thread, which costs more than the call.
-    And with every worker busy (other requests' waves) the caller makes them all itself.
-    A lone call never leaves the caller's thread.
-    """
-    if len(calls) <= 1:
-        return [_run(call) for call in calls]
-    from collections import deque
+    def __init__(self, calls: Sequence[Callable[[], object]]) -> None:
+        from collections import deque
 
-    deadline = request_deadline()
-    line = deque(enumerate(calls))
-    outcomes: list[Outcome | None] = [None] * len(calls)
-    answered = threading.Condition()
-    left = [len(calls)]
+        self.deadline = request_deadline()
+        self.line = deque(enumerate(calls))
+        self.outcomes: list[Outcome | None] = [None] * len(calls)
+        self.left = len(calls)
+        self.answered = threading.Condition()
+        self.waking = 0  # workers asked for that have not started yet
+        self.helpers: list[Future[None]] = []
 
-    def take_all() -> None:
+    def take(self) -> None:
+        """Make calls from the line until it is empty, first waking a worker for the next
+        one unless one is already on its way."""
         while True:
             try:
-                index, call = line.popleft()  # atomic: each call is taken once
+                index, call = self.line.popleft()  # atomic: each call is taken once
             except IndexError:
                 return
+            if self.line:
+                self._wake_one()
             outcome = _run(call)
-            with answered:
-                outcomes[index] = outcome
-                left[0] -= 1
-                answered.notify()
+            with self.answered:
+                self.outcomes[index] = outcome
+                self.left -= 1
+                self.answered.notify()
 
-    def take_for_the_request() -> None:  # on a worker
-        work_for(deadline)
+    def _wake_one(self) -> None:
+        with self.answered:
+            if self.waking:
+                return
+            self.waking += 1
+        self.helpers.append(_workers().submit(self._help))
+
+    def _help(self) -> None:  # on a worker, spending from the request's deadline
+        with self.answered:
+            self.waking -= 1
+        work_for(self.deadline)
         try:
-            take_all()
+            self.take()
         finally:
             work_for(None)
 
-    pool = _workers()
-    helpers = [pool.submit(take_for_the_request) for _ in calls[1:]]
-    take_all()
-    # Wait only for the calls workers took (none, when the caller took them all), until the
-    # deadline; a helper not started by then finds nothing left and is not needed.
-    timeout = None if deadline is None else max(0.0, deadline.left()) + GRACE_SECONDS
-    with answered:
-        answered.wait_for(lambda: left[0] == 0, timeout)
-        found = list(outcomes)
-    for helper in helpers:
-        helper.cancel()
-    return [outcome if outcome is not None
-            else Outcome(error=Late("no answer before the request's deadline"))
-            for outcome in found]
+    def outcomes_by_the_deadline(self) -> list[Outcome]:
+        """Wait for the calls workers took (none, when the caller took them all), until the
+        deadline; a worker not started by then finds nothing left and is not needed."""
+        deadline = self.deadline
+        timeout = None if deadline is None else max(0.0, deadline.left()) + GRACE_SECONDS
+        with self.answered:
+            self.answered.wait_for(lambda: self.left == 0, timeout)
+            found = list(self.outcomes)
+        for helper in list(self.helpers):
+            helper.cancel()
+        return [outcome if outcome is not None
+                else Outcome(error=Late("no answer before the request's deadline"))
+                for outcome in found]
+
+
+def together(calls: Sequence[Callable[[], object]]) -> list[Outcome]:
+    """Run `calls` at once and return their outcomes in the same order.
+
+    The calls wait in one line. The caller takes the first and, before making it, wakes a
+    worker, which takes the next and wakes another, and so on while calls are left. A call to
+    Alexa spends its time waiting on the network with the interpreter free, so within a
+    fraction of a millisecond every call is out and they all wait together. A call that waits
+    on nothing (an API answered in memory) keeps the interpreter, and the caller simply takes
+    the next: one worker woken for nothing costs less than handing each call over. With every
+    worker busy (other requests' waves) the caller makes them all itself. A lone call never
+    leaves the caller's thread.
+    """
+    if len(calls) <= 1:
+        return [_run(call) for call in calls]
+    wave = _Wave(calls)
+    wave.take()
+    return wave.outcomes_by_the_deadline()
