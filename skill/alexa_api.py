@@ -36,12 +36,19 @@ DEFAULT_BUDGET = 2.5
 
 class Deadline:
     """When a skill request's Alexa API calls must be over: one per request, shared by every
-    call it makes, on whichever thread."""
+    call it makes, on whichever thread.
 
-    __slots__ = ("at",)
+    `owner` is the client whose budget it is (None: a client with no budget of its own; the
+    deadline then bounds only the wait for calls made together). A client spends only from
+    its own, so a thread that once served a request and later calls through another client
+    (a tool's, a test's) is not held to that request's long-past deadline.
+    """
 
-    def __init__(self, seconds: float) -> None:
+    __slots__ = ("at", "owner")
+
+    def __init__(self, seconds: float, owner: object | None = None) -> None:
         self.at = time.monotonic() + seconds
+        self.owner = owner
 
     def left(self) -> float:
         """Seconds until the deadline; negative once it has passed."""
@@ -53,9 +60,9 @@ class Deadline:
 _working_for = threading.local()
 
 
-def open_deadline(seconds: float) -> Deadline:
+def open_deadline(seconds: float, owner: object | None = None) -> Deadline:
     """Start the budget of the request this thread is about to handle."""
-    deadline = Deadline(seconds)
+    deadline = Deadline(seconds, owner)
     _working_for.deadline = deadline
     return deadline
 
@@ -94,12 +101,12 @@ class TimeoutApiClient(ApiClient):
 
     def start_request(self) -> None:
         """Open a fresh budget for the skill request this thread is about to handle."""
-        open_deadline(self.budget)
+        open_deadline(self.budget, owner=self)
 
     def _call_timeout(self) -> float:
         deadline = request_deadline()
-        if deadline is None:
-            return self.timeout
+        if deadline is None or deadline.owner is not self:
+            return self.timeout  # not inside a request this client opened a budget for
         left = deadline.left()
         if left < 0.05:
             raise ApiClientException("Alexa API budget for this request is spent")

@@ -80,6 +80,16 @@ def test_a_spent_budget_fails_calls_at_once_on_every_worker() -> None:
     assert "budget" in str(outcomes[2].error)
 
 
+def test_a_client_spends_only_from_a_budget_it_opened() -> None:
+    """A thread that served a request and later calls through another client (a tool's, a
+    test's) is not held to that request's long-past deadline."""
+    served = TimeoutApiClient(timeout=1.0, budget=0.0)
+    served.start_request()  # that request's budget is spent at once
+    with pytest.raises(ApiClientException):
+        served._call_timeout()
+    assert TimeoutApiClient(timeout=1.0)._call_timeout() == 1.0
+
+
 def test_a_call_a_worker_took_that_outlives_the_deadline_is_late() -> None:
     taken, release = threading.Event(), threading.Event()
 
