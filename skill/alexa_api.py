@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ask_sdk_core.exceptions import ApiClientException
@@ -76,6 +77,19 @@ def work_for(deadline: Deadline | None) -> None:
     """Make this thread's calls spend from `deadline` (a worker taking a request's call), or
     from none (the call is done)."""
     _working_for.deadline = deadline
+
+
+def when_waiting(hook: Callable[[], None] | None) -> None:
+    """Run `hook` whenever a call on this thread is about to wait on the network (None: no
+    longer): calls made together (`skill.fanout`) put a worker on the next call then."""
+    _working_for.on_wait = hook
+
+
+def waiting() -> None:
+    """Said by a client just before its call waits on the network."""
+    hook = getattr(_working_for, "on_wait", None)
+    if hook is not None:
+        hook()
 
 
 class TimeoutApiClient(ApiClient):
@@ -134,8 +148,10 @@ class TimeoutApiClient(ApiClient):
         if request.body is not None:
             data = json.dumps(request.body) if not isinstance(request.body, str) else request.body
         timeout = self._call_timeout()
+        session = self._session()
+        waiting()
         try:
-            response = self._session().request(
+            response = session.request(
                 (request.method or "GET").upper(), url, headers=headers, data=data,
                 timeout=(min(timeout, 1.0), timeout), verify=self.verify,
             )

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from skill.alexa_api import request_deadline, work_for
+from skill.alexa_api import request_deadline, when_waiting, work_for
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -72,8 +72,8 @@ def _run(call: Callable[[], object]) -> Outcome:
 
 
 class _Wave:
-    """One wave's calls, waiting in line for whoever takes them first: the caller, and
-    workers woken one at a time while there is more to take."""
+    """One wave's calls, waiting in line for whoever takes them first: the caller, and the
+    workers woken when a call goes out to wait on the network."""
 
     def __init__(self, calls: Sequence[Callable[[], object]]) -> None:
         from collections import deque
@@ -87,27 +87,32 @@ class _Wave:
         self.helpers: list[Future[None]] = []
 
     def take(self) -> None:
-        """Make calls from the line until it is empty, first waking a worker for the next
-        one unless one is already on its way."""
-        while True:
-            try:
-                index, call = self.line.popleft()  # atomic: each call is taken once
-            except IndexError:
-                return
-            if self.line:
-                self._wake_one()
-            outcome = _run(call)
-            with self.answered:
-                self.outcomes[index] = outcome
-                self.left -= 1
-                self.answered.notify()
+        """Make calls from the line until it is empty. When a call is about to wait on the
+        network, workers are woken for the calls still in line."""
+        when_waiting(self._wake_for_the_rest)
+        try:
+            while True:
+                try:
+                    index, call = self.line.popleft()  # atomic: each call is taken once
+                except IndexError:
+                    return
+                outcome = _run(call)
+                with self.answered:
+                    self.outcomes[index] = outcome
+                    self.left -= 1
+                    self.answered.notify()
+        finally:
+            when_waiting(None)
 
-    def _wake_one(self) -> None:
+    def _wake_for_the_rest(self) -> None:
+        """A worker for each call left in line, less those already on their way."""
         with self.answered:
-            if self.waking:
+            wanted = len(self.line) - self.waking
+            if wanted <= 0:
                 return
-            self.waking += 1
-        self.helpers.append(_workers().submit(self._help))
+            self.waking += wanted
+        pool = _workers()
+        self.helpers.extend(pool.submit(self._help) for _ in range(wanted))
 
     def _help(self) -> None:  # on a worker, spending from the request's deadline
         with self.answered:
@@ -136,12 +141,11 @@ class _Wave:
 def together(calls: Sequence[Callable[[], object]]) -> list[Outcome]:
     """Run `calls` at once and return their outcomes in the same order.
 
-    The calls wait in one line. The caller takes the first and, before making it, wakes a
-    worker, which takes the next and wakes another, and so on while calls are left. A call to
-    Alexa spends its time waiting on the network with the interpreter free, so within a
-    fraction of a millisecond every call is out and they all wait together. A call that waits
-    on nothing (an API answered in memory) keeps the interpreter, and the caller simply takes
-    the next: one worker woken for nothing costs less than handing each call over. With every
+    The calls wait in one line. The caller takes the first; when it is about to wait on the
+    network (the client says so: `skill.alexa_api.waiting`), a worker is woken for each call
+    still in line, so they are all out within a millisecond or so and wait together. A call
+    that waits on nothing (an API answered in memory) wakes nobody, and the caller simply
+    takes the next: handing calls to other threads would cost more than the calls. With every
     worker busy (other requests' waves) the caller makes them all itself. A lone call never
     leaves the caller's thread.
     """

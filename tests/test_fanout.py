@@ -2,7 +2,8 @@
 
 Nothing here measures speed (the latency bench does): concurrency is shown by calls that can
 only finish when all of them have started (a barrier), the deadline by a call that does not
-finish on its own, and the caller's share by a pool with every worker busy.
+finish on its own, and the caller's share by a pool with every worker busy. A call stands for
+one to Alexa by saying, as `TimeoutApiClient` does, that it is about to wait (`waiting()`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from ask_sdk_core.exceptions import ApiClientException
 
 from skill import fanout
-from skill.alexa_api import TimeoutApiClient, open_deadline, request_deadline
+from skill.alexa_api import TimeoutApiClient, open_deadline, request_deadline, waiting
 
 
 def test_calls_run_at_once_and_come_back_in_order() -> None:
@@ -23,7 +24,7 @@ def test_calls_run_at_once_and_come_back_in_order() -> None:
     barrier = threading.Barrier(count, timeout=5)  # broken unless all four are in flight
 
     def call(n: int):
-        return lambda: (barrier.wait(), n)[1]
+        return lambda: (waiting(), barrier.wait(), n)[2]
 
     outcomes = fanout.together([call(n) for n in range(count)])
     assert [o.value for o in outcomes] == list(range(count))
@@ -53,6 +54,7 @@ def test_every_call_of_a_request_reads_the_same_deadline() -> None:
     barrier = threading.Barrier(3, timeout=5)  # three threads: the caller and two workers
 
     def call() -> tuple[threading.Thread, object]:
+        waiting()
         barrier.wait()
         return threading.current_thread(), request_deadline()
 
@@ -72,6 +74,7 @@ def test_a_spent_budget_fails_calls_at_once_on_every_worker() -> None:
     barrier = threading.Barrier(3, timeout=5)  # each call on a thread of its own
 
     def call() -> float:
+        waiting()
         barrier.wait()
         return client._call_timeout()
 
@@ -99,6 +102,7 @@ def test_a_call_a_worker_took_that_outlives_the_deadline_is_late() -> None:
         return "too late"
 
     def first() -> str:
+        waiting()
         taken.wait(5)  # the caller stays busy until a worker has the other call
         return "in time"
 
@@ -125,10 +129,18 @@ def test_with_every_worker_busy_the_caller_makes_the_calls_itself() -> None:
             pool.submit(occupies)
         for _ in range(fanout.MAX_WORKERS):
             assert busy.acquire(timeout=5)  # every worker is taken
-        outcomes = fanout.together([threading.current_thread] * 3)
+        outcomes = fanout.together([lambda: (waiting(), threading.current_thread())[1]] * 3)
     finally:
         release.set()
     assert [o.value for o in outcomes] == [threading.current_thread()] * 3
+
+
+def test_calls_that_wait_on_nothing_stay_with_the_caller() -> None:
+    """An API answered in memory never waits: the caller makes one call after another, as
+    handing them to other threads would cost more than the calls."""
+    open_deadline(5.0)
+    outcomes = fanout.together([threading.current_thread] * 4)
+    assert [o.value for o in outcomes] == [threading.current_thread()] * 4
 
 
 @pytest.fixture(autouse=True)
