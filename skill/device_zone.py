@@ -48,18 +48,32 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def device_zone(handler_input: HandlerInput) -> tzinfo:
-    """The zone of the device that sent this request; UTC if it cannot be read."""
+def _device_id(handler_input: HandlerInput) -> str | None:
     try:
-        device_id = handler_input.request_envelope.context.system.device.device_id
+        return handler_input.request_envelope.context.system.device.device_id
     except AttributeError:
-        device_id = None
-    factory = handler_input.service_client_factory
-    if not device_id or factory is None:
+        return None
+
+
+def known_zone(handler_input: HandlerInput) -> tzinfo | None:
+    """The zone when it needs no API call (cached, or UTC for a request that cannot ask);
+    None when `device_zone` would have to ask the settings API."""
+    device_id = _device_id(handler_input)
+    if not device_id or handler_input.service_client_factory is None:
         return UTC
-    zone = _cached(device_id)
+    return _cached(device_id)
+
+
+def device_zone(handler_input: HandlerInput) -> tzinfo:
+    """The zone of the device that sent this request; UTC if it cannot be read.
+
+    Safe on a worker thread: it only reads the request, and the cache has its own lock.
+    """
+    zone = known_zone(handler_input)
     if zone is not None:
         return zone
+    device_id = _device_id(handler_input)
+    factory = handler_input.service_client_factory
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:

@@ -5,8 +5,10 @@ verifier's `fetch` is the seam: `loopback_fetch` maps that URL onto a local HTTP
 downloads with the product's own downloader (`make_downloader`: timeout, size cap, trust in
 exactly one CA bundle). `ChainServer` is that server; it can also answer 404 or hang, which is
 what the fault tests need. `TimersServer` mounts `testkit.alexa_apis.TimersFake` on a threaded
-loopback HTTPS server. `free_port`, `closed_origin` and `wait_until_up` are for tests that start
-(or must not find) a real server. Nothing here ever talks to anything but 127.0.0.1.
+loopback HTTPS server; `KeepAliveTimersServer` serves the same fake over connections that stay
+open between calls, as Alexa's APIs do, for the latency bench. `free_port`, `closed_origin`
+and `wait_until_up` are for tests that start (or must not find) a real server. Nothing here
+ever talks to anything but 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -188,3 +190,77 @@ class TimersServer:
         if self._server.is_running():
             self._server.stop()
         logging.getLogger("werkzeug").setLevel(self._werkzeug_level)
+
+
+class _KeepAliveHandler(http.server.BaseHTTPRequestHandler):
+    """One connection: requests in turn, each answered by the fake, the connection kept."""
+
+    server: KeepAliveTimersServer
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # an idle connection is closed after this many seconds
+    # Headers and body go out in two writes: without TCP_NODELAY the second waits for the
+    # client's delayed acknowledgement, 40 ms a call.
+    disable_nagle_algorithm = True
+
+    def _answer(self) -> None:
+        from werkzeug import Request
+        from werkzeug.test import EnvironBuilder
+
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        parts = urllib.parse.urlsplit(self.path)
+        environ = EnvironBuilder(
+            method=self.command, base_url=self.server.origin, path=parts.path,
+            query_string=parts.query, headers=dict(self.headers.items()), data=body,
+        ).get_environ()
+        answer = self.server.fake.handle(Request(environ))
+        data = answer.get_data()
+        self.send_response(answer.status_code)
+        for name, value in answer.headers.items():
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # a benchmark's output is its summary, not one line per call
+
+
+class KeepAliveTimersServer(http.server.ThreadingHTTPServer):
+    """`TimersFake` over loopback HTTPS whose connections stay open from call to call.
+
+    Alexa's APIs keep a connection alive, so a warm function pays its TLS handshake once per
+    connection, not per call. Werkzeug's development server (behind `TimersServer`) closes
+    every connection after one answer, which would charge each call a handshake, on the
+    client's side and, in the same process, the server's: noise that hides what a latency
+    figure is about.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, ca: trustme.CA, fake: TimersFake | None = None) -> None:
+        super().__init__(("127.0.0.1", 0), _KeepAliveHandler)
+        self.socket = server_context(ca).wrap_socket(self.socket, server_side=True)
+        self.fake = fake or TimersFake()
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"https://127.0.0.1:{self.server_address[1]}"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that hangs up on an idle connection is not an error
+
+    def __enter__(self) -> KeepAliveTimersServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.shutdown()
+        self.server_close()
+        self._thread.join(5)

@@ -103,11 +103,43 @@ def test_no_handler_module_imports_another() -> None:
         assert not others, f"{name} imports handler module(s) {sorted(others)}"
 
 
+def test_flows_import_no_handler_module() -> None:
+    """The shared steps are a package of their own: a step that imported a handler module
+    would let two handler modules reach each other through it."""
+    handler_modules = {cls.__module__ for cls in HANDLER_CLASSES}
+    graph = _graph()
+    flows = sorted(name for name in graph if name.startswith("skill.handlers.flows"))
+    assert len(flows) >= 8, flows  # the package really is split by capability
+    for name in flows:
+        assert not graph[name] & handler_modules, f"{name} imports a handler module"
+
+
+def test_every_step_handlers_use_is_loaded_from_its_module() -> None:
+    """The package loads a step's module on first use: each name handlers reach through
+    `flows.` must be in its map, and be the step its module defines."""
+    from importlib import import_module
+
+    from skill.handlers import flows
+
+    used = {
+        node.attr for path in (SKILL / "handlers").glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+        and node.value.id == "flows"
+    }
+    assert len(used) >= 15, used
+    assert used <= set(flows.__all__), sorted(used - set(flows.__all__))
+    assert set(flows.__all__) == set(flows._STEPS)
+    for name, module in flows._STEPS.items():
+        assert getattr(flows, name) is getattr(
+            import_module(f"skill.handlers.flows.{module}"), name), name
+
+
 def test_the_import_reader_sees_function_level_imports() -> None:
     """The cycle check is only as good as this reader: it must see imports inside functions."""
     graph = _graph()
-    # flows imports the Connections models inside a function body, not at the top.
-    assert "skill.timers" in graph["skill.handlers.flows"]
+    # flows' reminder steps import the Reminders seam inside function bodies, not at the top.
+    assert "skill.reminders" in graph["skill.handlers.flows.reminders"]
     assert "skill.store.sqlite" in graph["skill.store"]  # imported inside open_store()
 
 

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from testkit import envelopes
+from testkit.latency import KINDS as LATENCY_KINDS
 from testkit.traffic import BUDGETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,8 @@ NOT_ON_THE_LAUNCH_PATH = (
     "requests", "urllib3", "http.client", "xml.sax", "importlib.resources", "zoneinfo",
     "isodate", "hashlib", "ask_sdk_model.interfaces.connections", "flask", "cryptography",
     "boto3", "skill.web", "skill.store.dynamodb", "skill.domain.schedule", "skill.reminders",
+    "concurrent.futures", "skill.fanout",  # calls made together: only requests that call
+    "skill.handlers.flows.starting", "skill.handlers.flows.reminders",  # steps load when used
 )
 
 
@@ -58,6 +61,19 @@ def test_quick_bench_runs_and_prints_every_row():
     assert not missing, result.stdout
     assert len(names) == len(EXPECTED_ROWS), result.stdout
     assert "targets met:" in result.stdout
+
+
+def test_quick_latency_bench_runs_and_prints_every_kind():
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.latency", "--quick"], capture_output=True, text=True,
+        cwd=ROOT, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line.split("|")[1].strip() for line in result.stdout.splitlines()
+            if line.startswith("| ")]
+    for kind in LATENCY_KINDS:
+        assert rows.count(kind) == 2, (kind, result.stdout)  # zone known, and not yet
+    assert "targets" in result.stdout
 
 
 def test_new_user_launch_on_lambda_imports_nothing_it_does_not_use(tmp_path):

@@ -10,6 +10,8 @@ them for their first three sessions; "no check-ins" / "with check-ins" is rememb
 from __future__ import annotations
 
 import itertools
+import time
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,7 +23,7 @@ from skill.domain.routine import ActiveSession, Routine
 from skill.settings import Settings
 from skill.store.sqlite import SqliteStore
 from testkit import envelopes as env
-from testkit.alexa_apis import TimersFake, _error
+from testkit.alexa_apis import TIMERS_PATH, Call, TimersFake, _error
 from testkit.checks import mentions, opens_with, says, speech_of
 from testkit.conversation import Conversation
 from testkit.entry_points import SenderFactory
@@ -36,6 +38,16 @@ CHECKIN_LINES = ("checkin.eased", "checkin.halfway", "checkin.last_minute")
 def clock():
     with time_machine.travel(MONDAY_NOON, tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True)
+def out_of_order(request: pytest.FixtureRequest, timers_fake: TimersFake) -> TimersFake:
+    """Every scenario runs with the stand-in answering each call after 10 to 50 ms, a delay
+    fixed per call by a seed of the test's own, so the calls a request makes together
+    complete out of order, and the rules must hold whatever the order."""
+    timers_fake.delay, timers_fake.jitter = 0.01, 0.04
+    timers_fake.seed = zlib.crc32(request.node.name.encode())
+    return timers_fake
 
 
 @pytest.fixture
@@ -100,7 +112,8 @@ def test_a_session_with_checkins_makes_hidden_silent_timers_and_im_done_cancels_
     assert mentions(speech_of(answer), EN, "checkin.intro")  # a newcomer hears what's coming
 
     (end_body,) = timers_fake.created()
-    hidden = timers_fake.created(hidden=True)
+    # Created together, so in any order: by their place in the session.
+    hidden = sorted(timers_fake.created(hidden=True), key=lambda b: int(b["duration"][2:-1]))
     assert end_body["duration"] == "PT20M"
     assert end_body["triggeringBehavior"]["notificationConfig"]["playAudible"] is True
     assert [b["duration"] for b in hidden] == ["PT120S", "PT600S", "PT1140S"]
@@ -224,20 +237,102 @@ def test_with_room_for_all_the_user_hears_nothing_about_room(talk, store, timers
 
 def test_a_failed_checkin_takes_the_others_back_and_says_so(talk, store, timers_fake,
                                                            monkeypatch):
-    create, asked = timers_fake._create, []
+    create = timers_fake._create
 
-    def failing_third(body: dict, now: datetime, owner: str):
-        asked.append(body)
-        if len(asked) == 3:  # the end timer and one check-in made, then an outage
+    def failing_halfway(body: dict, now: datetime, owner: str):
+        if body.get("duration") == "PT600S":  # the halfway check-in meets an outage
             return _error(503, "ERROR", "failure injected")
         return create(body, now, owner)
 
-    monkeypatch.setattr(timers_fake, "_create", failing_third)
+    monkeypatch.setattr(timers_fake, "_create", failing_halfway)
     answer = start(talk)
     assert mentions(speech_of(answer), EN, "checkin.failed")
     assert not mentions(speech_of(answer), EN, "checkin.no_room")  # room was not the reason
     assert len(timers_fake.visible_timers(env.ACCESS_TOKEN)) == 1
     assert timers_fake.hidden_timers(env.ACCESS_TOKEN) == []
+    assert_agreement(store, timers_fake)
+
+
+# --- made together: the rules hold whatever the order -----------------------------------------
+def is_create(call: Call, *, hidden: bool) -> bool:
+    body = call.body if isinstance(call.body, dict) else {}
+    visibility = ((body.get("creationBehavior") or {}).get("displayExperience") or {}).get(
+        "visibility")
+    return (call.method == "POST" and call.path == TIMERS_PATH
+            and visibility == ("HIDDEN" if hidden else "VISIBLE"))
+
+
+def test_checkins_that_took_the_end_timers_room_give_way_to_it(talk, store, timers_fake):
+    timers_fake.add_personal_timers(env.ACCESS_TOKEN, 9)  # room for one timer of ours
+    # The end timer's request lands last, after every check-in has asked for the one room.
+    timers_fake.delay_of = lambda call: 0.15 if is_create(call, hidden=False) else 0.0
+    answer = start(talk)
+    order = [("end" if is_create(c, hidden=False) else "checkin" if is_create(c, hidden=True)
+              else None) for c in timers_fake.completed]
+    assert [o for o in order if o][:4] == ["checkin"] * 3 + ["end"]  # out of order, as meant
+    speech = speech_of(answer)
+    assert opens_with(speech, EN, "start.started", length="20 minute session")
+    assert mentions(speech, EN, "checkin.no_room")
+    assert len(timers_fake.visible_timers(env.ACCESS_TOKEN)) == 1
+    assert timers_fake.hidden_timers(env.ACCESS_TOKEN) == []
+    assert "ci" not in record(store)["active"]
+    assert_agreement(store, timers_fake)
+
+
+def test_an_end_timer_refused_by_an_outage_takes_its_checkins_back(talk, store, timers_fake):
+    timers_fake.fail_of = lambda call: 503 if is_create(call, hidden=False) else None
+    answer = start(talk)
+    assert says(speech_of(answer), EN, "timers.unavailable", minutes=20)
+    assert len([c for c in timers_fake.completed if is_create(c, hidden=True)]) == 3
+    assert timers_fake.timers_of(env.ACCESS_TOKEN) == []  # no session: no check-in speaks
+    assert "active" not in record(store)
+    assert_agreement(store, timers_fake)
+
+
+def test_a_checkin_left_running_by_a_failed_pause_is_brought_along_by_the_next(
+    clock, talk, store, timers_fake
+):
+    start(talk)
+    clock.shift(timedelta(minutes=1))
+    halfway = next(t for t in timers_fake.hidden_timers(env.ACCESS_TOKEN)
+                   if t.duration == timedelta(minutes=10))
+    timers_fake.fail_of = lambda call: 503 if call.path.endswith(f"{halfway.id}/pause") else None
+    first = one_shot(talk, "AMAZON.PauseIntent")
+    assert says(speech_of(first), EN, "timers.unavailable.read")  # not all could be reached
+    assert end_timer(timers_fake).paused_remaining is not None  # the session is paused...
+    assert "p" in record(store)["active"]  # ...and so recorded
+    assert timers_fake.timers[halfway.id].paused_remaining is None  # ...but not this one
+    timers_fake.fail_of = None
+    again = one_shot(talk, "AMAZON.PauseIntent")
+    assert says(speech_of(again), EN, "pause.already", left="19 minutes")
+    assert all(t.paused_remaining is not None for t in timers_fake.timers_of(env.ACCESS_TOKEN))
+    resumed = one_shot(talk, "AMAZON.ResumeIntent")
+    assert says(speech_of(resumed), EN, "resume.done", left="19 minutes")
+    assert all(t.paused_remaining is None for t in timers_fake.timers_of(env.ACCESS_TOKEN))
+    assert_agreement(store, timers_fake)
+
+
+def test_a_checkin_made_after_the_answer_is_cancelled_by_the_next_request(
+    clock, talk, store, timers_fake
+):
+    # The halfway check-in's create is still on its way when the per-call timeout (1 s in
+    # tests) ends the wait: the user hears the session start without check-ins, and the
+    # create lands afterwards, a timer no record knows.
+    timers_fake.delay_of = lambda call: 1.5 if call.body and call.body.get(
+        "duration") == "PT600S" else 0.0
+    answer = start(talk)
+    assert mentions(speech_of(answer), EN, "checkin.failed")
+    assert "ci" not in record(store)["active"]
+    waited = 0
+    while len(timers_fake.hidden_timers(env.ACCESS_TOKEN)) < 1 and waited < 60:
+        time.sleep(0.05)  # until the late create lands (bounded: 3 s)
+        waited += 1
+    (late,) = timers_fake.hidden_timers(env.ACCESS_TOKEN)
+    assert late.duration == timedelta(minutes=10)
+    clock.shift(timedelta(minutes=4))
+    done = one_shot(talk, "EndSessionIntent")
+    assert says(speech_of(done), EN, "end.done_partial", done="4 minutes")
+    assert timers_fake.timers_of(env.ACCESS_TOKEN) == []  # the late check-in went with it
     assert_agreement(store, timers_fake)
 
 

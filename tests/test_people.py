@@ -48,8 +48,10 @@ def as_person(send: Send, person_id: str | None) -> Send:
 
 
 @pytest.fixture
-def voices(entry_point: SenderFactory, settings: Settings, api_endpoint: str):
-    """Conversations for Anna, Ben and an unrecognised guest, on one account and one door."""
+def voices(entry_point: SenderFactory, settings: Settings, api_endpoint: str,
+           timers_fake: TimersFake):
+    """Conversations for Anna, Ben and an unrecognised guest, on one account and one door,
+    against a fresh Timers stand-in (an earlier test may have left it failing)."""
     send = entry_point(settings)
 
     def voice(person_id: str | None) -> Conversation:

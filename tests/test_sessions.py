@@ -43,8 +43,9 @@ def test_start_creates_announcing_timer_and_records_session(talk, timers_fake, s
     answer = start(talk)
     assert ends_session(answer)
     assert opens_with(speech_of(answer), EN, "start.started", length="20 minute session")
-    create = next(c for c in timers_fake.calls if c.method == "POST")
-    assert create.path == "/v1/alerts/timers"
+    (end_body,) = timers_fake.created()  # the visible end timer (its check-ins are hidden)
+    create = next(c for c in timers_fake.calls if c.body is end_body)
+    assert create.method == "POST" and create.path == "/v1/alerts/timers"
     assert create.authorization == f"Bearer {env.ACCESS_TOKEN}"
     assert create.body["duration"] == "PT20M"
     operation = create.body["triggeringBehavior"]["operation"]

@@ -10,6 +10,7 @@ progress equal to the minutes timers really ran.
 from __future__ import annotations
 
 import copy
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -35,6 +36,16 @@ def clock():
     """Every scenario runs at a fixed Monday noon; the fake and the skill share this clock."""
     with time_machine.travel(MONDAY_NOON, tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True)
+def out_of_order(request: pytest.FixtureRequest, timers_fake: TimersFake) -> TimersFake:
+    """Every scenario runs with the stand-in answering each call after 10 to 50 ms, a delay
+    fixed per call by a seed of the test's own, so the calls a request makes together
+    complete out of order, and the rules must hold whatever the order."""
+    timers_fake.delay, timers_fake.jitter = 0.01, 0.04
+    timers_fake.seed = zlib.crc32(request.node.name.encode())
+    return timers_fake
 
 
 @pytest.fixture
@@ -186,6 +197,68 @@ def test_a_replayed_end_is_answered_the_same_and_counted_once(clock, talk, store
     assert speech_of(first) == speech_of(second)
     assert says(speech_of(first), EN, "end.done", done="15 minutes")
     assert history_minutes(store) == [15]
+
+
+# --- a restart's cancellations and creations, in one wave ------------------------------------
+def restart(talk: Conversation, duration: str = "PT15M") -> dict:
+    talk.reset()
+    talk.intent("StartSessionIntent", {"duration": duration})  # offers a restart
+    return talk.intent("AMAZON.YesIntent")
+
+
+def test_a_restart_in_the_same_minute_takes_labels_the_old_timers_do_not_hold(
+    talk, store, timers_fake
+):
+    start(talk)
+    old_labels = {t.label for t in timers_fake.timers_of(env.ACCESS_TOKEN)}
+    trips = timers_fake.round_trips[f"Bearer {env.ACCESS_TOKEN}"]
+    answer = restart(talk)  # the clock has not moved: the same minute, the same second
+    assert opens_with(speech_of(answer), EN, "start.started", length="15 minute session")
+    new = timers_fake.timers_of(env.ACCESS_TOKEN)
+    assert len(new) == 4 and not old_labels & {t.label for t in new}
+    assert len(timers_fake.paths("POST")) == 8  # four and four: no label refused and retried
+    # The offer lists (one round trip); the "yes" lists, then cancels and creates together.
+    assert timers_fake.round_trips[f"Bearer {env.ACCESS_TOKEN}"] - trips == 3
+    assert_agreement(store, timers_fake)
+
+
+def test_a_restart_with_every_timer_in_use_asks_again_once_the_old_ones_are_gone(
+    clock, talk, store, timers_fake
+):
+    timers_fake.add_personal_timers(env.ACCESS_TOKEN, 6)  # with the session's four: ten
+    start(talk)
+    clock.shift(timedelta(minutes=7))
+    # The cancellations land after the creates have asked for room that is not there yet.
+    timers_fake.delay_of = lambda call: 0.15 if call.method == "DELETE" else 0.0
+    answer = restart(talk)
+    assert opens_with(speech_of(answer), EN, "start.started", length="15 minute session")
+    assert not mentions(speech_of(answer), EN, "checkin.no_room")
+    assert len(timers_fake.visible_timers(env.ACCESS_TOKEN)) == 1
+    assert len(timers_fake.hidden_timers(env.ACCESS_TOKEN)) == 3
+    assert history_minutes(store) == [7]
+    assert_agreement(store, timers_fake)
+
+
+def test_an_old_timer_that_cannot_be_cancelled_takes_the_new_ones_back(
+    clock, talk, store, timers_fake
+):
+    start(talk)
+    (old,) = timers_fake.visible_timers(env.ACCESS_TOKEN)
+    clock.shift(timedelta(minutes=5))
+    timers_fake.fail_of = lambda call: 503 if (
+        call.method == "DELETE" and call.path.endswith(old.id)) else None
+    answer = restart(talk)
+    timers_fake.fail_of = None
+    assert says(speech_of(answer), EN, "timers.unavailable", minutes=15)
+    (still,) = timers_fake.visible_timers(env.ACCESS_TOKEN)  # never two sessions
+    assert still.id == old.id
+    assert timers_fake.hidden_timers(env.ACCESS_TOKEN) == []  # the new ones were taken back
+    assert record(store)["active"]["timer"] == old.id  # the session still runs, as recorded
+    assert_agreement(store, timers_fake)
+    done = talk.intent("EndSessionIntent")
+    assert says(speech_of(done), EN, "end.done_partial", done="5 minutes")
+    assert timers_fake.timers_of(env.ACCESS_TOKEN) == []
+    assert history_minutes(store) == [5]
 
 
 # --- refusals, each with its own truth ------------------------------------------------------

@@ -8,6 +8,7 @@ from ask_sdk_core.dispatch_components import AbstractRequestInterceptor
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model.services import ApiClient
 
+from skill.alexa_api import DEFAULT_BUDGET, open_deadline
 from skill.domain.offer import Offer
 from skill.handlers.turn import SAID_KEY, said_memory
 
@@ -65,7 +66,11 @@ class SessionAttributesInterceptor(AbstractRequestInterceptor):
 
 
 class ApiBudgetInterceptor(AbstractRequestInterceptor):
-    """Give each request one time budget for all its Alexa API calls (see `alexa_api`)."""
+    """Give each request one deadline for all its Alexa API calls (see `alexa_api`).
+
+    The client sets its own budget when it has one (`TimeoutApiClient`); any other client
+    still gets the default, so calls made together are never waited for without an end.
+    """
 
     def __init__(self, api_client: ApiClient) -> None:
         self.api_client = api_client
@@ -74,3 +79,5 @@ class ApiBudgetInterceptor(AbstractRequestInterceptor):
         start = getattr(self.api_client, "start_request", None)
         if start is not None:
             start()
+        else:
+            open_deadline(DEFAULT_BUDGET)

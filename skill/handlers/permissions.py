@@ -38,8 +38,8 @@ class PermissionResponseHandler(SkillHandler):
             return flows.set_weekly_reminder(turn, schedule)
         # The token is the length we asked about; anything else means the usual length.
         asked = requested_length(None, request.token if isinstance(request.token, str) else None)
-        minutes = asked.minutes if asked.outcome is LengthOutcome.GIVEN else None
-        session = flows.plan(turn, minutes)
+        minutes = flows.session_length(
+            turn, asked.minutes if asked.outcome is LengthOutcome.GIVEN else None)
         if payload.get("status") != "ACCEPTED":
-            return flows.permission_missing(turn, session.minutes)
-        return flows.start_session(turn, session)
+            return flows.permission_missing(turn, minutes)
+        return flows.start_session(turn, minutes)

@@ -12,6 +12,8 @@ the limit, a refusal, an outage.
 
 from __future__ import annotations
 
+from functools import partial
+
 from ask_sdk_model import Response
 
 from skill.domain import routine as rules
@@ -134,15 +136,20 @@ class StopRemindersIntentHandler(IntentHandler):
     replay_safe = True
 
     def respond(self, turn: Turn) -> Response:
-        from skill.reminders import RemindersError
+        from skill import fanout
+        from skill.reminders import RemindersError, RemindersUnavailableError
 
         say, record = turn.say, turn.routine.reminder
         if record is None:
             return turn.tell(say.text("reminders.stopped.none"))
-        try:
-            for token in record.tokens:
-                turn.reminders.delete(token)  # one already gone counts as stopped
-        except RemindersError as exc:
-            return _unreadable(turn, exc)
+        gateway = turn.reminders
+        # Together; one already gone counts as stopped.
+        for outcome in turn.together([partial(gateway.delete, token) for token in record.tokens]):
+            if isinstance(outcome.error, fanout.Late):  # whether it went, the next list tells
+                return _unreadable(turn, RemindersUnavailableError(str(outcome.error)))
+            if isinstance(outcome.error, RemindersError):
+                return _unreadable(turn, outcome.error)
+            if outcome.error is not None:
+                raise outcome.error
         turn.change(rules.clear_reminder)
         return turn.tell(say.text("reminders.stopped"))

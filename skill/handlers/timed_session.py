@@ -35,7 +35,7 @@ class StartSessionIntentHandler(IntentHandler):
         if asked.outcome in _UNCLEAR_LENGTH:
             return turn.elicit("duration", turn.say.text(_UNCLEAR_LENGTH[asked.outcome]),
                                turn.say.text("start.length.reprompt"))
-        return flows.start_session(turn, flows.plan(turn, asked.minutes))
+        return flows.start_session(turn, asked.minutes)
 
 
 class TimeLeftIntentHandler(IntentHandler):
@@ -64,7 +64,11 @@ class _PauseOrResumeHandler(IntentHandler):
     """Pause and resume differ only in names: which intent, which call, which rule, which words.
 
     The timer says whether it is paused; the record remembers when a pause began, so paused
-    time is never counted as time done.
+    time is never counted as time done. The session's end timer and its check-ins are paused
+    or resumed together, in one wave, so the check-ins keep their places in the session (one
+    that already spoke is no longer listed). A check-in left behind by a failure, or by an
+    earlier request, is brought along by the next pause or resume, even when the end timer
+    needs nothing.
     """
 
     acts_when_paused: bool  # resume acts on a paused session, pause on a running one
@@ -86,21 +90,21 @@ class _PauseOrResumeHandler(IntentHandler):
                 return flows.complete_session(turn, known)
             return self.nothing_running(turn)
         left = say.duration(timer.remaining_seconds)
+        behind = [c for c in known.checkins if c.paused == self.acts_when_paused]
         if timer.paused != self.acts_when_paused:
+            flows.act_on(turn, behind, self.timer_call)  # quietly: the answer is the same
             return turn.tell(say.text(self.nothing_to_do_key, left=left))
-        try:
-            # A session's check-ins pause and resume with it, so they keep their places in
-            # it (one that already spoke is no longer listed).
-            for checkin in known.checkins:
-                getattr(turn.timers, self.timer_call)(checkin.timer_id)
-            exists = getattr(turn.timers, self.timer_call)(timer.timer_id)
-        except TimersError as exc:
-            return flows.timers_unreadable(turn, exc)
+        exists, *others = flows.act_on(turn, [timer, *behind], self.timer_call)
+        if isinstance(exists, TimersError):
+            return flows.timers_unreadable(turn, exists)
         if not exists:
             return flows.complete_session(turn, known) if timer is known.tracked else turn.tell(
                 say.text("time_left.finished"))
         if timer is known.tracked:
             turn.change(lambda r: self.rule(r, now))
+        failure = next((r for r in others if isinstance(r, TimersError)), None)
+        if failure is not None:  # the session is paused (or resumed); a check-in is not yet
+            return flows.timers_unreadable(turn, failure)
         return turn.tell(say.text(self.done_key, left=left))
 
     def nothing_running(self, turn: Turn) -> Response:

@@ -5,14 +5,18 @@ catalogue, the clock, the routine or the time zone again. A Turn derives each of
 once, on first use, and keeps the request's guarantees in one place: the routine is read at
 most once, changed at most once (compare-and-set, so a concurrent update is never lost), and
 every spoken word passes through `tell` / `ask`, the only places text becomes SSML.
+
+The Alexa API calls a request makes are few and, where they do not depend on each other,
+made together (`together`): the list of our timers and the device's time zone are read in
+the first wave, each only when the request needs it and does not know it already.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -20,16 +24,17 @@ from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_model import Response
 
 from skill.content import Catalogue, catalogue_for, to_ssml
-from skill.device_zone import device_zone
+from skill.device_zone import device_zone, known_zone
 from skill.domain import people
 from skill.domain import routine as rules
 from skill.domain.offer import OFFER_KEY, Action, Offer
 from skill.services import Services
 from skill.store import Record, StoreError
 from skill.store.base import user_id_of
-from skill.timers import TIMERS_SCOPE, TimersGateway, TimerState
+from skill.timers import TIMERS_SCOPE, TimersGateway, TimerState, TimersUnavailableError
 
 if TYPE_CHECKING:
+    from skill.fanout import Outcome
     from skill.reminders import RemindersGateway
 
 _TURN = "mat_coach.turn"
@@ -79,6 +84,8 @@ class Turn:
         self._record: Record | None = None
         self._routine: rules.Routine | None = None
         self._pending: Callable[[rules.Routine], rules.Routine] | None = None
+        self._zone: tzinfo | None = None
+        self._listing: Outcome | None = None  # the list call's answer, or its failure
 
     @classmethod
     def of(cls, handler_input: HandlerInput, services: Services) -> Turn:
@@ -95,10 +102,13 @@ class Turn:
         """Whole epoch seconds, fixed for the whole request."""
         return self.services.now()
 
-    @cached_property
+    @property
     def zone(self) -> tzinfo:
-        """The device's time zone (where the user's week starts)."""
-        return device_zone(self.handler_input)
+        """The device's time zone (where the user's week starts); looked up on first use
+        unless a wave already brought it (`together(zone=True)`)."""
+        if self._zone is None:
+            self._zone = device_zone(self.handler_input)
+        return self._zone
 
     # --- what the user said ----------------------------------------------------------------
     def slot(self, name: str) -> object | None:
@@ -260,10 +270,45 @@ class Turn:
             attributes.update(Offer(action, int(minutes)).to_attributes())
 
     # --- Alexa APIs -------------------------------------------------------------------------
-    @cached_property
+    @property
     def skill_timers(self) -> list[TimerState]:
-        """This skill's timers that exist for the user right now: one list call a request."""
-        return self.timers.list()
+        """This skill's timers that exist for the user right now: one list call a request.
+
+        Raises the call's TimersError each time it is read, when the list could not be had.
+        """
+        if self._listing is None:
+            self.together(timers=True)
+        assert self._listing is not None
+        if self._listing.error is not None:
+            raise self._listing.error
+        return self._listing.value  # type: ignore[return-value]
+
+    def together(self, calls: Sequence[Callable[[], object]] = (), *, timers: bool = False,
+                 zone: bool = False) -> list[Outcome]:
+        """Make `calls` in one wave, with this request's reads it does not have yet: the list
+        of our timers (`timers`) and the device's time zone (`zone`, only when not cached).
+
+        Returns the outcomes of `calls`, in order; the reads are kept for `skill_timers` and
+        `zone`. Prepare every argument before: the calls run on worker threads.
+        """
+        from skill import fanout  # a request that calls no Alexa API never loads it
+
+        reads: list[tuple[str, Callable[[], object]]] = []
+        if timers and self._listing is None:
+            reads.append(("timers", self.timers.list))
+        if zone and self._zone is None:
+            self._zone = known_zone(self.handler_input)
+            if self._zone is None:
+                reads.append(("zone", partial(device_zone, self.handler_input)))
+        outcomes = fanout.together([call for _, call in reads] + list(calls))
+        for (read, _), outcome in zip(reads, outcomes, strict=False):
+            if read == "timers":
+                self._listing = outcome if not isinstance(outcome.error, fanout.Late) else (
+                    fanout.Outcome(error=TimersUnavailableError("list: no answer in time")))
+            elif outcome.error is None:
+                self._zone = outcome.value  # type: ignore[assignment]
+            # A zone lookup that never came back is asked again if the request still needs it.
+        return outcomes[len(reads):]
 
     @cached_property
     def timers(self) -> TimersGateway:
