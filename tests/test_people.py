@@ -174,3 +174,24 @@ def test_the_person_written_longest_ago_makes_room() -> None:
     kept = record_[people.PEOPLE_KEY]
     assert len(kept) == people.MAX_PEOPLE
     assert f"{0:024d}" not in kept and f"{people.MAX_PEOPLE:024d}" in kept
+
+
+def test_skill_disabled_keeps_a_persons_routine_written_after_the_event(
+    entry_point: SenderFactory, settings: Settings,
+) -> None:
+    """The account's routine was last written before the event, a recognised person's after
+    it (a request under way when the skill was removed): only the stale routine goes."""
+    event = int(datetime(2026, 11, 23, 11, 0, tzinfo=UTC).timestamp())
+    key = people.person_key("amzn1.ask.person.LATE")
+    store = open_store(settings.store_url)
+    store.update(env.USER_ID, lambda _old: people.with_routine(
+        {"goal": 4, "t": event - 60, "ta": event - 60}, key,
+        {"goal": 5, "t": event + 30, "ta": event + 30}))
+    disabled = env.skill_event("SkillDisabled")
+    disabled["request"]["timestamp"] = datetime.fromtimestamp(event, UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    entry_point(settings)(disabled)
+    attributes = store.load(env.USER_ID).attributes
+    store.close()
+    assert people.routine_attributes(attributes, None) == {}  # the account's: gone
+    assert people.routine_attributes(attributes, key)["goal"] == 5  # the person's: kept
