@@ -59,7 +59,7 @@ EMERGENCY = {
 #: The skill's name in each language's store (the spoken invocation name, capitalised).
 NAMES = {"en": "Mat Coach", "de": "Matten Coach"}
 # Only the self-hosted endpoint needs these; the Lambda zip must not carry them.
-WEB_ONLY = {"flask", "cryptography", "waitress", "platformdirs"}
+WEB_ONLY = {"flask", "cryptography", "waitress", "platformdirs", "prometheus-client"}
 
 
 @pytest.fixture
@@ -660,7 +660,8 @@ print(json.dumps({
     "skill_file": skill.__file__,
     "responses": [handler(event, None) for event in events],
     "absent": {name: importlib.util.find_spec(name) is None
-               for name in ("flask", "werkzeug", "cryptography", "waitress", "platformdirs")},
+               for name in ("flask", "werkzeug", "cryptography", "waitress", "platformdirs",
+                            "prometheus_client")},
 }))
 """
 
