@@ -44,8 +44,8 @@ OPERATIONS = frozenset({"create", "list", "delete_all", "pause", "resume", "canc
                         *_SETTINGS.values()})
 NO_ANSWER = frozenset({facts_module.TIMEOUT, facts_module.UNREACHABLE, facts_module.DEADLINE,
                        facts_module.FAILED})
-LINE_FIELDS = frozenset({"message", "level", "requestId", "door", "type", "intent", "locale",
-                         "screen", "outcome", "ms", "storeMs", "api", "cold", "release",
+LINE_FIELDS = frozenset({"message", "level", "correlationId", "door", "type", "intent",
+                         "locale", "screen", "outcome", "ms", "storeMs", "api", "cold", "release",
                          "events", "permissionAsked", "permissionAnswer", "functionVersion"})
 
 
@@ -62,7 +62,7 @@ def check_request_line(line: dict, *, extra: Iterable[str] = ()) -> list[str]:
     unknown = set(line) - LINE_FIELDS - set(extra)
     if unknown:
         problems.append(f"unknown fields {sorted(unknown)}")
-    for name in ("message", "level", "requestId", "door", "type", "outcome", "ms", "storeMs",
+    for name in ("message", "level", "correlationId", "door", "type", "outcome", "ms", "storeMs",
                  "api", "cold", "release", "screen", "locale"):
         if name not in line:
             problems.append(f"missing {name}")
@@ -71,7 +71,8 @@ def check_request_line(line: dict, *, extra: Iterable[str] = ()) -> list[str]:
     expect = {
         "message": line["message"] == "request",
         "level": line["level"] in ("INFO", "WARNING", "ERROR"),
-        "requestId": isinstance(line["requestId"], str) and 0 < len(line["requestId"]) <= 64,
+        "correlationId": isinstance(line["correlationId"], str)
+        and 0 < len(line["correlationId"]) <= 64,
         "door": line["door"] in ("lambda", "web"),
         "type": line["type"] in REQUEST_TYPES or line["type"] == OTHER,
         "intent": line.get("intent", OTHER) in intent_names() | {OTHER},

@@ -438,7 +438,7 @@ def test_the_lambda_door_writes_its_lines_to_stdout_under_the_invocation_id(
     check_response(handle(env.intent("AMAZON.HelpIntent"), Context()))
     ((document, text),) = emf_documents(capsys.readouterr().out)
     assert check_emf(document, text) == []
-    assert document["requestId"] == Context.aws_request_id
+    assert document["correlationId"] == Context.aws_request_id
     assert document["intent"] == "AMAZON.HelpIntent" and document["cold"] is True
 
 

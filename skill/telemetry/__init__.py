@@ -15,8 +15,8 @@ set - request types, the skill's own intent names, locales by their shape, permi
 answers, API names and operations, HTTP statuses - and anything else a request carries is
 "other". No userId, personId, deviceId, token, slot value or Alexa requestId reaches a fact:
 which condition a safety question named is health data, so that request is its intent alone.
-The request id is the Lambda invocation's, or a random one on `serve`: it ties one request's
-lines together and says nothing about who sent it.
+A line's `correlationId` is the Lambda invocation's request id, or a random one on `serve`: it
+ties one request's lines together and says nothing about who sent it.
 
 The current request's facts live in a context variable, so the store and API wrappers find them
 without being handed them. Work fanned out to other threads must run in the request's context
@@ -238,8 +238,8 @@ class RequestFacts:
 
     def line(self) -> dict:
         """The request's log line, as a JSON object."""
-        line: dict = {"message": "request", "level": self.level, "requestId": self.request_id,
-                      "door": self.door, "type": self.type}
+        line: dict = {"message": "request", "level": self.level,
+                      "correlationId": self.request_id, "door": self.door, "type": self.type}
         if self.intent is not None:
             line["intent"] = self.intent
         line.update(

@@ -104,7 +104,7 @@ def documents(facts: RequestFacts, *, space: str, timestamp_ms: int,
 
     def small(members: dict, directives: list[dict]) -> dict:
         return {"_aws": {"Timestamp": timestamp_ms, "CloudWatchMetrics": directives},
-                "requestId": facts.request_id, **members}
+                "correlationId": facts.request_id, **members}
 
     groups: dict[tuple[str, int | str], list[float]] = {}
     for call in facts.api:

@@ -2,8 +2,8 @@
 
 `mat-coach serve` writes every log record as one line of JSON (`JsonFormatter`), shaped like the
 Lambda runtime's own JSON log lines - `timestamp`, `level`, `logger`, `message`, and
-`requestId` while a request is being answered - so the same queries read both doors' logs. A
-traceback stays inside its line (`errorType`, `stackTrace`). Each request's own line
+`correlationId` while a request is being answered - so the same queries read both doors'
+logs. A traceback stays inside its line (`errorType`, `stackTrace`). Each request's own line
 (`RequestLogSink`, logger `skill.requests`) carries the request's telemetry fields instead of a
 message (`skill.telemetry.RequestFacts.line`); under any other formatter its message is that
 same JSON object as text.
@@ -50,7 +50,7 @@ class JsonFormatter(logging.Formatter):
                         "message": record.getMessage(), "logger": record.name}
             facts = telemetry.current()
             if facts is not None:
-                document["requestId"] = facts.request_id
+                document["correlationId"] = facts.request_id
             if record.exc_info and record.exc_info[0] is not None:
                 document["errorType"] = record.exc_info[0].__name__
                 document["stackTrace"] = self.formatException(record.exc_info)
