@@ -30,9 +30,17 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from skill import __version__
+
+if TYPE_CHECKING:  # a Protocol class costs every cold start its creation; types need none
+    from typing import Protocol
+
+    class Sink(Protocol):
+        """Where a closed request's facts go: a log line, metric documents, counters."""
+
+        def emit(self, facts: RequestFacts) -> None: ...
 
 log = logging.getLogger(__name__)
 
@@ -256,12 +264,6 @@ class RequestFacts:
         if self.answer is not None:
             line["permissionAnswer"] = {"scope": self.answer[0], "answer": self.answer[1]}
         return line
-
-
-class Sink(Protocol):
-    """Where a closed request's facts go: a log line, metric documents, counters."""
-
-    def emit(self, facts: RequestFacts) -> None: ...
 
 
 _current: ContextVar[RequestFacts | None] = ContextVar("mat_coach_request", default=None)

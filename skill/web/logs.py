@@ -54,7 +54,7 @@ class JsonFormatter(logging.Formatter):
             if record.exc_info and record.exc_info[0] is not None:
                 document["errorType"] = record.exc_info[0].__name__
                 document["stackTrace"] = self.formatException(record.exc_info)
-        return json.dumps(document, ensure_ascii=False, default=str)
+        return json.dumps(document, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 def use_json(root: logging.Logger | None = None) -> None:
