@@ -90,9 +90,11 @@ def _child_env(store_url: str, pycache: Path, *, write_bytecode: bool) -> dict[s
 
 
 def run_once(module: str, event: dict, env: dict[str, str], *, runtime: bool = True,
-             python: str = sys.executable, cwd: Path = ROOT) -> Run:
-    """Spawn one process of `python` (in `cwd`) that answers `event` through `module.handler`."""
-    code = _CHILD.format(module=module, preamble=LAMBDA_RUNTIME_PREAMBLE if runtime else "")
+             python: str = sys.executable, cwd: Path = ROOT, extra: str = "") -> Run:
+    """Spawn one process of `python` (in `cwd`) that answers `event` through `module.handler`;
+    `extra` is code the child runs before importing it (on the child's clock)."""
+    preamble = LAMBDA_RUNTIME_PREAMBLE if runtime else ""
+    code = _CHILD.format(module=module, preamble="\n".join(filter(None, (preamble, extra))))
     start = time.perf_counter()
     result = subprocess.run(
         [python, "-c", code], input=json.dumps(event), capture_output=True,

@@ -13,7 +13,11 @@ on PATH) with `PYTHONDONTWRITEBYTECODE=1` and the folder on `PYTHONPATH`:
 * the anchor (`bench/anchor.py` as `lambda_function.py`) beside ask-sdk-core installed by
   `python3.13 -m pip install --target`, which compiles what it installs, answering its
   HelloWorldIntent with the same slot - a typical pip-packaged skill. This needs the
-  package index.
+  package index;
+* a context row: Mat Coach's zip again, with AWS Lambda Powertools for Python installed beside
+  it the same way and its `Logger` and `Metrics` imported before the handler - what the
+  ecosystem's logging and metrics library would add to every cold start. Mat Coach writes its
+  request line and EMF metrics itself (`skill.telemetry.emf`) because of this figure.
 
 Runs are interleaved (one of each in turn) after one discarded run of each; the figure is the
 child's own clock, from its first statement to the first answer (`bench.coldstart._CHILD`),
@@ -41,6 +45,10 @@ TARGET_RATIO = 1.1
 BYTECODE_GAIN = 2.0
 WITH = "cold start as deployed, Mat Coach zip with 3.13 bytecode"
 WITHOUT = "cold start as deployed, same zip without bytecode"
+POWERTOOLS = "cold start as deployed, the zip importing Powertools Logger and Metrics"
+#: The Powertools release the context row measures.
+POWERTOOLS_VERSION = "3.37.0"
+POWERTOOLS_IMPORT = "from aws_lambda_powertools import Logger, Metrics"
 
 
 def _read_only(folder: Path) -> None:
@@ -78,11 +86,25 @@ def _anchor_package(python: str, folder: Path) -> Path:
     return folder
 
 
-def _env(folder: Path, store_url: str) -> dict[str, str]:
+def _powertools_package(python: str, folder: Path) -> Path:
+    """aws-lambda-powertools by `pip install --target` (compiles), as a layer would hold it."""
+    result = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-warn-script-location", "--target", str(folder),
+         f"aws-lambda-powertools=={POWERTOOLS_VERSION}"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"pip install --target failed: {result.stderr.strip()[-300:]}")
+    return folder
+
+
+def _env(folder: Path, store_url: str, *also: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTHON", "MAT_COACH_", "VIRTUAL_ENV"))}
     env.update({
-        "PYTHONPATH": str(folder),  # as Lambda puts /var/task on the path
+        # as Lambda puts /var/task on the path (and a layer's /opt/python after it)
+        "PYTHONPATH": os.pathsep.join(str(p) for p in (folder, *also)),
         "PYTHONDONTWRITEBYTECODE": "1",
         "MAT_COACH_STORE": store_url,
         "MAT_COACH_SKILL_ID": envelopes.APP_ID,
@@ -117,17 +139,27 @@ def measure(runs: int, *, build: bool) -> tuple[list[Row], list[str]]:
                 folders["anchor"] = _anchor_package(python, work / "anchor")
             except (RuntimeError, subprocess.SubprocessError) as exc:
                 notes.append(f"cold start as deployed: no anchor ({exc})")
+            try:
+                folders["powertools"] = _powertools_package(python, work / "powertools")
+            except (RuntimeError, subprocess.SubprocessError) as exc:
+                notes.append(f"cold start as deployed: no Powertools row ({exc})")
             for folder in folders.values():
                 _read_only(folder)
             store = f"sqlite://{work / 'store' / 'deployed.db'}"
             (work / "store").mkdir()
-            plan = [(name, "skill.lambda_function" if name != "anchor" else "lambda_function",
-                     explain if name != "anchor" else hello, _env(folder, store))
-                    for name, folder in folders.items()]
+            plan = [
+                (name, "skill.lambda_function" if name != "anchor" else "lambda_function",
+                 explain if name != "anchor" else hello,
+                 _env(folders["with"], store, folder) if name == "powertools"
+                 else _env(folder, store),
+                 POWERTOOLS_IMPORT if name == "powertools" else "")
+                for name, folder in folders.items()
+            ]
             times: dict[str, list[float]] = {name: [] for name in folders}
             for n in range(runs + 1):
-                for name, module, event, env in plan:
-                    run = run_once(module, event, env, python=python, cwd=work / "store")
+                for name, module, event, env, extra in plan:
+                    run = run_once(module, event, env, python=python, cwd=work / "store",
+                                   extra=extra)
                     if n:  # the first of each warms the OS file cache and is not counted
                         times[name].append(run.total)
         finally:
@@ -143,6 +175,15 @@ def measure(runs: int, *, build: bool) -> tuple[list[Row], list[str]]:
             f">= {BYTECODE_GAIN}x with bytecode", ms(with_bytecode),
             ratio(without, with_bytecode), without >= BYTECODE_GAIN * with_bytecode),
     ]
+    if times.get("powertools"):
+        powertools = median(times["powertools"])
+        rows.append(Row(f"{POWERTOOLS} (median of {runs})", ms(powertools),
+                        anchor=ms(anchor) if anchor else "n/a",
+                        ratio=ratio(powertools, anchor) if anchor else "-"))
     notes.append("cold start as deployed: read-only unpacked zips, a fresh Python 3.13 with "
                  "PYTHONDONTWRITEBYTECODE=1; the anchor is ask-sdk-core by pip install --target")
+    if times.get("powertools"):
+        notes.append(f"cold start as deployed: aws-lambda-powertools {POWERTOOLS_VERSION} by pip "
+                     "install --target beside the zip, `" + POWERTOOLS_IMPORT + "` before the "
+                     "handler (context: Mat Coach writes its own EMF)")
     return rows, notes

@@ -22,14 +22,11 @@ from skill.handlers import (
     timed_session,
 )
 from skill.handlers.errors import CatchAllExceptionHandler, StoreErrorHandler
-from skill.handlers.interceptors import (
-    ApiBudgetInterceptor,
-    RequestLogInterceptor,
-    SessionAttributesInterceptor,
-)
+from skill.handlers.interceptors import ApiBudgetInterceptor, SessionAttributesInterceptor
 from skill.services import RandomSource, Services
 from skill.settings import Settings
 from skill.store import UserStore
+from skill.telemetry.observed import ObservedApiClient
 
 # Order matters only where two handlers could claim one request; specific ones come first.
 HANDLER_CLASSES = (
@@ -63,6 +60,13 @@ HANDLER_CLASSES = (
 )
 
 
+def intent_names() -> frozenset[str]:
+    """Every intent some handler answers: the names a request line may carry (any other
+    intent name is logged as "other")."""
+    return frozenset(name for handler_class in HANDLER_CLASSES
+                     for name in getattr(handler_class, "intent_names", ()))
+
+
 def build_skill(
     settings: Settings,
     *,
@@ -71,16 +75,19 @@ def build_skill(
     clock: Callable[[], float] | None = None,
     rng: RandomSource | None = None,
 ) -> CustomSkill:
-    """The CustomSkill every entry point dispatches to (Flask route, Lambda, benchmarks)."""
+    """The CustomSkill every entry point dispatches to (Flask route, Lambda, benchmarks).
+
+    The store and the API client, given or built, are watched for the request's telemetry
+    (`skill.telemetry.observed`); they behave exactly as they would unwatched.
+    """
     services = Services(settings, store=store, rng=rng, **({"clock": clock} if clock else {}))
-    api_client = api_client or TimeoutApiClient(
+    api_client = ObservedApiClient(api_client or TimeoutApiClient(
         timeout=settings.api_timeout, ca_bundle=settings.ca_bundle
-    )
+    ))
     builder = CustomSkillBuilder(api_client=api_client)
     builder.skill_id = settings.skill_id
     for handler_class in HANDLER_CLASSES:
         builder.add_request_handler(handler_class(services))
-    builder.add_global_request_interceptor(RequestLogInterceptor())
     builder.add_global_request_interceptor(SessionAttributesInterceptor())
     builder.add_global_request_interceptor(ApiBudgetInterceptor(api_client))
     builder.add_exception_handler(StoreErrorHandler(services))

@@ -9,20 +9,43 @@ from pathlib import Path
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """Verified mode on waitress (`skill.web.server`); `--dev` on Werkzeug's development server."""
+    """Verified mode on waitress (`skill.web.server`); `--dev` on Werkzeug's development server.
+
+    Logs are JSON lines unless `--log-format text`; `--metrics-port` (or
+    `MAT_COACH_METRICS_PORT`) also serves Prometheus metrics on that port.
+    """
     from skill.settings import Settings, SettingsError
 
+    overrides: dict[str, object] = {"verify_requests": not args.dev}
+    if args.metrics_port is not None:
+        overrides["metrics_port"] = args.metrics_port
+    if args.metrics_host is not None:
+        overrides["metrics_host"] = args.metrics_host
     try:
-        settings = Settings.from_env(verify_requests=not args.dev)
+        settings = Settings.from_env(**overrides)
     except SettingsError as exc:
         print(f"mat-coach serve: {exc}", file=sys.stderr)
         return 2
+    if settings.metrics_port == args.port:
+        print(f"mat-coach serve: the metrics port must differ from the skill's ({args.port})",
+              file=sys.stderr)
+        return 2
+    if args.log_format == "json":
+        from skill.web.logs import use_json
+
+        use_json()
     from skill.web import create_app
 
     logging.getLogger(__name__).info(
         "Mat Coach listening on http://%s:%d/ (store: %s)",
         args.host, args.port, settings.resolved_store_url().split("://", 1)[0],
     )
+    if settings.metrics_port is not None:
+        from skill.web.metrics import serve_metrics
+
+        serve_metrics(settings.metrics_host, settings.metrics_port)
+        logging.getLogger(__name__).info(
+            "metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     if args.dev:
         create_app(settings).run(host=args.host, port=args.port, threaded=True)
         return 0
@@ -114,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="processes, one per core is right (verified mode)")
     serve.add_argument("--threads", type=int, default=8,
                        help="threads per process (verified mode; requests are read whole first)")
+    serve.add_argument("--metrics-port", type=int, default=None,
+                       help="serve Prometheus metrics on this port (default: "
+                            "MAT_COACH_METRICS_PORT, else no metrics)")
+    serve.add_argument("--metrics-host", default=None,
+                       help="where the metrics port listens (default: MAT_COACH_METRICS_HOST, "
+                            "else 127.0.0.1)")
+    serve.add_argument("--log-format", choices=("json", "text"), default="json",
+                       help="one JSON object per log line (default), or plain text")
     serve.set_defaults(run=_serve)
 
     ask = commands.add_parser(

@@ -43,6 +43,15 @@ MAX_ENVELOPE_DEPTH = 64
 class BadRequest(Exception):
     """The payload is not an Alexa request envelope we can answer; str(exc) is safe to show."""
 
+    #: How the request's telemetry names this refusal (`skill.telemetry.ERRORS`).
+    kind = "bad_request"
+
+
+class NotForThisSkill(BadRequest):
+    """A well-formed request addressed to another skill."""
+
+    kind = "wrong_skill"
+
 
 def _require_dict(value: object, where: str) -> dict:
     if not isinstance(value, dict):
@@ -151,5 +160,5 @@ def handle_envelope(skill: CustomSkill, payload: object, context: object = None)
     except AskSdkException as exc:
         # Raised outside the handlers: the skill id check. Anything else is answered by the
         # catch-all exception handler inside dispatch.
-        raise BadRequest("request is not for this skill") from exc
+        raise NotForThisSkill("request is not for this skill") from exc
     return skill.serializer.serialize(response)

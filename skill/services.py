@@ -1,7 +1,9 @@
 """What handlers need from the outside world, built once per process and shared.
 
 The store is opened on first use rather than at start-up: an explain or safety answer never
-touches it, so on Lambda neither sqlite nor boto3 is paid for until a request needs them.
+touches it, so on Lambda neither sqlite nor boto3 is paid for until a request needs them. Every
+store, opened or injected, is reached through `ObservedStore`, which adds its time and what its
+writes changed to the request's telemetry (`skill.telemetry.observed`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Protocol, TypeVar
 
 from skill.settings import Settings
 from skill.store import UserStore, open_store
+from skill.telemetry.observed import ObservedStore
 
 T = TypeVar("T")
 
@@ -47,7 +50,7 @@ class Services:
         rng: RandomSource | None = None,
     ) -> None:
         self.settings = settings
-        self._store = store
+        self._store = ObservedStore(store) if store is not None else None
         self._store_injected = store is not None
         self._clock = clock
         self._rng = rng
@@ -72,7 +75,7 @@ class Services:
         if self._store is None:
             with self._lock:
                 if self._store is None:
-                    self._store = open_store(self.settings.resolved_store_url())
+                    self._store = ObservedStore(open_store(self.settings.resolved_store_url()))
         return self._store
 
     def reopen_store(self) -> None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 DEFAULT_MAX_BODY_BYTES = 128 * 1024
 SKILL_ID_VARIABLE = "MAT_COACH_SKILL_ID"
 ALLOW_ANY_SKILL_VARIABLE = "MAT_COACH_ALLOW_ANY_SKILL"
+METRICS_PORT_VARIABLE = "MAT_COACH_METRICS_PORT"
+METRICS_HOST_VARIABLE = "MAT_COACH_METRICS_HOST"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
 
@@ -35,6 +37,16 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     if value in _FALSE:
         return False
     raise SettingsError(f"{name}={env.get(name)!r} is not true or false")
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    """A TCP port, or None when unset; anything else is refused rather than guessed at."""
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(f"{name}={env.get(name)!r} is not a port number (1-65535)")
+    return int(value)
 
 
 def default_store_url() -> str:
@@ -77,6 +89,11 @@ class Settings:
     #: Seeds the choice of spoken variants, so a test's replies repeat run after run;
     #: None (production) picks from the OS's random bytes.
     voice_seed: int | None = None
+    #: The Prometheus metrics port of `mat-coach serve` (`MAT_COACH_METRICS_PORT`): None, the
+    #: default, serves no metrics at all. Its own port, so it is never exposed with the skill.
+    metrics_port: int | None = None
+    #: Where that port listens (`MAT_COACH_METRICS_HOST`): loopback unless told otherwise.
+    metrics_host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -87,11 +104,15 @@ class Settings:
             "allow_any_skill": _flag(env, ALLOW_ANY_SKILL_VARIABLE),
             "store_url": env.get("MAT_COACH_STORE") or None,
             "ca_bundle": env.get("MAT_COACH_CA_BUNDLE") or None,
+            "metrics_port": _port(env, METRICS_PORT_VARIABLE),
+            "metrics_host": env.get(METRICS_HOST_VARIABLE, "").strip() or "127.0.0.1",
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
+        if self.metrics_port is not None and not 0 < self.metrics_port < 65536:
+            raise SettingsError(f"metrics port {self.metrics_port} is not a port number")
         if self.verify_requests and not self.skill_id and not self.allow_any_skill:
             raise MissingSkillId(
                 f"{SKILL_ID_VARIABLE} is not set: set it to your skill's ID from the Alexa "

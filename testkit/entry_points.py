@@ -17,6 +17,7 @@ from skill import lambda_function
 from skill.builder import build_skill
 from skill.settings import Settings
 from skill.store import UserStore
+from skill.telemetry import Telemetry
 from skill.web import create_app
 from skill.web.verifier import RequestVerifier
 from testkit.checks import check_response
@@ -28,14 +29,15 @@ Send = Callable[[dict], dict]
 SenderFactory = Callable[..., Send]
 
 
-def flask_sender(settings: Settings, *, store: UserStore | None = None) -> Send:
+def flask_sender(settings: Settings, *, store: UserStore | None = None,
+                 telemetry: Telemetry | None = None) -> Send:
     """POST through the Flask route (development mode unless `settings` say otherwise).
 
     Every answer must be a 200 with a valid response; `store` replaces the configured one
-    (a store that fails on purpose, for instance).
+    (a store that fails on purpose, for instance), `telemetry` the door's recorder.
     """
     skill = build_skill(settings, store=store) if store is not None else None
-    client = create_app(settings, skill=skill).test_client()
+    client = create_app(settings, skill=skill, telemetry=telemetry).test_client()
 
     def send(envelope: dict) -> dict:
         answer = client.post("/", data=json.dumps(envelope), content_type="application/json")
@@ -45,14 +47,15 @@ def flask_sender(settings: Settings, *, store: UserStore | None = None) -> Send:
     return send
 
 
-def lambda_sender(settings: Settings, *, store: UserStore | None = None) -> Send:
+def lambda_sender(settings: Settings, *, store: UserStore | None = None,
+                  telemetry: Telemetry | None = None) -> Send:
     """Invoke the Lambda handler built by `create_handler(settings)`, with a JSON round trip.
 
     The round trip gives the handler a fresh copy, as Lambda's JSON decoding does, so a
     handler that mutates its event cannot change the test's envelope.
     """
     skill = build_skill(settings, store=store) if store is not None else None
-    handle = lambda_function.create_handler(settings, skill=skill)
+    handle = lambda_function.create_handler(settings, skill=skill, telemetry=telemetry)
 
     def send(envelope: dict) -> dict:
         return check_response(handle(json.loads(json.dumps(envelope)), None))

@@ -92,7 +92,10 @@ def test_new_user_launch_on_lambda_imports_nothing_it_does_not_use(tmp_path):
         env={**_clean_env(), **env_vars},
     )
     assert result.returncode == 0, result.stderr
-    modules = json.loads(result.stdout)
+    # The handler's own line (its EMF document) comes first; the module list last.
+    request_line, modules_line = result.stdout.strip().splitlines()
+    assert json.loads(request_line)["type"] == "LaunchRequest"
+    modules = json.loads(modules_line)
     loaded = [name for name in NOT_ON_THE_LAUNCH_PATH
               if any(m == name or m.startswith(name + ".") for m in modules)]
     assert not loaded, f"imported on the cold-start path without being used: {loaded}"

@@ -59,7 +59,7 @@ EMERGENCY = {
 #: The skill's name in each language's store (the spoken invocation name, capitalised).
 NAMES = {"en": "Mat Coach", "de": "Matten Coach"}
 # Only the self-hosted endpoint needs these; the Lambda zip must not carry them.
-WEB_ONLY = {"flask", "cryptography", "waitress", "platformdirs"}
+WEB_ONLY = {"flask", "cryptography", "waitress", "platformdirs", "prometheus-client"}
 
 
 @pytest.fixture
@@ -177,6 +177,7 @@ def test_sam_translator_produces_the_intended_resources(aws_offline: None) -> No
     assert props["Environment"]["Variables"] == {
         "MAT_COACH_STORE": {"Fn::Sub": "dynamodb://${UserTable}"},
         "MAT_COACH_SKILL_ID": {"Ref": "AlexaSkillId"},
+        "MAT_COACH_METRICS_NAMESPACE": {"Fn::Sub": "MatCoach/${AWS::StackName}"},
     }
     assert props["LoggingConfig"]["LogGroup"] == {"Ref": "SkillLogGroup"}
 
@@ -660,7 +661,8 @@ print(json.dumps({
     "skill_file": skill.__file__,
     "responses": [handler(event, None) for event in events],
     "absent": {name: importlib.util.find_spec(name) is None
-               for name in ("flask", "werkzeug", "cryptography", "waitress", "platformdirs")},
+               for name in ("flask", "werkzeug", "cryptography", "waitress", "platformdirs",
+                            "prometheus_client")},
 }))
 """
 
@@ -697,3 +699,153 @@ def test_unpacked_zip_answers_alone(unpacked: Path, tmp_path: Path) -> None:
     assert speech_of(launch).startswith("Welcome")
     frequency = catalogue_for("en-US").text("explain.topic.FREQUENCY")
     assert frequency in speech_of(explain)
+
+
+# ---------------------------------------------------------------------------------------------
+# Operating: log format and retention, alarms, the dashboard (docs/operating.md)
+
+ALARMS = ("FunctionErrorsAlarm", "ThrottlesAlarm", "DurationAlarm", "AlexaApiErrorRateAlarm",
+          "DynamoDbThrottlesAlarm", "FallbackRiseAlarm")
+OUR_NAMESPACE = {"Fn::Sub": "MatCoach/${AWS::StackName}"}
+
+
+def _emf_dimension_sets() -> dict[str, set[tuple[str, ...]]]:
+    """Each metric the Lambda door writes, with the dimension sets it is written under."""
+    from skill.telemetry import ApiCall, RequestFacts
+    from skill.telemetry.emf import documents
+
+    facts = RequestFacts("x", door="lambda", cold=True, started=0.0)
+    facts.read_request(env.intent("AMAZON.FallbackIntent"))
+    facts.api.append(ApiCall("timers", "list", 500, 1.0))
+    facts.asked, facts.answer = "timers", ("timers", "DENIED")
+    sets: dict[str, set[tuple[str, ...]]] = {}
+    for document in documents(facts, space="MatCoach/test", timestamp_ms=0):
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                sets.setdefault(metric["Name"], set()).update(
+                    tuple(sorted(keys)) for keys in directive["Dimensions"])
+    return sets
+
+
+def _alarm_metrics(alarm: dict) -> list[dict]:
+    props = alarm["Properties"]
+    if "Metrics" in props:
+        return [q["MetricStat"]["Metric"] for q in props["Metrics"] if "MetricStat" in q]
+    return [{key: props[key] for key in ("Namespace", "MetricName", "Dimensions") if key in props}]
+
+
+def _metric_problems(template: dict) -> list[str]:
+    """Alarm and dashboard metrics of our namespace that the code never writes as named."""
+    written = _emf_dimension_sets()
+    problems = []
+    for name in ALARMS:
+        for metric in _alarm_metrics(template["Resources"][name]):
+            if metric["Namespace"] != OUR_NAMESPACE:
+                continue
+            dims = tuple(sorted(d["Name"] for d in metric.get("Dimensions", [])))
+            if dims not in written.get(metric["MetricName"], set()):
+                problems.append(f"{name}: {metric['MetricName']} {dims} is never written")
+    body = _dashboard(template)
+    for widget in body["widgets"]:
+        for row in widget.get("properties", {}).get("metrics", []):
+            first = row[0]
+            if isinstance(first, dict):  # a SEARCH: its namespace and dimensions, its name
+                found = re.search(r"\{MatCoach/stack((?:,\w+)*)\} MetricName=\"(\w+)\"",
+                                  first["expression"])
+                if found is None:
+                    problems.append(f"unreadable search {first['expression']}")
+                    continue
+                dims = tuple(sorted(filter(None, found.group(1).split(","))))
+                if dims not in written.get(found.group(2), set()):
+                    problems.append(f"dashboard: {found.group(2)} {dims} is never written")
+            elif first in ("MatCoach/stack", ".") and isinstance(row[1], str):
+                namespace_row = first == "MatCoach/stack" or _previous_namespace(
+                    widget, row) == "MatCoach/stack"
+                if namespace_row and () not in written.get(row[1], set()):
+                    problems.append(f"dashboard: {row[1]} () is never written")
+    return problems
+
+
+def _previous_namespace(widget: dict, row: list) -> str | None:
+    """The namespace a "." row repeats: the nearest explicit one above it."""
+    rows = widget["properties"]["metrics"]
+    for earlier in reversed(rows[:rows.index(row)]):
+        if isinstance(earlier[0], str) and earlier[0] not in (".", "..."):
+            return earlier[0]
+    return None
+
+
+def _dashboard(template: dict) -> dict:
+    """The dashboard body with its ${...} references filled in, parsed as JSON."""
+    text, variables = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    assert set(variables) == {"Space"}
+    filled = re.sub(r"\$\{([^}]+)\}", lambda m: {
+        "Space": "MatCoach/stack", "AWS::StackName": "stack", "AWS::Region": "us-east-1",
+    }.get(m.group(1), f"ref-{m.group(1)}"), text)
+    return json.loads(filled)
+
+
+def test_the_function_logs_json_and_keeps_logs_for_a_bounded_time() -> None:
+    template = _decode(TEMPLATE_TEXT)
+    logging_config = template["Resources"]["SkillFunction"]["Properties"]["LoggingConfig"]
+    assert logging_config["LogFormat"] == "JSON"
+    assert logging_config["ApplicationLogLevel"] == "INFO"  # the request lines are INFO
+    retention = template["Parameters"]["LogRetentionDays"]
+    assert retention["Default"] <= 30 and max(retention["AllowedValues"]) <= 365
+    log_group = template["Resources"]["SkillLogGroup"]["Properties"]
+    assert log_group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_every_alarm_notifies_the_topic_and_an_email_only_when_given(aws_offline: None) -> None:
+    template = _decode(TEMPLATE_TEXT)
+    alarms = {name: r for name, r in template["Resources"].items()
+              if r["Type"] == "AWS::CloudWatch::Alarm"}
+    assert sorted(alarms) == sorted(ALARMS)
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        assert props["AlarmActions"] == props["OKActions"] == [{"Ref": "AlarmTopic"}]
+        assert props["TreatMissingData"] == "notBreaching"  # no traffic is not an incident
+        assert "docs/operating.md" in props["AlarmDescription"]
+    subscription = template["Resources"]["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    email = template["Parameters"]["AlarmEmail"]
+    assert email["Default"] == ""
+    pattern = re.compile(email["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch("ops@example.org")
+    assert not pattern.fullmatch("not an address")
+    resources = _translate(_decode(TEMPLATE_TEXT))["Resources"]
+    kinds = [r["Type"] for r in resources.values()]
+    assert kinds.count("AWS::CloudWatch::Alarm") == len(ALARMS)
+    assert kinds.count("AWS::CloudWatch::Dashboard") == 1
+
+
+def test_the_duration_alarm_fires_at_four_fifths_of_the_timeout() -> None:
+    template = _decode(TEMPLATE_TEXT)
+    timeout = template["Resources"]["SkillFunction"]["Properties"]["Timeout"]
+    alarm = template["Resources"]["DurationAlarm"]["Properties"]
+    assert alarm["MetricName"] == "Duration" and alarm["Statistic"] == "Maximum"
+    assert alarm["Threshold"] == timeout * 1000 * 0.8
+
+
+def test_alarms_and_dashboard_watch_metrics_the_code_writes() -> None:
+    template = _decode(TEMPLATE_TEXT)
+    assert _metric_problems(template) == []
+    body = _dashboard(template)
+    assert {w["type"] for w in body["widgets"]} == {"text", "alarm", "metric", "log"}
+    (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert len(alarm_widget["properties"]["alarms"]) == len(ALARMS)
+    (log_widget,) = [w for w in body["widgets"] if w["type"] == "log"]
+    from testkit.telemetry import LINE_FIELDS
+
+    query = log_widget["properties"]["query"]
+    fields = re.search(r"fields ([^|]+)\|", query).group(1)
+    assert {f.strip() for f in fields.split(",")} - {"@timestamp"} <= LINE_FIELDS
+
+
+def test_the_metric_check_catches_a_name_the_code_never_writes() -> None:
+    broken = TEMPLATE_TEXT.replace('[".", "SessionsCompleted"]', '[".", "SessionsFinished"]')
+    broken = broken.replace("MetricName: AlexaApiErrors\n", "MetricName: AlexaApiFailures\n")
+    assert broken.count("SessionsFinished") == 1 and broken.count("AlexaApiFailures") == 1
+    problems = _metric_problems(_decode(broken))
+    assert len(problems) == 2, problems

@@ -8,6 +8,9 @@
    envelopes, refused signatures, an intent nobody handles), runs through both entry points with
    the `skill` loggers at DEBUG and everything else at INFO. No captured message, traceback
    included, may contain a userId, deviceId, API access token or a fragment of request JSON.
+   The same holds for each request's line and metrics: the Lambda door's EMF documents on
+   stdout, the web door's request lines and its Prometheus exposition, each line parsed and
+   checked against its format; a safety question's condition appears in none of them.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import trustme
 
 from skill import lambda_function
 from skill.content import catalogue_for
-from skill.handlers.interceptors import pseudonym
 from skill.settings import Settings
 from skill.store import Record, UserStore, open_store
 from skill.web import create_app
@@ -38,6 +40,7 @@ from testkit.entry_points import ENTRY_POINTS, SenderFactory, flask_sender, sign
 from testkit.loopback import ChainServer
 from testkit.moto import create_table
 from testkit.signing import AlexaSigner, rsa_ca
+from testkit.telemetry import check_emf, check_request_line, emf_documents
 
 EN = catalogue_for("en-US")
 OTHER_USER = "amzn1.ask.account.OTHERUSER"
@@ -151,6 +154,8 @@ def test_late_skill_disabled_through_the_verified_route_deletes(
 #: API is Amazon's; so those records are left out of the scan, and only them.
 TEST_SERVER_LOGGERS = ("werkzeug",)
 
+#: A health condition as said and as resolved: never in a log line or a metric.
+CONDITION_SAID, CONDITION_ID = "my heart condition", "HEART"
 #: Fragments of request JSON: a body (or a slice of one) logged anywhere would contain these.
 BODY_FRAGMENTS = ('"requestId"', '"apiAccessToken"', '"userId"', '"deviceId"', '"context"',
                   "amzn1.echo-api.request", "amzn1.echo-api.session")
@@ -173,6 +178,8 @@ def _conversation(send: Send, who: tuple[str, str, str], api_endpoint: str, clos
     chat.launch()
     chat.intent("ExplainMatIntent", {"topic": env.slot("topic", "what", resolved_id="WHAT_IS")})
     chat.intent("CheckSafetyIntent", {"condition": env.slot("condition", "ufo", no_match=True)})
+    chat.intent("CheckSafetyIntent", {"condition": env.slot("condition", CONDITION_SAID,
+                                                            resolved_id=CONDITION_ID)})
     chat.intent("StartSessionIntent", {"duration": "PT25M"})
     chat.intent("TimeLeftIntent")
     timers_fake.garbage = True  # the Timers API answers nonsense, then fails, mid-session
@@ -227,14 +234,15 @@ def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 def test_logs_carry_no_identifiers_or_bodies_through_both_entry_points(
     logs: pytest.LogCaptureFixture, tmp_path: Path, ca_bundle: str, timers_fake: TimersFake,
-    api_endpoint: str, closed_endpoint: str,
+    api_endpoint: str, closed_endpoint: str, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    secrets: list[str] = []
+    secrets: list[str] = [CONDITION_SAID, CONDITION_ID]
     for name, build in ENTRY_POINTS.items():
         who = _identity(name.upper())
         secrets.extend(who)
+        # The web door with its metrics on, so the Prometheus exposition is scanned too.
         settings = Settings(store_url=f"sqlite://{tmp_path / name}.db", ca_bundle=ca_bundle,
-                            verify_requests=False)
+                            verify_requests=False, metrics_port=9464)
         _conversation(build(settings), who, api_endpoint, closed_endpoint, timers_fake)
 
     # The store failing: its path runs through a file, so it cannot even be opened.
@@ -261,14 +269,41 @@ def test_logs_carry_no_identifiers_or_bodies_through_both_entry_points(
     assert "error" in lambda_function.create_handler(
         Settings(store_url=f"sqlite://{tmp_path / 'refused.db'}", skill_id=env.APP_ID))(bad, None)
 
-    assert any(pseudonym(secrets[0]) in r.getMessage() for r in logs.records), \
-        "the request log line (with the pseudonym) was not captured: the scan would be empty"
+    web_lines = [json.loads(r.getMessage()) for r in logs.records if r.name == "skill.requests"]
+    assert len(web_lines) > 20, "the web door's request lines were not captured"
+    assert {line["outcome"] for line in web_lines} >= {
+        "asked", "answered", "silent", "no_handler", "store_unavailable", "bad_request"}
+    lambda_out = capsys.readouterr().out
+    lambda_lines = []
+    for document, text in emf_documents(lambda_out):
+        assert check_emf(document, text) == [], text
+        if document.get("message") == "request":
+            lambda_lines.append(document)
+    assert len(lambda_lines) > 20, "the Lambda door's EMF lines were not captured"
+    for line in web_lines + [_line_only(d) for d in lambda_lines]:
+        assert check_request_line(line) == [], line
     assert any(r.exc_info for r in logs.records), "no traceback was captured to scan"
     messages = " ".join(r.getMessage() for r in logs.records)
     for expected in ("timers get_timers failed",
                      "device time zone unavailable", "store unavailable", "refused event"):
         assert expected in messages, f"no {expected!r} line: the failure paths were not reached"
     assert _scan(logs.records, secrets) == []
+    from prometheus_client import REGISTRY, generate_latest
+
+    exposition = generate_latest(REGISTRY).decode()
+    assert "matcoach_requests_total" in exposition
+    for text in (lambda_out, exposition):
+        found = [needle for needle in (*secrets, *BODY_FRAGMENTS, "amzn1.")
+                 if needle.lower() in text.lower()]
+        assert found == [], f"{found} in {text[:300]}"
+
+
+def _line_only(document: dict) -> dict:
+    """An EMF document's request-line fields (its metrics and `_aws` left out)."""
+    from skill.telemetry.emf import METRIC_NAMES
+
+    return {k: v for k, v in document.items()
+            if k not in METRIC_NAMES and k not in ("_aws", "Intent")}
 
 
 def test_verifier_logs_carry_no_identifiers(

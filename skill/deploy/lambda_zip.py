@@ -4,7 +4,8 @@ The zip holds the `skill` package without its web endpoint and tooling, plus the
 versions of its runtime dependencies that are installed here, copied from this environment
 without any download and without compiled code, so one zip runs on arm64 and x86_64 alike.
 boto3 and botocore are left out because the Lambda Python runtime provides them; Flask,
-cryptography and waitress are left out because only the self-hosted endpoint needs them.
+cryptography, waitress and prometheus-client are left out because only the self-hosted endpoint
+needs them.
 
 Bytecode: `/var/task` is read-only, so a zip without `.pyc` files makes every cold start
 compile every module it imports, every time. When an interpreter of the runtime's version
@@ -63,6 +64,7 @@ LAMBDA_PROVIDED = ("boto3", "botocore", "jmespath", "s3transfer")
 # Import names that must never reach the zip (the self-hosted endpoint's stack, and boto).
 FORBIDDEN_TOP_LEVEL = (
     "flask", "werkzeug", "cryptography", "waitress", "gunicorn", "boto3", "botocore",
+    "prometheus_client",
 )
 # Parts of the `skill` package that only the self-hosted endpoint or the command line use
 # (`tryout` is `mat-coach try`, the local device page: never part of a deployment).

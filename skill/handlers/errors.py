@@ -1,4 +1,8 @@
-"""Exception handlers: every failure becomes a short spoken apology, and the cause is logged."""
+"""Exception handlers: every failure becomes a short spoken apology, and the cause is logged.
+
+Each also names the kind of failure in the request's telemetry (`skill.telemetry.ERRORS`), so
+the request's line and metrics say what went wrong without saying anything about the user.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ import logging
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
+from ask_sdk_runtime.exceptions import DispatchException
 
+from skill import telemetry
 from skill.handlers.turn import Turn
 from skill.services import Services
 from skill.store import StoreError
-from skill.store.base import BusyError
+from skill.store.base import BusyError, ConflictError, ThrottledError
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +57,12 @@ class StoreErrorHandler(_ApologyHandler):
 
     def log(self, exception: Exception) -> None:
         if isinstance(exception, BusyError):
+            telemetry.fail("store_busy")
             log.warning("request not answered: %s", exception)
         else:
+            telemetry.fail("store_conflict" if isinstance(exception, ConflictError) else
+                           "store_throttled" if isinstance(exception, ThrottledError) else
+                           "store_unavailable")
             log.error("store unavailable: %s", exception)
 
     def apologise(self, turn: Turn, exception: Exception) -> Response:
@@ -67,6 +77,8 @@ class CatchAllExceptionHandler(_ApologyHandler):
         return True
 
     def log(self, exception: Exception) -> None:
+        # ask-sdk raises DispatchException when no handler claims the request.
+        telemetry.fail("no_handler" if isinstance(exception, DispatchException) else "internal")
         log.error("request failed: %s", type(exception).__name__, exc_info=exception)
 
     def apologise(self, turn: Turn, exception: Exception) -> Response:

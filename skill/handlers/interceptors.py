@@ -1,8 +1,9 @@
-"""Request interceptors: what runs before every handler (logging, session hygiene, API budget)."""
+"""Request interceptors: what runs before every handler (session hygiene, API budget).
+
+Each request's log line is written by its door, from its telemetry (`skill.telemetry`).
+"""
 
 from __future__ import annotations
-
-import logging
 
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor
 from ask_sdk_core.handler_input import HandlerInput
@@ -11,36 +12,6 @@ from ask_sdk_model.services import ApiClient
 from skill.alexa_api import DEFAULT_BUDGET, open_deadline
 from skill.domain.offer import Offer
 from skill.handlers.turn import SAID_KEY, said_memory
-
-log = logging.getLogger("skill.requests")
-
-
-def pseudonym(user_id: str | None) -> str:
-    """A short, stable stand-in for a userId in logs; the real id never appears there."""
-    if not user_id:
-        return "-"
-    # Imported on first use: hashlib loads OpenSSL's libcrypto, a few ms of every Lambda cold
-    # start, and this only runs when INFO logging is on.
-    import hashlib
-
-    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
-
-
-class RequestLogInterceptor(AbstractRequestInterceptor):
-    """One line per request: its type, intent and a pseudonymous user, never the body."""
-
-    def process(self, handler_input: HandlerInput) -> None:
-        if not log.isEnabledFor(logging.INFO):
-            return
-        envelope = handler_input.request_envelope
-        request = envelope.request
-        intent = getattr(getattr(request, "intent", None), "name", None)
-        user = getattr(getattr(envelope.context.system, "user", None), "user_id", None)
-        log.info(
-            "request type=%s intent=%s locale=%s user=%s",
-            getattr(request, "object_type", None), intent, getattr(request, "locale", None),
-            pseudonym(user),
-        )
 
 
 class SessionAttributesInterceptor(AbstractRequestInterceptor):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from skill.store.base import ConflictError, Record, StoreError, UserStore
+from skill.store.base import ConflictError, Record, StoreError, ThrottledError, UserStore
 
-__all__ = ["ConflictError", "Record", "StoreError", "UserStore", "open_store"]
+__all__ = [
+    "ConflictError", "Record", "StoreError", "ThrottledError", "UserStore", "open_store",
+]
 
 
 def open_store(url: str) -> UserStore:

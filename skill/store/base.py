@@ -41,6 +41,10 @@ class BusyError(StoreError):
     """Another request for the same user held its lease for longer than we could wait."""
 
 
+class ThrottledError(StoreError):
+    """The store refused for capacity (DynamoDB throttling), after its own retries."""
+
+
 class Record(NamedTuple):
     """A user's attributes and the version they were read at (0: no record yet)."""
 

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from decimal import Decimal
 
-from skill.store.base import Record, StoreError, UserStore
+from skill.store.base import Record, StoreError, ThrottledError, UserStore
 
 VERSION = "version"
 ATTRIBUTES = "attributes"
@@ -23,6 +23,10 @@ LEASE_PREFIX = "lease:"
 LEASE_OWNER = "owner"
 LEASE_UNTIL_MS = "until_ms"
 LEASE_EXPIRES = "expires"
+#: Error codes that mean DynamoDB refused for capacity (after botocore's own retry).
+THROTTLE_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+})
 
 
 def _plain(value: object) -> object:
@@ -69,11 +73,19 @@ class DynamoStore(UserStore):
         self._errors = (BotoCoreError, ClientError)
         self._client_error = ClientError
 
+    def _failure(self, what: str, exc: Exception) -> StoreError:
+        """The store error for a failed call: `ThrottledError` when DynamoDB refused for
+        capacity, so the skill can count throttles apart from outages."""
+        response = getattr(exc, "response", None)
+        code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+        kind = ThrottledError if code in THROTTLE_CODES else StoreError
+        return kind(f"dynamodb {what} failed: {type(exc).__name__}")
+
     def load(self, user_id: str) -> Record:
         try:
             item = self._table.get_item(Key={"id": user_id}, ConsistentRead=True).get("Item")
         except self._errors as exc:
-            raise StoreError(f"dynamodb read failed: {type(exc).__name__}") from exc
+            raise self._failure("read", exc) from exc
         if not item:
             return Record({}, 0)
         attributes = _plain(item.get(ATTRIBUTES) or {})
@@ -87,9 +99,9 @@ class DynamoStore(UserStore):
         except self._client_error as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False
-            raise StoreError(f"dynamodb {what} failed: {type(exc).__name__}") from exc
+            raise self._failure(what, exc) from exc
         except self._errors as exc:
-            raise StoreError(f"dynamodb {what} failed: {type(exc).__name__}") from exc
+            raise self._failure(what, exc) from exc
         return True
 
     def save_if_version(self, user_id: str, attributes: dict, version: int) -> bool:
@@ -104,7 +116,7 @@ class DynamoStore(UserStore):
         try:
             self._table.delete_item(Key={"id": user_id})
         except self._errors as exc:
-            raise StoreError(f"dynamodb delete failed: {type(exc).__name__}") from exc
+            raise self._failure("delete", exc) from exc
 
     def delete_if_version(self, user_id: str, version: int) -> bool:
         return self._conditional("delete", self._table.delete_item, Key={"id": user_id},

@@ -3,6 +3,10 @@
 `POST /` is the Alexa endpoint, `GET /healthz` a liveness probe. Every request is verified
 as Amazon requires before any JSON is trusted; verification is off only when the app is
 built with `verify_requests=False` (`mat-coach serve --dev`), and the log says so.
+
+Every `POST /` gets one request line in the log (logger `skill.requests`), refusals included,
+and, when `settings.metrics_port` is set, its Prometheus metrics (`skill.web.metrics`): both
+from the request's telemetry (`skill.telemetry`).
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from skill.builder import build_skill
+from skill.builder import build_skill, intent_names
 from skill.dispatch import BadRequest, handle_envelope
 from skill.settings import Settings
+from skill.telemetry import Telemetry
+from skill.web.logs import RequestLogSink
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +40,22 @@ def _error(status: int, message: str) -> Response:
     return Response(error_json(message), status=status, mimetype="application/json")
 
 
-def create_app(settings: Settings | None = None, *, skill=None, verifier=None) -> Flask:
-    """Build the app. `skill` and `verifier` may be passed in by tests and benchmarks."""
+def web_telemetry(settings: Settings) -> Telemetry:
+    """The web door's recorder: the request line, and metrics when a metrics port is set."""
+    sinks: list = [RequestLogSink()]
+    if settings.metrics_port is not None:
+        from skill.web.metrics import process_sink
+
+        sinks.append(process_sink())
+    return Telemetry(sinks, door="web", intents=intent_names())
+
+
+def create_app(settings: Settings | None = None, *, skill=None, verifier=None,
+               telemetry: Telemetry | None = None) -> Flask:
+    """Build the app. `skill`, `verifier` and `telemetry` may be passed in by tests and
+    benchmarks."""
     settings = settings or Settings.from_env()
+    recorder = telemetry or web_telemetry(settings)
     app = Flask(__name__)
     # One byte more than the limit: for a body without Content-Length (chunked), werkzeug
     # reads at most MAX_CONTENT_LENGTH bytes and returns them without complaint, so with the
@@ -65,35 +84,48 @@ def create_app(settings: Settings | None = None, *, skill=None, verifier=None) -
 
     @app.post("/")
     def alexa() -> Response:
-        length = request.content_length
-        if length is not None and length > settings.max_body_bytes:
-            return _error(413, BODY_TOO_LARGE)
-        body = request.get_data(cache=False)
-        if len(body) > settings.max_body_bytes:
-            return _error(413, BODY_TOO_LARGE)
-        if verifier is not None:
-            from skill.web.verifier import VerificationError
-
+        with recorder.request() as facts:
+            length = request.content_length
+            if length is not None and length > settings.max_body_bytes:
+                facts.fail("too_large")
+                return _error(413, BODY_TOO_LARGE)
             try:
-                payload = verifier.verify(request.headers, body)
-            except VerificationError as exc:
+                body = request.get_data(cache=False)
+            except HTTPException as exc:  # the body did not arrive whole, or was too large
+                facts.fail("too_large" if exc.code == 413 else "bad_request")
+                raise
+            if len(body) > settings.max_body_bytes:
+                facts.fail("too_large")
+                return _error(413, BODY_TOO_LARGE)
+            if verifier is not None:
+                from skill.web.verifier import VerificationError
+
+                try:
+                    payload = verifier.verify(request.headers, body)
+                except VerificationError as exc:
+                    facts.fail("unverified")
+                    log.warning("request refused: %s", exc)
+                    return _error(400, str(exc))
+            else:
+                try:
+                    payload = json.loads(body)
+                except RecursionError:
+                    facts.fail("bad_request")
+                    return _error(400, "request body is nested too deeply")
+                except (ValueError, UnicodeDecodeError):
+                    facts.fail("bad_request")
+                    return _error(400, "malformed request body")
+            facts.read_request(payload)
+            try:
+                answer = handle_envelope(skill, payload)
+            except BadRequest as exc:
+                facts.fail(exc.kind)
                 log.warning("request refused: %s", exc)
                 return _error(400, str(exc))
-        else:
-            try:
-                payload = json.loads(body)
-            except RecursionError:
-                return _error(400, "request body is nested too deeply")
-            except (ValueError, UnicodeDecodeError):
-                return _error(400, "malformed request body")
-        try:
-            answer = handle_envelope(skill, payload)
-        except BadRequest as exc:
-            log.warning("request refused: %s", exc)
-            return _error(400, str(exc))
-        return Response(
-            json.dumps(answer, separators=(",", ":")), mimetype="application/json"
-        )
+            facts.read_response(answer)
+            return Response(
+                json.dumps(answer, separators=(",", ":")), mimetype="application/json"
+            )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
