@@ -20,6 +20,7 @@ everything a call needs is prepared on the request's own thread.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -112,7 +113,10 @@ class _Wave:
                 return
             self.waking += wanted
         pool = _workers()
-        self.helpers.extend(pool.submit(self._help) for _ in range(wanted))
+        # Each worker runs in a copy of the waking thread's context, so what the request
+        # records of its calls (`skill.telemetry`) follows them onto the workers.
+        self.helpers.extend(pool.submit(contextvars.copy_context().run, self._help)
+                            for _ in range(wanted))
 
     def _help(self) -> None:  # on a worker, spending from the request's deadline
         with self.answered:
