@@ -7,6 +7,7 @@ them pytest lifetimes.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -54,6 +55,16 @@ def timers_fake(_timers_server: TimersServer) -> TimersFake:
     """The Alexa Timers and settings API fake, forgotten before each test that asks for it."""
     _timers_server.fake.reset()
     return _timers_server.fake
+
+
+@pytest.fixture
+def out_of_order(request: pytest.FixtureRequest, timers_fake: TimersFake) -> TimersFake:
+    """The stand-in answers each call after 10 to 50 ms, a delay fixed per call by a seed of
+    the test's own, so the calls a request makes together complete out of order, and the
+    rules must hold whatever the order."""
+    timers_fake.delay, timers_fake.jitter = 0.01, 0.04
+    timers_fake.seed = zlib.crc32(request.node.name.encode())
+    return timers_fake
 
 
 @pytest.fixture

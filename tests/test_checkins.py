@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import time
-import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -40,14 +39,8 @@ def clock():
         yield traveller
 
 
-@pytest.fixture(autouse=True)
-def out_of_order(request: pytest.FixtureRequest, timers_fake: TimersFake) -> TimersFake:
-    """Every scenario runs with the stand-in answering each call after 10 to 50 ms, a delay
-    fixed per call by a seed of the test's own, so the calls a request makes together
-    complete out of order, and the rules must hold whatever the order."""
-    timers_fake.delay, timers_fake.jitter = 0.01, 0.04
-    timers_fake.seed = zlib.crc32(request.node.name.encode())
-    return timers_fake
+#: The stand-in answers out of order for every scenario here (`conftest.out_of_order`).
+pytestmark = pytest.mark.usefixtures("out_of_order")
 
 
 @pytest.fixture
