@@ -78,7 +78,7 @@ def build_skill(
     """The CustomSkill every entry point dispatches to (Flask route, Lambda, benchmarks).
 
     The store and the API client, given or built, are watched for the request's telemetry
-    (`skill.telemetry.observed`); they behave exactly as they would unwatched.
+    (`skill.telemetry.store`, `skill.telemetry.observed`); they behave as they would unwatched.
     """
     services = Services(settings, store=store, rng=rng, **({"clock": clock} if clock else {}))
     api_client = ObservedApiClient(api_client or TimeoutApiClient(

@@ -3,7 +3,7 @@
 The store is opened on first use rather than at start-up: an explain or safety answer never
 touches it, so on Lambda neither sqlite nor boto3 is paid for until a request needs them. Every
 store, opened or injected, is reached through `ObservedStore`, which adds its time and what its
-writes changed to the request's telemetry (`skill.telemetry.observed`).
+writes changed to the request's telemetry (`skill.telemetry.store`, loaded with the store).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Protocol, TypeVar
 
 from skill.settings import Settings
 from skill.store import UserStore, open_store
-from skill.telemetry.observed import ObservedStore
 
 T = TypeVar("T")
 
@@ -38,6 +37,13 @@ class OsChoice:
         return seq[int.from_bytes(os.urandom(4), "big") % len(seq)]
 
 
+def _observed(store: UserStore) -> UserStore:
+    """`store` behind its telemetry watcher (imported with the first store a process opens)."""
+    from skill.telemetry.store import ObservedStore
+
+    return ObservedStore(store)
+
+
 class Services:
     """The store (lazily opened), the clock, the random source, and the settings."""
 
@@ -50,7 +56,7 @@ class Services:
         rng: RandomSource | None = None,
     ) -> None:
         self.settings = settings
-        self._store = ObservedStore(store) if store is not None else None
+        self._store = _observed(store) if store is not None else None
         self._store_injected = store is not None
         self._clock = clock
         self._rng = rng
@@ -75,7 +81,7 @@ class Services:
         if self._store is None:
             with self._lock:
                 if self._store is None:
-                    self._store = ObservedStore(open_store(self.settings.resolved_store_url()))
+                    self._store = _observed(open_store(self.settings.resolved_store_url()))
         return self._store
 
     def reopen_store(self) -> None:

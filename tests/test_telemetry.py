@@ -489,7 +489,8 @@ def test_the_web_door_counts_into_the_process_metrics_when_a_port_is_set(
 def test_building_the_skill_keeps_the_store_and_client_behind_their_watchers(
     settings: Settings,
 ) -> None:
-    from skill.telemetry.observed import ObservedApiClient, ObservedStore
+    from skill.telemetry.observed import ObservedApiClient
+    from skill.telemetry.store import ObservedStore
 
     built = build_skill(settings)
     assert isinstance(built.api_client, ObservedApiClient)

@@ -2,13 +2,13 @@
 
 A door (the Flask route, the Lambda handler) opens a `RequestFacts` for every request it
 receives (`Telemetry.request`), and what does the work adds to it on the way: the store wrapper
-its milliseconds, conflicts, throttles and what a write changed (a session started or ended,
-check-ins created, a reminder set), the Alexa API client wrapper each call's API, status and
-milliseconds (`skill.telemetry.observed`), the exception handlers the kind of error. With the
-answer in hand the door closes the facts and hands them to its sinks: on Lambda one CloudWatch
-embedded-metric-format document on stdout that is also the request's log line
-(`skill.telemetry.emf`); on `mat-coach serve` a JSON log line and, when configured, Prometheus
-metrics (`skill.web.logs`, `skill.web.metrics`).
+(`skill.telemetry.store`) its milliseconds, conflicts, throttles and what a write changed (a
+session started or ended, check-ins created, a reminder set), the Alexa API client wrapper
+(`skill.telemetry.observed`) each call's API, status and milliseconds, the exception handlers
+the kind of error. With the answer in hand the door closes the facts and hands them to its
+sinks: on Lambda one CloudWatch embedded-metric-format document on stdout that is also the
+request's log line (`skill.telemetry.emf`); on `mat-coach serve` a JSON log line and, when
+configured, Prometheus metrics (`skill.web.logs`, `skill.web.metrics`).
 
 Nothing personal is ever recorded. Every value is a number, a boolean, or a string from a closed
 set - request types, the skill's own intent names, locales by their shape, permission scopes and
