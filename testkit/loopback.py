@@ -98,7 +98,10 @@ class ChainHandler(http.server.BaseHTTPRequestHandler):
         if mode == "hang":
             self.server.release.wait(30)  # bounded; released when the server stops
             return
-        body = self.server.files.get(self.path) if mode == "serve" else None
+        self.send_chain(self.server.files.get(self.path) if mode == "serve" else None)
+
+    def send_chain(self, body: bytes | None) -> None:
+        """Answer with a PEM chain as S3 does, or 404 when there is none."""
         if body is None:
             self.send_error(404)
             return

@@ -139,15 +139,7 @@ class BucketHandler(ChainHandler):
             self.server.gate.wait(WAIT_SECONDS)  # bounded; set by the test, or at teardown
         self.server.hits.append(self.path)  # as asked for, before S3 decodes it
         key = urllib.parse.unquote(self.path)
-        body = self.server.files.get(key) if self.server.mode == "serve" else None
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-pem-file")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_chain(self.server.files.get(key) if self.server.mode == "serve" else None)
 
 
 class CountingClock:
