@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,11 +47,12 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def page(page_url: str, tmp_path: Path) -> Iterator[object]:
+@contextmanager
+def browser_tab(url: str, profile: Path) -> Iterator[object]:
+    """The page at `url` in Debian's Chromium; no script error may happen on it meanwhile."""
     with playwright_api.sync_playwright() as driver:
         context = driver.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
+            str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS,
             viewport={"width": 1180, "height": 820}, timeout=60_000,
         )
         context.set_default_timeout(WAIT_MS)
@@ -58,11 +60,17 @@ def page(page_url: str, tmp_path: Path) -> Iterator[object]:
             tab = context.new_page()
             errors: list[str] = []
             tab.on("pageerror", lambda error: errors.append(str(error)))
-            tab.goto(page_url)
+            tab.goto(url)
             yield tab
             assert errors == [], errors
         finally:
             context.close()
+
+
+@pytest.fixture
+def page(page_url: str, tmp_path: Path) -> Iterator[object]:
+    with browser_tab(page_url, tmp_path / "profile") as tab:
+        yield tab
 
 
 def say(page, text: str) -> object:
@@ -216,21 +224,8 @@ def test_a_german_conversation_after_switching_to_deutsch(fresh_page_url: str, t
     from testkit.checks import line_pattern
 
     say_de, alexa_de = catalogue_for("de-DE"), language_for("de-DE")
-    with playwright_api.sync_playwright() as driver:
-        context = driver.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1180, "height": 820}, timeout=60_000,
-        )
-        context.set_default_timeout(WAIT_MS)
-        try:
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(fresh_page_url)
-            _german_conversation(page, say_de, alexa_de, line_pattern, shots)
-            assert errors == [], errors
-        finally:
-            context.close()
+    with browser_tab(fresh_page_url, tmp_path / "profile") as page:
+        _german_conversation(page, say_de, alexa_de, line_pattern, shots)
 
 
 def _german_conversation(page, say_de, alexa_de, line_pattern, shots: Path) -> None:
