@@ -67,7 +67,7 @@ def _heard_slots(heard: Understood) -> dict[str, str]:
     return found
 
 
-def _labelled(heard: Understood) -> tuple[str | None, dict[str, str]]:
+def labelled(heard: Understood) -> tuple[str | None, dict[str, str]]:
     """The intent and slots in the held-out sets' terms (a length said as a bare number of
     minutes is the same request as the duration, as the start handler reads it)."""
     intent, slots = ("LaunchRequest" if heard.launch else heard.intent), _heard_slots(heard)
@@ -86,7 +86,7 @@ def measure(path: Path, locale: str, *, models_dir: Path | None = None) -> Lexic
     examples: Sequence[nlu.Example] = [e for e in nlu.load_heldout(path) if e.locale == locale]
     for example in examples:
         heard = understanding.understand(example.text)
-        intent, slots = _labelled(heard)
+        intent, slots = labelled(heard)
         report.total += 1
         if example.intent == FALLBACK:
             report.out_of_domain += 1
