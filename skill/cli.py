@@ -108,7 +108,7 @@ def _build_models(args: argparse.Namespace) -> int:
                 print(f"interaction_models/{locale}.json is stale", file=sys.stderr)
             return 1 if stale else 0
         for path in models.write_models():
-            print(f"wrote {path.name}")
+            print(f"wrote {path.parent.name}/{path.name}")
     except PackagingError as exc:
         print(f"mat-coach build-models: {exc}", file=sys.stderr)
         return 2

@@ -75,7 +75,8 @@ def labelled(heard: Understood) -> tuple[str | None, dict[str, str]]:
     if minutes and minutes.isdigit() and "duration" not in slots:
         slots["duration"] = f"PT{int(minutes)}M"
     if intent in TOPIC_INTENTS:
-        return "ExplainMatIntent", {"topic": TOPIC_INTENTS[intent]}
+        # a complaint named in a benefits question ("hilft das bei {complaint}") is its topic
+        return "ExplainMatIntent", {"topic": slots.get("complaint") or TOPIC_INTENTS[intent]}
     return intent, slots
 
 

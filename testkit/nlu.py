@@ -738,11 +738,13 @@ class Outcome:
     def understood(self) -> tuple[str, dict[str, str]]:
         """The intent and slots as the skill answers them: a topic question ("how often should
         I use it", its own intent) is the explain intent with that topic (`TOPIC_QUESTIONS`), and
-        the explain intent's topic is whichever of its slots names it ("how do I {task}")."""
+        the explain intent's topic is whichever of its slots names it ("how do I {task}"), or
+        the complaint a benefits question names ("will it help my {complaint}")."""
+        slots = comparable_slots(self.resolution.slots)
         topic = TOPIC_QUESTIONS.get(self.resolution.intent)
         if topic is not None:
-            return "ExplainMatIntent", {"topic": topic}
-        slots = comparable_slots(self.resolution.slots)
+            # "will it help my neck": a complaint named in a benefits question is its topic
+            return "ExplainMatIntent", {"topic": slots.get("complaint") or topic}
         if self.resolution.intent == "ExplainMatIntent":
             named = [slots.pop(name) for name in ExplainMatIntentHandler.slot_names
                      if name in slots]

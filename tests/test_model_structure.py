@@ -18,6 +18,7 @@ import pytest
 from skill.builder import HANDLER_CLASSES
 from skill.deploy import LOCALES, models
 from skill.handlers.base import LookupIntentHandler
+from skill.handlers.explain import TopicQuestionIntentHandler
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_SETS = sorted((ROOT / "testkit" / "data").glob("heldout*.jsonl"))
@@ -26,7 +27,8 @@ SLOT = re.compile(r"\{(\w+)\}")
 CARRIER_WORDS = {"tell", "me", "give", "please", "about", "explain", "say", "talk", "more", "some",
                  "what", "what's", "is", "are", "how", "can", "i"}
 #: Intents whose answer depends on their slot: every one of their samples must carry it.
-#: (A lookup handler also answers its slot-less general intent, which declares no such slot.)
+#: (A lookup handler also answers its slot-less general intent, which declares no such slot; a
+#: topic question answers its own topic when its optional slot is empty, as "will it help?".)
 _DECLARED = {
     intent["name"]: {slot["name"] for slot in intent.get("slots", [])}
     for intent in json.loads((ROOT / "interaction_models" / "en-US.json").read_text("utf-8"))[
@@ -35,6 +37,7 @@ _DECLARED = {
 SLOT_DEPENDENT = {
     name: handler.slot_names
     for handler in HANDLER_CLASSES if issubclass(handler, LookupIntentHandler)
+    and not issubclass(handler, TopicQuestionIntentHandler)
     for name in handler.intent_names if set(handler.slot_names) <= _DECLARED.get(name, set())
 }
 

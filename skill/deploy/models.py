@@ -72,23 +72,49 @@ def model_text(locale: str, root: Path | None = None) -> str:
     return json.dumps(build_model(locale, root), indent=2, ensure_ascii=False) + "\n"
 
 
+#: Where the skill finds the words each locale's model knows per custom slot type
+#: (`skill.content.values`): written beside the models, read only when a slot is unresolved.
+VALUES_DIR = "skill/content/values"
+
+
+def values_text(locale: str, root: Path | None = None) -> str:
+    """The names and synonyms of every custom slot value of `locale`'s model, by type and id:
+    what the skill reads again in words entity resolution could not match."""
+    language = build_model(locale, root)["interactionModel"]["languageModel"]
+    known = {
+        slot_type["name"]: {value["id"]: [value["name"]["value"],
+                                          *value["name"].get("synonyms", [])]
+                            for value in slot_type.get("values", [])}
+        for slot_type in language.get("types", [])
+    }
+    return json.dumps(known, indent=1, ensure_ascii=False) + "\n"
+
+
+def _written(root: Path) -> list[tuple[Path, str, object]]:
+    """(file, locale, builder) for every file generated from the model sources."""
+    return [pair for locale in LOCALES for pair in (
+        (root / "interaction_models" / f"{locale}.json", locale, model_text),
+        (root / VALUES_DIR / f"{locale}.json", locale, values_text),
+    )]
+
+
 def stale_models(root: Path | None = None) -> list[str]:
-    """Locales whose written model differs from what the source builds."""
+    """Locales whose written model (or slot values) differs from what the source builds."""
     root = Path(root or REPO_ROOT)
     stale = []
-    for locale in LOCALES:
-        target = root / "interaction_models" / f"{locale}.json"
-        if not target.exists() or target.read_text("utf-8") != model_text(locale, root):
+    for target, locale, build in _written(root):
+        current = target.exists() and target.read_text("utf-8") == build(locale, root)
+        if not current and locale not in stale:
             stale.append(locale)
     return stale
 
 
 def write_models(root: Path | None = None) -> list[Path]:
-    """Write every locale's model from the source; returns the files written."""
+    """Write every locale's model and slot values from the source; returns the files written."""
     root = Path(root or REPO_ROOT)
     written = []
-    for locale in LOCALES:
-        target = root / "interaction_models" / f"{locale}.json"
-        target.write_text(model_text(locale, root), encoding="utf-8")
+    for target, locale, build in _written(root):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(build(locale, root), encoding="utf-8")
         written.append(target)
     return written

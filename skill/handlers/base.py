@@ -7,6 +7,8 @@ for a fixed set of intents, and an answer looked up in the catalogue by a custom
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
@@ -79,12 +81,25 @@ class AnswerIntentHandler(IntentHandler):
                         turn.say.text(self.reprompt_key))
 
 
+class Answers(NamedTuple):
+    """Where one family of answers lives in the catalogue: the entries by value id, the line
+    said once a conversation after the first, the follow-up question and the reprompt."""
+
+    entry_prefix: str  # e.g. "safety.condition." + value id
+    once_key: str | None
+    follow_up_key: str | None
+    reprompt_key: str
+
+
 class LookupIntentHandler(AnswerIntentHandler):
     """Answers read from the catalogue by the id of one custom slot (explain, safety).
 
     A resolved id the catalogue knows gets its entry (and `once_key` the first time in a
-    conversation); no value at all gets the general answer (`answer_key`); a value that
-    resolved to nothing gets a menu of what we know. Each answer ends with the follow-up.
+    conversation); no value at all gets the general answer (`answer_key`). Words that entity
+    resolution matched to nothing are read again before they are given up (`rescue`): a known
+    value's name or synonym inside them, in any slot of the request, gets that value's answer,
+    trying the slot types in order, safety conditions first. Only words that name nothing known
+    get the menu of what we know (or `unmatched_entry`). Each answer ends with the follow-up.
     """
 
     #: The slots that name the entry, in order. More than one when people name the same thing
@@ -94,6 +109,15 @@ class LookupIntentHandler(AnswerIntentHandler):
     entry_prefix: str  # e.g. "explain.topic." + slot value id
     unknown_key: str
     once_key: str | None = None  # said after the first entry of a conversation, not again
+    #: Slot types whose names are looked for in unresolved words, in order, with the answers a
+    #: match leads to: a condition named inside an explain question gets the safety answer.
+    rescue: tuple[tuple[str, Answers], ...] = ()
+    #: The entry for words that name nothing known, in place of the menu (None: the menu).
+    unmatched_entry: str | None = None
+
+    @property
+    def answers(self) -> Answers:
+        return Answers(self.entry_prefix, self.once_key, self.follow_up_key, self.reprompt_key)
 
     def entry_id(self, turn: Turn) -> str | None:
         """The catalogue entry asked for: the first of the slots' resolved ids."""
@@ -101,11 +125,37 @@ class LookupIntentHandler(AnswerIntentHandler):
 
     def respond(self, turn: Turn) -> Response:
         say = turn.say
-        key = f"{self.entry_prefix}{self.entry_id(turn)}"
-        if key in say:
-            once = turn.once(self.once_key) if self.once_key else None
-            return turn.ask(say.join(key, once, self.follow_up_key),
-                            say.text(self.reprompt_key))
-        if all(turn.slot_value(name) is None for name in self.slot_names):
+        entry = self.entry_id(turn)
+        if entry is not None and f"{self.entry_prefix}{entry}" in say:
+            return self.answer(turn, self.answers, entry)
+        spoken = turn.spoken_values()
+        if not spoken:
             return super().respond(turn)
+        found = self.rescued(turn, spoken)
+        if found is not None:
+            return self.answer(turn, *found)
+        if self.unmatched_entry is not None:
+            return self.answer(turn, self.answers, self.unmatched_entry)
         return turn.prompt(self.unknown_key)
+
+    def rescued(self, turn: Turn, spoken: list[str]) -> tuple[Answers, str] | None:
+        """The answers and value id named inside words entity resolution did not match."""
+        if not self.rescue:
+            return None
+        from skill.content.values import values_for  # read only for unresolved words
+
+        found = values_for(turn.locale).find(spoken, [slot_type for slot_type, _ in self.rescue])
+        if found is None:
+            return None
+        slot_type, value_id = found
+        answers = dict(self.rescue)[slot_type]
+        if f"{answers.entry_prefix}{value_id}" not in turn.say:
+            return None
+        return answers, value_id
+
+    @staticmethod
+    def answer(turn: Turn, answers: Answers, entry: str) -> Response:
+        say = turn.say
+        once = turn.once(answers.once_key) if answers.once_key else None
+        return turn.ask(say.join(f"{answers.entry_prefix}{entry}", once, answers.follow_up_key),
+                        say.text(answers.reprompt_key))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from skill.handlers.base import LookupIntentHandler
+from skill.handlers.base import Answers, LookupIntentHandler
+from skill.handlers.safety import SAFETY_ANSWERS
 from skill.handlers.turn import Turn
+
+EXPLAIN_ANSWERS = Answers("explain.topic.", None, "explain.more", "explain.reprompt")
 
 #: Questions whose wording is the topic: "how long should I lie on it" does not fit a carrier
 #: around a `{topic}` noun phrase, so each has an intent of its own and a fixed answer. "What is
@@ -36,6 +39,10 @@ class ExplainMatIntentHandler(LookupIntentHandler):
     unknown_key = "explain.unknown"
     reprompt_key = "explain.reprompt"
     follow_up_key = "explain.more"
+    #: Safety first: a condition inside the words of a question about the mat is a safety
+    #: question ("tell me about using it while pregnant"), then the other ways to name a topic.
+    rescue = (("SafetyCondition", SAFETY_ANSWERS), ("MatComplaint", EXPLAIN_ANSWERS),
+              ("MatTopic", EXPLAIN_ANSWERS), ("MatTask", EXPLAIN_ANSWERS))
 
 
 class AboutMatIntentHandler(ExplainMatIntentHandler):
@@ -46,9 +53,18 @@ class AboutMatIntentHandler(ExplainMatIntentHandler):
 
 class TopicQuestionIntentHandler(ExplainMatIntentHandler):
     """"How long should I lie on it?", "how often?", "how much is a mat?": the intent is the
-    topic, so the answer never depends on a slot Alexa might leave empty."""
+    topic, so the answer never depends on a slot Alexa might leave empty.
+
+    A benefits question may name a complaint ("will it help my neck"): that complaint's answer
+    (what people report, how thin the evidence is, when to see a doctor), never the general
+    benefits line. A complaint the model does not know gets a careful general answer.
+    """
 
     intent_names = tuple(TOPIC_QUESTIONS)
+    slot_names = ("complaint",)
+    unmatched_entry = "OTHER_COMPLAINT"
 
     def entry_id(self, turn: Turn) -> str | None:
+        if turn.spoken_values():
+            return super().entry_id(turn)
         return TOPIC_QUESTIONS.get(turn.request.intent.name)

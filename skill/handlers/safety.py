@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from skill.handlers.base import LookupIntentHandler
+from skill.handlers.base import Answers, LookupIntentHandler
+
+#: A condition's answer, wherever it was named: also inside an explain question's words.
+SAFETY_ANSWERS = Answers("safety.condition.", "safety.disclaimer", "safety.more",
+                         "safety.reprompt")
 
 
 class CheckSafetyIntentHandler(LookupIntentHandler):
@@ -16,6 +20,7 @@ class CheckSafetyIntentHandler(LookupIntentHandler):
     reprompt_key = "safety.reprompt"
     once_key = "safety.disclaimer"
     follow_up_key = "safety.more"
+    rescue = (("SafetyCondition", SAFETY_ANSWERS),)
 
 
 class SafetyTipsIntentHandler(CheckSafetyIntentHandler):

@@ -123,6 +123,19 @@ class Turn:
             return None
         return value.strip() or None
 
+    def spoken_values(self) -> list[str]:
+        """The words of every slot of the request that has some, in the request's order."""
+        slots = getattr(getattr(self.request, "intent", None), "slots", None) or {}
+        if not isinstance(slots, dict):
+            return []
+        return [value for name in slots if (value := self.slot_value(name)) is not None]
+
+    @property
+    def locale(self) -> str | None:
+        """The request's locale as Alexa sent it (None when it sent none)."""
+        locale = getattr(self.request, "locale", None)
+        return locale if isinstance(locale, str) else None
+
     def resolved_id(self, name: str) -> str | None:
         """The custom slot value id that entity resolution matched, if it matched one."""
         return resolved_id_of(self.slot(name))
