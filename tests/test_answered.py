@@ -1,0 +1,277 @@
+"""Answered, not just understood: a question reaches the answer it asked for.
+
+The checks go the whole way a user's words go: the offline understanding resolves them (the
+embedding stand-in for English, the word matcher for every language), the Lambda handler
+answers the request Alexa would send, and the reply is read for its meaning
+(`testkit.answered`). Safety comes first: no safety question that names a condition may reach
+the fallback or the menu, in any carrier; Stop, Cancel, Pause and Help stay Alexa's own; a
+complaint hears its own careful answer; words entity resolution left unmatched are read again
+before the menu is said; and the phrasings the skill itself suggests are samples.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from skill.content import catalogue_for
+from skill.content.values import values_for
+from skill.deploy import LOCALES
+from skill.tryout.model import builtin_samples
+from testkit import answered, envelopes, nlu
+from testkit.checks import mentions, says, speech_of
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Everyday carriers around a condition's name, per language: a statement and a question, a
+#: trailing question, and the shortest follow-up.
+SAFETY_CARRIERS = {
+    "en": ("I have {x}, is it okay to use it", "{x} - can I still lie on it", "what about {x}"),
+    "de": ("ich habe {x}, ist das okay", "{x}, darf ich mich trotzdem drauflegen",
+           "was ist mit {x}"),
+}
+COMPLAINT_CARRIERS = {
+    "en": ("will it help my {x}", "does it help with {x}", "is it good for {x}"),
+    "de": ("hilft das bei {x}", "ist das gut für {x}", "bringt das was bei {x}"),
+}
+#: What every complaint answer must say, in each language: a doctor for pain that lasts.
+DOCTOR = {"en": re.compile(r"\bdoctor\b"), "de": re.compile(r"\b(arzt|ärzt)", re.I)}
+#: The built-ins the skill's own intents must leave alone; Stop and Cancel end alike.
+PROTECTED = {"AMAZON.StopIntent": {"AMAZON.StopIntent", "AMAZON.CancelIntent"},
+             "AMAZON.CancelIntent": {"AMAZON.StopIntent", "AMAZON.CancelIntent"},
+             "AMAZON.PauseIntent": {"AMAZON.PauseIntent"},
+             "AMAZON.HelpIntent": {"AMAZON.HelpIntent"}}
+#: (locale, understanding) pairs: English through both stand-ins, German through the matcher.
+MEASURES = [("en-US", "embeddings"), ("en-US", "words"), ("de-DE", "words")]
+
+
+@functools.cache
+def _resolver(locale: str) -> nlu.Resolver:
+    """One embedding resolver per locale for the whole module: building one embeds and
+    calibrates every sample of the model."""
+    return nlu.Resolver.from_model(nlu.MODELS_DIR / f"{locale}.json")
+
+
+def _understand(how: str) -> answered.Understand:
+    return answered.by_words() if how == "words" else answered.by_embeddings(_resolver)
+
+
+def _names(locale: str, slot_type: str) -> dict[str, list[str]]:
+    model = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))
+    for known in model["interactionModel"]["languageModel"]["types"]:
+        if known["name"] == slot_type:
+            return {v["id"]: [v["name"]["value"], *v["name"].get("synonyms", [])]
+                    for v in known["values"]}
+    raise AssertionError(f"{locale} has no {slot_type}")
+
+
+def _lines(locale: str, slot_type: str, carriers: dict, intent: str, slot: str,
+           prefix: str) -> list[answered.Line]:
+    return [answered.Line(carrier.format(x=name), locale, intent, {slot: value_id},
+                          (f"{prefix}{value_id}",))
+            for value_id, names in _names(locale, slot_type).items() for name in names
+            for carrier in carriers[locale[:2]]]
+
+
+@pytest.mark.parametrize(("locale", "how"), MEASURES)
+def test_every_condition_in_every_carrier_reaches_its_safety_answer(locale: str, how: str) -> None:
+    lines = _lines(locale, "SafetyCondition", SAFETY_CARRIERS, "CheckSafetyIntent", "condition",
+                   "safety.condition.")
+    assert len(lines) >= 150
+    report = answered.measure(lines, _understand(how), source=f"{locale} safety carriers")
+    wrong = [(v.line.text, v.heard.intent, v.heard.slots) for v in report.verdicts
+             if not v.on_topic or v.heard.intent != "CheckSafetyIntent"]
+    assert not wrong, f"{len(wrong)} of {len(lines)}: {wrong[:15]}"
+
+
+@pytest.mark.parametrize(("locale", "how"), MEASURES)
+def test_every_complaint_hears_its_own_answer(locale: str, how: str) -> None:
+    lines = _lines(locale, "MatComplaint", COMPLAINT_CARRIERS, "ExplainMatIntent", "topic",
+                   "explain.topic.")
+    report = answered.measure(lines, _understand(how), source=f"{locale} complaints")
+    wrong = [(v.line.text, v.heard.intent, v.heard.slots) for v in report.verdicts
+             if not v.on_topic]
+    assert not wrong, f"{len(wrong)} of {len(lines)}: {wrong[:15]}"
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de-DE"])
+def test_complaint_answers_report_send_to_a_doctor_and_never_claim(locale: str) -> None:
+    say = catalogue_for(locale)
+    ids = set(_names(locale, "MatComplaint")) | {"OTHER_COMPLAINT"}
+    for value_id in ids:
+        for variant in say.variants(f"explain.topic.{value_id}"):
+            assert DOCTOR[locale[:2]].search(variant), variant
+            assert variant not in say.variants("explain.topic.BENEFITS")
+
+
+@pytest.mark.parametrize(("locale", "how"), MEASURES)
+def test_stop_cancel_pause_and_help_stay_alexas_own(locale: str, how: str) -> None:
+    understand = _understand(how)
+    wrong = []
+    for intent, samples in builtin_samples(locale).items():
+        if intent not in PROTECTED:
+            continue
+        for text in samples:
+            line = answered.Line(text, locale, intent, {}, ("goodbye",))
+            heard = understand(line, {})
+            if heard.intent not in PROTECTED[intent]:
+                wrong.append((text, intent, heard.intent))
+    assert not wrong
+
+
+# --- item: unresolved words are read again -------------------------------------------------
+def _unmatched(intent: str, slot: str, words: str, locale: str = "en-US") -> dict:
+    return envelopes.intent(intent, {slot: envelopes.slot(slot, words, no_match=True)},
+                            locale=locale)
+
+
+@pytest.mark.parametrize(("intent", "slot", "words", "key"), [
+    ("CheckSafetyIntent", "condition", "being pregnant again", "safety.condition.PREGNANCY"),
+    ("CheckSafetyIntent", "condition", "recently got a pacemaker fitted", "safety.condition.HEART"),
+    ("ExplainMatIntent", "topic", "using it while pregnant", "safety.condition.PREGNANCY"),
+    ("ExplainMatIntent", "topic", "cleaning the spikes after", "explain.topic.CLEANING"),
+    ("MatBenefitsIntent", "complaint", "my stiff neck after work", "explain.topic.NECK"),
+    ("MatBenefitsIntent", "complaint", "my knees", "explain.topic.OTHER_COMPLAINT"),
+    ("ExplainMatIntent", "topic", "the weather in spain", "explain.unknown"),
+])
+def test_unresolved_words_are_read_again_before_the_menu(send, intent: str, slot: str,
+                                                          words: str, key: str) -> None:
+    """A condition inside unmatched words gets that condition's answer (a longer name wins
+    within a type, and safety comes before any other type); only words naming nothing known
+    hear the menu."""
+    reply = speech_of(send(_unmatched(intent, slot, words)))
+    assert mentions(reply, catalogue_for("en-US"), key), reply
+
+
+def test_unresolved_german_words_are_read_again(send) -> None:
+    reply = speech_of(send(_unmatched("CheckSafetyIntent", "condition",
+                                      "meine schwangerschaft im fünften monat", "de-DE")))
+    assert mentions(reply, catalogue_for("de-DE"), "safety.condition.PREGNANCY"), reply
+
+
+def test_words_with_no_resolution_block_are_read_too(send) -> None:
+    """Alexa may send the words with no `resolutions` at all: read them the same way."""
+    request = envelopes.intent("CheckSafetyIntent",
+                               {"condition": envelopes.slot("condition", "type two diabetes")})
+    assert says(speech_of(send(request)).split(" I'm not")[0],
+                catalogue_for("en-US"), "safety.condition.DIABETES")
+
+
+def test_every_locale_knows_its_values() -> None:
+    for locale in LOCALES:
+        for slot_type in ("SafetyCondition", "MatComplaint", "MatTopic"):
+            for value_id, names in _names(locale, slot_type).items():
+                said = f"so {names[-1]} then"
+                assert values_for(locale).find([said], [slot_type]) == (slot_type, value_id)
+
+
+# --- the canonical way to ask is a sample ---------------------------------------------------
+#: How each language introduces a phrasing to say ("Try asking: ...", "Sag zum Beispiel: ...").
+HINTS = {
+    "en": re.compile(r"\b(?:say|ask|asking|saying)(?: me)?: (?P<phrase>[^.?!]+)", re.I),
+    "de": re.compile(r"\b(?:sag|sagen|frag|fragen|beispiel|oder): (?P<phrase>[^.?!]+)", re.I),
+}
+SKIP_HINTS = re.compile(r"^alexa\b", re.I)  # "say: Alexa, set a timer...": Alexa's, not ours
+#: Lines that ask for one slot's value ("which days?", "how many minutes?"): the suggested
+#: answer is a value said alone, which the dialog's slot elicitation takes, not a sample.
+ELICITING = re.compile(r"\.ask_|length\.reprompt|^start\.(too|unclear)|^goal\.(ask|invalid)"
+                       r"|^reminders\.(ask|when)")
+
+
+def _hints(locale: str) -> set[str]:
+    """The phrasings the skill's own lines suggest ("Try asking: how often should I use it?"),
+    and the manifest's example phrases without the wake word and invocation."""
+    say = catalogue_for(locale)
+    found = set()
+    for key in say:
+        if ELICITING.search(key):
+            continue
+        for variant in say.variants(key):
+            for match in HINTS[locale[:2]].finditer(variant):
+                if SKIP_HINTS.search(match.group("phrase")):
+                    continue
+                # "You can say: start a session, how much time is left, or how am I doing."
+                for phrase in re.split(r",\s*(?:or\s+|oder\s+)?", match.group("phrase")):
+                    phrase = re.sub(r"^(?:or|oder):\s*", "", phrase.strip(" .?!"), flags=re.I)
+                    if phrase and "{" not in phrase:
+                        found.add(phrase)
+    manifest = json.loads((ROOT / "skill-package-src" / "skill.json").read_text("utf-8"))
+    locales = manifest["manifest"]["publishingInformation"]["locales"]
+    invocation = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))[
+        "interactionModel"]["languageModel"]["invocationName"]
+    for phrase in locales.get(locale, {}).get("examplePhrases", []):
+        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b\s*(?:to|and|,)?\s*",
+                      "", phrase.strip(), flags=re.I)
+        if rest and rest.lower() != phrase.strip().lower():
+            found.add(rest)
+    return found
+
+
+def _expanded_samples(locale: str) -> set[str]:
+    """Every sample, custom slots filled with each of their names, built-in slots left as a
+    `{slot}` marker (`_is_sample` lets any words stand there)."""
+    model = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))
+    language = model["interactionModel"]["languageModel"]
+    names = {t["name"]: [n for v in t["values"] for n in (v["name"]["value"],
+                                                           *v["name"].get("synonyms", []))]
+             for t in language["types"]}
+    out = set()
+    for intent in language["intents"]:
+        types = {s["name"]: s["type"] for s in intent.get("slots", [])}
+        for sample in intent.get("samples", []):
+            filled = [sample]
+            for slot in re.findall(r"\{(\w+)\}", sample):
+                if types.get(slot) in names:
+                    filled = [f.replace(f"{{{slot}}}", n) for f in filled
+                              for n in names[types[slot]]]
+            out.update(re.sub(r"\{\w+\}", "SLOT", _plain(f)) for f in filled)
+    return out
+
+
+def _is_sample(phrase: str, samples: set[str]) -> bool:
+    plain = _plain(phrase)
+    if plain in samples:
+        return True
+    return any("SLOT" in s and re.fullmatch(re.escape(s).replace("SLOT", ".+"), plain)
+               for s in samples)
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w'{} ]", " ", text.lower()).split())
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de-DE"])
+def test_the_phrasings_the_skill_suggests_are_samples(locale: str) -> None:
+    hints = _hints(locale)
+    assert len(hints) >= 4, hints
+    samples = _expanded_samples(locale)
+    missing = sorted(h for h in hints if not _is_sample(h, samples))
+    assert not missing
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de-DE"])
+def test_plain_i_am_forms_are_samples_where_im_is(locale: str) -> None:
+    if not locale.startswith("en"):
+        pytest.skip("English contraction rule")
+    samples = _expanded_samples(locale)
+    model = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))
+    missing = [s for i in model["interactionModel"]["languageModel"]["intents"]
+               if i["name"] in ("CheckSafetyIntent", "SafetyTipsIntent")
+               for s in i.get("samples", []) if re.search(r"\bI'm\b", s)
+               and _plain(s.replace("I'm", "I am")) not in
+               {_plain(x) for x in i.get("samples", [])}]
+    assert not missing
+    assert samples
+
+
+def test_no_heldout_line_is_a_sample_of_its_model() -> None:
+    """A held-out line equal to a sample measures nothing: such lines leave their set."""
+    sets = {**nlu.HELDOUT_SETS, "german": ROOT / "testkit" / "data" / "heldout_de.jsonl"}
+    samples = {locale: _expanded_samples(locale) for locale in LOCALES}
+    copies = [(name, line.text) for name, path in sets.items()
+              for line in answered.load_lines(path)
+              if _plain(line.text) in samples[line.locale]]
+    assert not copies
