@@ -411,6 +411,14 @@ class Resolver:
             runner = ((self.intents[int(order[1])], float(scores[order[1]]))
                       if len(order) > 1 else None)
             intent = self.intents[best]
+            exact = self._exact_frame(text)
+            if exact is not None:
+                if exact != intent:
+                    intent, runner = exact, (intent, score)
+                    score = float(scores[self.intents.index(exact)])
+                out.append(Resolution(text, intent, self._slots(intent, text, vector, row),
+                                      score, runner, tuple(self.slot_types.get(intent, {}))))
+                continue
             if intent == FALLBACK:  # nearest to a near miss the model itself declares
                 out.append(Resolution(text, FALLBACK, {}, score, runner))
                 continue
@@ -420,6 +428,28 @@ class Resolver:
             out.append(Resolution(text, intent, self._slots(intent, text, vector, row), score,
                                   runner, tuple(self.slot_types.get(intent, {}))))
         return out
+
+    def _exact_frame(self, text: str) -> str | None:
+        """The one intent with a sample that frames `text` word for word around a name or
+        synonym of its custom slot ("{condition} can I still lie on it" and "months along"):
+        Alexa takes such a match whatever else sounds near, as the measure does here."""
+        joined = " ".join(self.language.normalise(text).split())
+        found: set[str] = set()
+        for template in self.templates:
+            if template.pattern is None or len(template.slots) != 1:
+                continue
+            name = template.slots[0]
+            slot_type = self.slot_types.get(template.intent, {}).get(name)
+            if slot_type not in self.types:
+                continue
+            match = template.pattern.match(joined)
+            if not match:
+                continue
+            span = match.group(name).strip()
+            if any(self.language.normalise(p) == span
+                   for value in self.types[slot_type] for p in value.phrases):
+                found.add(template.intent)
+        return found.pop() if len(found) == 1 else None
 
     def _slots(self, intent: str, text: str, vector: np.ndarray,
                row: np.ndarray) -> dict[str, SlotValue]:
