@@ -16,34 +16,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from testkit import answered, nlu
+from testkit.answered import SETS, report_for
 from testkit.embeddings import ModelMissing
-
-#: The sets and the understanding each is measured with by default.
-SETS: dict[str, tuple[Path, str]] = {
-    **{name: (path, "embeddings") for name, path in nlu.HELDOUT_SETS.items()},
-    "german": (nlu.ROOT / "testkit" / "data" / "heldout_de.jsonl", "words"),
-}
-
-
-def report_for(name: str, *, words: bool = False,
-               resolvers: dict[str, nlu.Resolver] | None = None) -> answered.AnsweredReport:
-    """One set measured end to end; `resolvers` caches the embedding resolvers across sets."""
-    path, how = SETS[name]
-    lines = answered.load_lines(path)
-    if words or how == "words":
-        return answered.measure(lines, answered.by_words(), source=f"{name} (word matcher)")
-    cache = resolvers if resolvers is not None else {}
-
-    def resolver_for(locale: str) -> nlu.Resolver:
-        if locale not in cache:
-            cache[locale] = nlu.Resolver.from_model(nlu.MODELS_DIR / f"{locale}.json")
-        return cache[locale]
-
-    return answered.measure(lines, answered.by_embeddings(resolver_for),
-                            source=f"{name} (embeddings)")
 
 
 def main(argv: list[str] | None = None) -> int:

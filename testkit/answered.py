@@ -32,6 +32,7 @@ from pathlib import Path
 from skill.content import Catalogue, catalogue_for
 from testkit import envelopes
 from testkit.checks import check_response, mentions, speech_of
+from testkit.nlu import HELDOUT_SETS, MODELS_DIR, ROOT, Resolver
 
 FALLBACK = "AMAZON.FallbackIntent"
 SAFETY_INTENTS = ("CheckSafetyIntent", "SafetyTipsIntent")
@@ -244,6 +245,30 @@ def by_words(models_dir: Path | None = None) -> Understand:
         return Heard(envelope, intent or FALLBACK, slots)
 
     return understand
+
+
+#: The sets and the understanding each is measured with by default.
+SETS: dict[str, tuple[Path, str]] = {
+    **{name: (path, "embeddings") for name, path in HELDOUT_SETS.items()},
+    "german": (ROOT / "testkit" / "data" / "heldout_de.jsonl", "words"),
+}
+
+
+def report_for(name: str, *, words: bool = False,
+               resolvers: dict[str, Resolver] | None = None) -> AnsweredReport:
+    """One set measured end to end; `resolvers` caches the embedding resolvers across sets."""
+    path, how = SETS[name]
+    lines = load_lines(path)
+    if words or how == "words":
+        return measure(lines, by_words(), source=f"{name} (word matcher)")
+    cache = resolvers if resolvers is not None else {}
+
+    def resolver_for(locale: str) -> Resolver:
+        if locale not in cache:
+            cache[locale] = Resolver.from_model(MODELS_DIR / f"{locale}.json")
+        return cache[locale]
+
+    return measure(lines, by_embeddings(resolver_for), source=f"{name} (embeddings)")
 
 
 def format_report(report: AnsweredReport, *, misses: int = 12) -> str:

@@ -16,6 +16,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from skill.content import catalogue_for
@@ -85,6 +86,21 @@ def test_every_condition_in_every_carrier_reaches_its_safety_answer(locale: str,
     wrong = [(v.line.text, v.heard.intent, v.heard.slots) for v in report.verdicts
              if not v.on_topic or v.heard.intent != "CheckSafetyIntent"]
     assert not wrong, f"{len(wrong)} of {len(lines)}: {wrong[:15]}"
+
+
+def test_no_fallback_sample_sits_nearer_a_safety_question_than_the_safety_samples() -> None:
+    """A near miss the model declares ("is it safe to go for a run with a cold") must not be
+    the nearest sample to a real safety question: such samples are reworded or removed."""
+    resolver = _resolver("en-US")
+    lines = _lines("en-US", "SafetyCondition", SAFETY_CARRIERS, "CheckSafetyIntent",
+                   "condition", "safety.condition.")
+    sims = resolver.embedder.encode([line.text for line in lines]) @ resolver.vectors.T
+    owners = np.array(resolver.intents)[resolver._owner_intent]
+    safety = np.isin(owners, nlu.SAFETY_INTENTS)
+    fallback = owners == nlu.FALLBACK
+    nearer = [line.text for line, row in zip(lines, sims, strict=True)
+              if row[fallback].max() >= row[safety].max()]
+    assert not nearer
 
 
 @pytest.mark.parametrize(("locale", "how"), MEASURES)

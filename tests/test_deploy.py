@@ -631,6 +631,8 @@ def test_lambda_zip_contents(lambda_zip: Path) -> None:
     assert any(p.suffix == ".py" for p in (zip_builder.PACKAGE_DIR / "tryout").iterdir())
     assert "skill/cli.py" not in names and "skill/deploy/__init__.py" not in names
     assert "skill/lambda_function.py" in names and "skill/content/en-GB.json" in names
+    # the words each model knows, read again when a slot arrives unresolved
+    assert {f"skill/content/values/{locale}.json" for locale in deploy.LOCALES} <= set(names)
     assert not [n for n in names if n.endswith((".so", ".pyd"))]
     # Bytecode only for the runtime's version (tests/test_lambda_bytecode.py), if any.
     tag = ".cpython-" + zip_builder.LAMBDA_PYTHON.replace(".", "") + ".pyc"
