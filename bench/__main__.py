@@ -66,7 +66,7 @@ def load_average() -> str:
 
 
 def table(rows: list[Row]) -> str:
-    """A Markdown table, so a run can be pasted into docs/PERFORMANCE.md as it is."""
+    """A Markdown table, so a run can be pasted into docs/performance.md as it is."""
     cells = [COLUMNS] + [(r.name, r.value, r.target, r.anchor, r.ratio, r.verdict) for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
 

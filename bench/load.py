@@ -81,7 +81,7 @@ APOLOGIES = ("store.unavailable", "error", "start.not_saved")
 
 @dataclass(frozen=True)
 class LoadConfig:
-    """The shape of one run; the defaults are the figures the README quotes."""
+    """The shape of one run; the defaults are the figures docs/reliability.md quotes."""
 
     requests: int = 5000
     clients: int = 32
@@ -141,7 +141,7 @@ class LoadResult:
         )
 
     def table(self) -> str:
-        """The summary the README's Reliability section quotes."""
+        """The summary docs/reliability.md quotes ("Load")."""
         cfg = self.config
         rows = [
             ("requests sent", f"{self.sent}"),

@@ -49,7 +49,7 @@ SLOW_BODY_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class AttackConfig:
-    """The shape of one attack; the defaults are the figures the README quotes."""
+    """The shape of one attack; the defaults are the figures docs/performance.md quotes."""
 
     slow_headers: int = 200
     slow_bodies: int = 200

@@ -3,7 +3,8 @@
 Plays `testkit.transcript.script()` and prints each distinct reply (scene, words, whether the
 microphone stays open), then the figures the voice is held to: median and p90 words, the
 variant count of each frequently heard line, banned words and runs of the source article.
-`--markdown` prints the conversation samples the README quotes.
+`--markdown` prints the conversation samples the README (English) and docs/conversation.md
+(German) quote.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from testkit import transcript as t
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.transcript")
     parser.add_argument("--markdown", action="store_true",
-                        help="print the README's conversation samples instead")
+                        help="print the conversation samples the README and docs quote instead")
     parser.add_argument("--locale", default="en-US",
                         help="the language the user speaks (default en-US; de-DE for German)")
     args = parser.parse_args(argv)
     logging.disable(logging.CRITICAL)  # outage scenes log on purpose; the replies are the output
     played = t.script(locale=args.locale)
     if args.markdown:
-        print(t.readme_samples(played, args.locale))
+        print(t.quoted_samples(played, args.locale))
         return 0
     say = t.catalogue_for(args.locale)
     for reply in played.distinct():

@@ -4,7 +4,7 @@ On loopback: the load run (`bench.load`), the slow-client attack (`bench.slow_cl
 race tests start servers here. `waitress` is the production shape (`skill.web.server.serve`,
 what `mat-coach serve` runs); the others are the shapes it replaced, kept for the comparison rows:
 
-* `gunicorn-sync`: the README's former production command, 2 sync workers;
+* `gunicorn-sync`: the former production command, 2 sync workers;
 * `gunicorn-gthread`: the former load-run server, 2 gthread workers x 4 threads;
 * `werkzeug`: Werkzeug's threaded development server (`mat-coach serve --dev`).
 

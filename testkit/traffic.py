@@ -1,7 +1,7 @@
 """Store traffic: a counting store, the design's per-request budgets, and one user's requests.
 
 On DynamoDB every read and write is billed and takes a network round trip, so the design
-promises (README, "Lazy store") that explain, safety, help and stop never touch the store
+promises (docs/design.md, "Lazy store") that explain, safety, help and stop never touch the store
 and that any other request reads at most once and writes at most once. `CountingStore`
 wraps the real store and counts; `tests/test_store_traffic.py` asserts the budgets and
 `bench/traffic.py` reports them, both from this one definition, so a handler that starts

@@ -321,9 +321,11 @@ def ends_inviting(speech: str, locale: str = "en-US") -> bool:
     return last.endswith("?") or bool(re.search(INVITATIONS[locale.split("-")[0]], last))
 
 
-README_START = "<!-- transcript: python -m bench.transcript --markdown -->"
-README_END = "<!-- end of transcript -->"
-#: What the user says in the README's conversation, per language, scene by scene (None: a
+QUOTE_START = "<!-- transcript: python -m bench.transcript --markdown -->"
+QUOTE_END = "<!-- end of transcript -->"
+#: The pages that may quote a conversation: the front page and the pages under docs/.
+QUOTING_PAGES = ("README.md", "docs/*.md")
+#: What the user says in the quoted conversation, per language, scene by scene (None: a
 #: check-in, which the Echo speaks unasked).
 _USER_LINES = {
     "en": ("Alexa, open mat coach.", "Yes.", None, "How much time is left?", "Pause.",
@@ -335,25 +337,40 @@ _USER_LINES = {
            "Alexa, sag Matten Coach, ich bin fertig.", "Alexa, öffne Matten Coach.", "Ja.",
            "Montags, mittwochs und freitags.", "Um sieben Uhr abends."),
 }
-_README_SCENES = ("launch, new user", "yes to the first session", "check-in, first session",
+_QUOTED_SCENES = ("launch, new user", "yes to the first session", "check-in, first session",
                   "time left, running", "pause", "resume", "launch, returning",
                   "yes to the usual", "end, most of it done", "launch, reminder offer",
                   "yes to a reminder", "reminder days", "reminder time")
 _CHECKIN_NOTE = {"en": "check-in, two minutes in", "de": "Zwischenmeldung nach zwei Minuten"}
 
 
-def readme_start(locale: str = "en-US") -> str:
-    """The README marker above a locale's quoted conversation."""
+def quote_start(locale: str = "en-US") -> str:
+    """The marker above a locale's quoted conversation."""
     if locale == "en-US":
-        return README_START
+        return QUOTE_START
     return f"<!-- transcript: python -m bench.transcript --markdown --locale {locale} -->"
 
 
-def readme_samples(played: Transcript, locale: str = "en-US") -> str:
+def pages_quoting(root: Path, locale: str = "en-US") -> list[Path]:
+    """The pages under `root` that quote a locale's conversation (the front page quotes the
+    English one, docs/conversation.md the German one): exactly one should, so that one test
+    keeps it current wherever it is moved."""
+    pages = [path for pattern in QUOTING_PAGES for path in sorted(root.glob(pattern))]
+    return [path for path in pages if quote_start(locale) in path.read_text("utf-8")]
+
+
+def quoted(page: Path, locale: str = "en-US") -> str:
+    """The conversation a page quotes for a locale, between its markers."""
+    text = page.read_text("utf-8")
+    start = text.index(quote_start(locale)) + len(quote_start(locale))
+    return text[start:text.index(QUOTE_END, start)].strip()
+
+
+def quoted_samples(played: Transcript, locale: str = "en-US") -> str:
     """A first session, a return, and a weekly reminder a few sessions later, from the first
-    seed, in the README's quote format."""
+    seed, in the format the pages quote it."""
     language = locale.split("-")[0]
-    wanted = zip(_README_SCENES, _USER_LINES[language], strict=True)
+    wanted = zip(_QUOTED_SCENES, _USER_LINES[language], strict=True)
     first = {}
     for reply in played.replies:
         first.setdefault(reply.scene, reply)

@@ -1,6 +1,6 @@
 """The shape of the code, checked: no import cycles, handler modules independent, no dead lines.
 
-These guard the layout the README's Design section draws. A handler module that imports
+These guard the layout docs/design.md draws. A handler module that imports
 another, or an import cycle anywhere in `skill/` (even one hidden inside a function), fails
 here; so does a catalogue line that no code path can speak, or a slot value with no answer.
 """

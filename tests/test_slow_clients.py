@@ -2,8 +2,8 @@
 
 Bounded and loopback only: every request has a timeout, the attack ends with the signed
 requests, and every socket and server process is closed before a test returns. The timing
-figures live in the README (`python -m bench.slow_clients`); these tests assert what must hold
-on any machine: signed requests are answered while the attack holds, and a server out of
+figures live in docs/performance.md (`python -m bench.slow_clients`); these tests assert what
+must hold on any machine: signed requests are answered while the attack holds, and a server out of
 connection slots stops accepting rather than spinning on accept().
 """
 

@@ -1,4 +1,4 @@
-"""Store traffic per request kind stays within the design's promise (README, "Lazy store").
+"""Store traffic per request kind stays within the design's promise (docs/design.md, "Lazy store").
 
 Explain, safety, help and stop never touch the store; every other kind reads at most once and
 writes at most once (reads alone where there is nothing to change). Counted by

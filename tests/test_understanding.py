@@ -3,8 +3,8 @@
 `python -m bench.nlu` prints the full report; this test runs the same measure on the seven
 held-out sets (`testkit/data`) and fails if understanding falls below the floors the model
 reached when they were set. The floors are not the goal: the goal (intent 95 %, intent+slot
-90 %, out of domain 80 %) is in `testkit.nlu.TARGETS`, and the README says how far from it the
-model is. No safety question is ever taken for starting or resuming a session, checked
+90 %, out of domain 80 %) is in `testkit.nlu.TARGETS`, and docs/understanding.md says how far from
+it the model is. No safety question is ever taken for starting or resuming a session, checked
 strictly; the explain and safety questions, sent through the Lambda handler as Alexa would send
 them, get their specific answers at least at the measured rate.
 """

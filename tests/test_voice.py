@@ -191,14 +191,13 @@ def test_every_reply_is_valid_for_alexa(played) -> None:
         check_response(handle_envelope(skill, env.intent(key)))
 
 
-def test_the_readme_quotes_the_transcript(spoken) -> None:
+def test_the_pages_quote_the_transcript(spoken) -> None:
     locale, played = spoken
-    readme = (t.DATA.parent.parent / "README.md").read_text("utf-8")
-    start = readme.index(t.readme_start(locale)) + len(t.readme_start(locale))
-    quoted = readme[start:readme.index(t.README_END, start)].strip()
-    assert quoted == t.readme_samples(played, locale).strip(), (
-        f"run `python -m bench.transcript --markdown --locale {locale}` and paste it into the "
-        "README")
+    pages = t.pages_quoting(t.DATA.parent.parent, locale)
+    assert len(pages) == 1, f"{locale}: quoted on {len(pages)} pages, not one"
+    assert t.quoted(pages[0], locale) == t.quoted_samples(played, locale).strip(), (
+        f"run `python -m bench.transcript --markdown --locale {locale}` and paste it into "
+        f"{pages[0].name}")
 
 
 def test_a_voice_seed_makes_replies_repeat_run_after_run(tmp_path) -> None:

@@ -77,7 +77,7 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 TASK_ROOT = "/var/task"
 #: The interpreter looked for on PATH when `--python` is not given.
 RUNTIME_PYTHON_NAME = f"python{LAMBDA_PYTHON}"
-#: What a zip without bytecode costs, as measured by `python -m bench` (README, Performance).
+#: What a zip without bytecode costs, as measured by `python -m bench` (docs/performance.md).
 NO_BYTECODE_COST = (
     "every cold start compiles each imported module again (/var/task is read-only), about "
     "4x the time to the first answer (python -m bench, cold start as deployed)"

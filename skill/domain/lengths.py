@@ -49,7 +49,7 @@ def _from_minutes(minutes: float) -> LengthRequest:
 
 def _parse_duration(value: str) -> LengthRequest:
     # Imported here, not at the top: only a spoken duration needs it, and the import is a
-    # measurable share of a Lambda cold start (see docs/PERFORMANCE.md).
+    # measurable share of a Lambda cold start (see docs/performance.md).
     import isodate
 
     if not any(ch.isdigit() for ch in value):

@@ -1,12 +1,12 @@
 """The production HTTP server behind `mat-coach serve`: waitress, set so slow clients cannot
 hold it.
 
-Chosen by measurement (`python -m bench.slow_clients`, figures in the README): waitress reads
-each request whole - headers and body - in its event loop before a worker thread sees it, so
-sockets that trickle their headers or bodies cost a file descriptor and a little memory each,
-never a worker. gunicorn's sync and gthread workers (the previous production command) block a
-worker per slow socket until their 30 s timeout; 200 such sockets answered none of the signed
-requests sent meanwhile.
+Chosen by measurement (`python -m bench.slow_clients`, figures in docs/performance.md):
+waitress reads each request whole - headers and body - in its event loop before a worker
+thread sees it, so sockets that trickle their headers or bodies cost a file descriptor and a
+little memory each, never a worker. gunicorn's sync and gthread workers (the previous
+production command) block a worker per slow socket until their 30 s timeout; 200 such sockets
+answered none of the signed requests sent meanwhile.
 
 What is set here, and why:
 
@@ -18,7 +18,7 @@ What is set here, and why:
 * `channel_timeout` closes connections idle that long; `cleanup_interval` is how often it looks.
   Every byte received resets the idle clock and waitress has no limit on a request's total
   read time, so a socket that trickles a byte now and then is never closed for it (only a
-  size limit ends it): the reverse proxy in front bounds read times (README, Deploy).
+  size limit ends it): the reverse proxy in front bounds read times (docs/deploy.md).
 * `max_request_header_size` is far above an Alexa request's headers and far below waitress's
   256 KB default. `max_request_body_size` (1 MiB) is above the app's own 128 KB limit, which
   answers bodies between the two; larger ones waitress refuses itself, without passing them
