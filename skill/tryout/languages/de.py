@@ -85,7 +85,7 @@ _BUILTIN_SAMPLES = {
     ),
     "AMAZON.HelpIntent": (
         "hilfe", "hilf mir", "was kannst du", "was kann ich sagen", "ich brauche hilfe",
-        "welche möglichkeiten habe ich", "wie funktioniert das", "ich bin verwirrt",
+        "welche möglichkeiten habe ich", "ich bin verwirrt",
         "was soll ich tun",
     ),
     "AMAZON.YesIntent": (
