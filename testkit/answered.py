@@ -240,8 +240,8 @@ def by_words(models_dir: Path | None = None) -> Understand:
             envelope = envelopes.launch(locale=line.locale, **kwargs)
         else:
             authority = f"amzn1.er-authority.echo-sdk.{envelopes.APP_ID}"
-            slots = {s.name: s.to_json(authority) for s in understood.slots}
-            envelope = envelopes.intent(understood.intent, slots, locale=line.locale, **kwargs)
+            sent = {s.name: s.to_json(authority) for s in understood.slots}
+            envelope = envelopes.intent(understood.intent, sent, locale=line.locale, **kwargs)
         return Heard(envelope, intent or FALLBACK, slots)
 
     return understand

@@ -104,11 +104,17 @@ def test_no_sample_is_claimed_by_two_intents_or_twice(locale: str) -> None:
             seen[key] = intent["name"]
 
 
+#: The one bare carrier allowed, safety first: "what about {condition}" also takes "what about
+#: the weather", which then hears the cautious general safety answer; without it, "what about
+#: my blood thinners" after a safety answer would hear the fallback.
+SAFETY_FOLLOW_UP = {"CheckSafetyIntent": {"what about {condition}"}}
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_no_bare_carrier_that_takes_any_noun_phrase(locale: str) -> None:
     for intent in _intents(locale):
         for sample in intent.get("samples", []):
-            if not SLOT.search(sample):
+            if not SLOT.search(sample) or sample in SAFETY_FOLLOW_UP.get(intent["name"], ()):
                 continue
             words = set(re.findall(r"[a-z']+", SLOT.sub(" ", sample.lower())))
             assert words - CARRIER_WORDS, f"{intent['name']}: {sample!r} is a bare carrier"

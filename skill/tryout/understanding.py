@@ -11,7 +11,9 @@ service that cannot run here. What it does, read from the interaction model at r
    have {condition}") wins; its slots take the framed words.
 4. **Closest sample** — otherwise the samples are compared word by word (slot values, numbers and
    durations tagged as their slot type, small typos forgiven) and the best intent is taken when
-   it is close enough; under the threshold the answer is AMAZON.FallbackIntent.
+   it is close enough; under the threshold the answer is AMAZON.FallbackIntent, unless
+5. **A value named anywhere** — the words name a value of a custom slot type that one intent
+   alone takes ("schwangerschaft", "a clot in my leg"): that intent, with that value.
 
 Slots are filled as Alexa fills them: AMAZON.DURATION and AMAZON.NUMBER spoken as words or digits
 become ISO-8601 and integers, AMAZON.TIME becomes "HH:MM" (or a part of the day, "EV"), custom
@@ -187,6 +189,7 @@ class Understanding:
         self._lead = language.one_shot_lead(model.invocation)
         self._tail = language.one_shot_tail(model.invocation)
         self.templates: list[SampleTemplate] = []
+        self._elsewhere: dict[str, frozenset[str]] = {}
         for intent in model.intents.values():
             # AMAZON.FallbackIntent samples, when a model gives some, are near misses that
             # must fall back: matching one is an answer like any other.
@@ -235,12 +238,56 @@ class Understanding:
                               f'matches the sample "{template.text}"', 1.0, invoked)
         template, score = self._closest(heard)
         if template is None or score < THRESHOLD:
+            named = self._named(heard.split())
+            if named is not None:
+                intent, phrase = named
+                return Understood(said, heard, False, intent,
+                                  self._free_slots(intent, heard.split()),
+                                  f'names "{" ".join(phrase)}", which only {intent} takes',
+                                  score, invoked)
             near = f' (nearest: "{template.text}", {score:.2f})' if template else ""
             return Understood(said, heard, False, FALLBACK, (),
                               f"no sample close enough{near}", score, invoked)
         slots = self._free_slots(template.intent, heard.split())
         return Understood(said, heard, False, template.intent, slots,
                           f'closest sample "{template.text}" ({score:.2f})', score, invoked)
+
+    def _named(self, words: list[str]) -> tuple[str, list[str]] | None:
+        """The intent whose own slot values are named in the words when no sample is close:
+        Alexa weighs a known value heavily, so "is a clot in my leg a worry" reaches the safety
+        question that alone takes "a clot in my leg". Only custom slot types one intent alone
+        declares count, the longest name said wins, and a name must be distinctive: one whose
+        words all occur in other intents' samples ("back", as in "lie on your back") names
+        nothing."""
+        best: tuple[str, list[str]] | None = None
+        for intent, slot_type in self._sole_types:
+            found = self._longest_value(slot_type, words)
+            if found is None or set(found[1]) <= self._words_elsewhere(intent):
+                continue
+            if best is None or len(found[1]) > len(best[1]):
+                best = (intent, found[1])
+        return best
+
+    def _words_elsewhere(self, intent: str) -> frozenset[str]:
+        """Every word the samples of the other intents use, their slots left out (near misses
+        the model declares as fallback samples borrow the skill's words on purpose)."""
+        if intent not in self._elsewhere:
+            self._elsewhere[intent] = frozenset(
+                w for t in self.templates if t.intent not in (intent, FALLBACK)
+                for w in t.own_words)
+        return self._elsewhere[intent]
+
+    @cached_property
+    def _sole_types(self) -> tuple[tuple[str, str], ...]:
+        """(intent, slot type) for each custom slot type one intent alone declares, taking one
+        value (a list slot, such as reminder days, is said about many things)."""
+        owners: dict[str, list[str]] = {}
+        for intent in self.model.intents.values():
+            for name, slot_type in intent.slots.items():
+                if slot_type in self.model.types and name not in intent.multiple:
+                    owners.setdefault(slot_type, []).append(intent.name)
+        return tuple((intents[0], slot_type) for slot_type, intents in owners.items()
+                     if len(set(intents)) == 1)
 
     def _correct(self, words: list[str]) -> list[str]:
         """Small typos forgiven: an unknown word of four letters or more becomes the nearest
