@@ -214,6 +214,7 @@ def _hints(locale: str) -> set[str]:
                     phrase = re.sub(r"^(?:or|oder):\s*", "", phrase.strip(" .?!"), flags=re.I)
                     if phrase and "{" not in phrase:
                         found.add(phrase)
+    found |= _documented(locale)
     manifest = json.loads((ROOT / "skill-package-src" / "skill.json").read_text("utf-8"))
     locales = manifest["manifest"]["publishingInformation"]["locales"]
     invocation = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))[
@@ -224,6 +225,40 @@ def _hints(locale: str) -> set[str]:
         if rest and rest.lower() != phrase.strip().lower():
             found.add(rest)
     return found
+
+
+#: The quoted conversation of each language, and the page that suggests more to ask.
+TRANSCRIPT_PAGES = {"en": ROOT / "README.md", "de": ROOT / "docs" / "conversation.md"}
+MORE_TO_ASK = {"en": ROOT / "docs" / "conversation.md"}
+
+
+def _documented(locale: str) -> set[str]:
+    """What the README and the docs suggest saying: the user's lines of the quoted
+    conversation (after the wake word and the invocation) and the "other things to ask"."""
+    language = locale[:2]
+    invocation = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))[
+        "interactionModel"]["languageModel"]["invocationName"]
+    found = set()
+    page = TRANSCRIPT_PAGES[language].read_text("utf-8")
+    marker = "--locale de-DE -->" if language != "en" else "--markdown -->"
+    quoted = page[page.index(marker):page.index("<!-- end of transcript -->", page.index(marker))]
+    turns = re.findall(r"\*\*(User|Alexa):\*\*(?: \*\([^)]*\)\*:)? (.+?)\s*$", quoted, re.M)
+    for (who, said), (_, before) in zip(turns[1:], turns, strict=False):
+        if who != "User" or "?" in before:
+            continue  # an answer to the skill's question ("Mondays and Fridays") is a slot value
+        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b,?\s*(?:to\s+)?",
+                      "", said.strip(" ."), flags=re.I)
+        if rest and rest.lower() != said.strip(" .").lower():
+            found.add(rest)  # "Alexa, tell mat coach I'm done." -> "I'm done"
+        elif not said.lower().startswith("alexa"):
+            found.add(said.strip(" ."))  # "How much time is left?"
+    if language in MORE_TO_ASK:
+        text = MORE_TO_ASK[language].read_text("utf-8")
+        start = text.index("Other things to ask:")
+        paragraph = text[start:text.index("\n\n", start)]
+        found |= set(re.findall(r'"([^"]+)"', paragraph.split("An unclear length")[0]))
+    alexas = {_plain(x) for samples in builtin_samples(locale).values() for x in samples}
+    return {f for f in found if _plain(f) not in alexas}  # "pause", "resume": Alexa's own
 
 
 def _expanded_samples(locale: str) -> set[str]:

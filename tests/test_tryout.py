@@ -232,18 +232,23 @@ def _heldout_figures(understanding: Understanding, path: Path,
 
 
 #: (intent, out of domain -> fallback) floors for the page's word matcher where a set sits below
-#: the usual 65 % / 70 %: a few out-of-domain lines of the later sets use the skill's own words.
-LEXICAL_FLOORS = {"fourth": (0.75, 0.64), "fifth": (0.74, 0.64), "sixth": (0.70, 0.64),
-                  "seventh": (0.69, 0.64)}
+#: the usual 65 % / 70 %: a few out-of-domain lines of the later sets use the skill's own words,
+#: and since a condition or topic named anywhere reaches its intent when no sample is close
+#: (safety first: 'what are the symptoms of a heart attack' hears the heart caution, not the
+#: fallback), out of domain on the first and fourth sets gave up 5 and 3 lines for 2-8 points
+#: of intent on every set.
+LEXICAL_FLOORS = {"held-out": (0.65, 0.64), "fourth": (0.75, 0.60), "fifth": (0.74, 0.64),
+                  "sixth": (0.70, 0.64), "seventh": (0.69, 0.64)}
 
 
 @pytest.mark.parametrize("name", sorted(nlu.HELDOUT_SETS))
 def test_the_lexical_matcher_understands_most_held_out_requests(
         understanding: Understanding, name: str) -> None:
-    """Floors for the page's word matcher (measured on the en-US lines: 81.5-92.5 % of intents
-    and 72-79 % of out-of-domain requests sent to fallback on the first three sets; 78.8 % and
-    66.7 % on the fourth; 77.5 % and 100 % on the fifth; 74.5 % and 91.7 % on the sixth; 72.5 %
-    and 66.7 % on the seventh); a safety question never starts a timer."""
+    """Floors for the page's word matcher (measured with the en-US model: 80.9 % of intents and
+    65.2 % of out-of-domain requests sent to fallback on the first set, 84.0 / 78.6 on the
+    blind, 92.2 / 72.2 on the unseen, 81.1 / 61.9 on the fourth, 87.3 / 85.7 on the fifth,
+    88.9 / 91.7 on the sixth, 84.6 / 66.7 on the seventh); a safety question never starts a
+    timer."""
     in_domain, to_fallback, harmful = _heldout_figures(understanding, nlu.HELDOUT_SETS[name])
     intent_floor, fallback_floor = LEXICAL_FLOORS.get(name, (0.65, 0.70))
     assert in_domain >= intent_floor
