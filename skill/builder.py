@@ -20,6 +20,7 @@ from skill.handlers import (
     reminders,
     safety,
     timed_session,
+    touch,
 )
 from skill.handlers.errors import CatchAllExceptionHandler, StoreErrorHandler
 from skill.handlers.interceptors import ApiBudgetInterceptor, SessionAttributesInterceptor
@@ -57,6 +58,7 @@ HANDLER_CLASSES = (
     amazon_intents.SessionEndedRequestHandler,
     lifecycle.SkillDisabledHandler,
     lifecycle.OtherSkillEventHandler,
+    touch.TouchEventHandler,
 )
 
 
@@ -89,6 +91,8 @@ def build_skill(
     for handler_class in HANDLER_CLASSES:
         builder.add_request_handler(handler_class(services))
     builder.add_global_request_interceptor(SessionAttributesInterceptor())
+    # A touch becomes the intent request it stands for before a handler is chosen.
+    builder.add_global_request_interceptor(touch.TouchInterceptor())
     builder.add_global_request_interceptor(ApiBudgetInterceptor(api_client))
     builder.add_exception_handler(StoreErrorHandler(services))
     builder.add_exception_handler(CatchAllExceptionHandler(services))
