@@ -35,6 +35,33 @@ DEVICES: dict[str, Screen | None] = {
     "fire-tv": Screen("RECTANGLE", 1920, 1080, 320, "TV"),
 }
 DEFAULT_DEVICE = "echo-dot"
+#: What the page's device switch calls each device.
+LABELS = {
+    "echo-dot": "Echo Dot (no screen)",
+    "echo-spot": "Echo Spot (round, 480x480)",
+    "echo-show-5": "Echo Show 5 (960x480)",
+    "echo-show-8": "Echo Show 8 (1280x800)",
+    "echo-show-15": "Echo Show 15 (1920x1080)",
+    "fire-tv": "Fire TV (1920x1080)",
+}
+
+
+def described() -> list[dict]:
+    """Every device as the page offers it: its name, label, and screen (None: no screen).
+
+    The screen is given in APL's terms as well (`viewport`: shape, mode and size in dp, one
+    dp being a pixel at 160 dpi), which is what the documents' conditions read.
+    """
+    devices = []
+    for name, screen in DEVICES.items():
+        viewport = None
+        if screen is not None:
+            viewport = {"shape": screen.shape.lower(), "mode": screen.mode.lower(),
+                        "pixelWidth": screen.width, "pixelHeight": screen.height,
+                        "dpi": screen.dpi, "width": screen.width * 160 // screen.dpi,
+                        "height": screen.height * 160 // screen.dpi}
+        devices.append({"name": name, "label": LABELS[name], "viewport": viewport})
+    return devices
 
 
 def screen_context(device: str | None) -> tuple[dict, dict | None]:
