@@ -123,7 +123,7 @@ def test_a_whole_session_by_typing(page, shots: Path) -> None:
 
 
 def test_a_weekly_reminder_is_allowed_listed_and_rings(page, shots: Path) -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     from skill.tryout.runner import local_zone
@@ -145,8 +145,10 @@ def test_a_weekly_reminder_is_allowed_listed_and_rings(page, shots: Path) -> Non
     page.check("#fast-clock")
     shown = page.locator("#clock")
     expect(shown).to_contain_text("Device clock")
+    # The device clock is shown in the device's zone (this machine's), named after it.
+    expect(shown).to_contain_text(f"({local_zone()})")
     now = datetime.strptime(shown.inner_text().split(": ", 1)[1][:19], "%Y-%m-%d %H:%M:%S")
-    due = now.replace(tzinfo=UTC).astimezone(ZoneInfo(local_zone())) + timedelta(minutes=3)
+    due = now.replace(tzinfo=ZoneInfo(local_zone())) + timedelta(minutes=3)
     when = f"{due.hour % 12 or 12}:{due.minute:02d} {'am' if due.hour < 12 else 'pm'}"
     rung = page.locator("[data-testid=reminder]")
     before = rung.count()  # Monday's and Friday's, should the fast clock have passed one
@@ -359,3 +361,10 @@ def test_a_show_screen_counts_down_and_its_buttons_start_a_session(
         expect(page.locator("#timers .timer")).to_have_count(1)
         expect(countdown).to_have_text(re.compile(r"^\d+:[0-5]\d$"))
         page.screenshot(path=str(shots / "try-show-touched.png"))
+
+        # Starting over: a new user, whose welcome is a newcomer's; every bar says what it is.
+        page.click("#start-over")
+        expect(page.locator("[data-testid=started-over]")).to_have_count(1)
+        expect(page.locator("#timers .timer")).to_have_count(0)
+        expect(say(page, "open mat coach")).to_contain_text("Welcome to Mat Coach")
+        expect(page.locator("#ring-label")).to_contain_text("Device light")

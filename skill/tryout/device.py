@@ -24,6 +24,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -84,7 +85,8 @@ class Device:
         self.alexa = alexa
         self.clock = clock
         self.skill_id = skill_id
-        self.user_id = user_id
+        self.user_id = self.first_user_id = user_id
+        self.users = 0  # how many times the person started over as a new user
         self.locale = locale or understanding.model.locale
         #: The locales the device can switch to (those with a model and word rules).
         self.locales = tuple(dict.fromkeys([self.locale, *locales]))
@@ -104,6 +106,11 @@ class Device:
         self._http = requests.Session()
         self._http.trust_env = False  # loopback only, never through a proxy
         self._lock = threading.Lock()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone the device is set to (the local Alexa's settings API answers it)."""
+        return ZoneInfo(self.alexa.zone)
 
     @property
     def language(self) -> Language:
@@ -126,6 +133,19 @@ class Device:
             self.understanding = self._understandings[locale]
             self.locale = locale
             self.conversation = Conversation()
+
+    def start_over(self) -> None:
+        """Become a new user on the same device: a fresh routine (a new user id), nothing
+        allowed yet, and no timers or reminders (they belong to the old user's token)."""
+        with self._lock:
+            self.users += 1
+            self.user_id = f"{self.first_user_id}-{self.users}"
+            self.token = f"try-{secrets.token_urlsafe(16)}"
+            self.alexa.revoke(self.token)
+            self.alexa.reminders.revoke(self.token)
+            self.conversation = Conversation()
+            self.card_scopes = (TIMERS_SCOPE,)
+            self.screen = None
 
     def switch_device(self, device: str) -> None:
         """Be another device from the next request on: an Echo Dot has no screen, an Echo
@@ -360,6 +380,10 @@ class Device:
             "events": events,
             "fast": self.clock.fast,
             "clock": datetime.fromtimestamp(int(self.clock.time()), UTC).isoformat(),
+            # The device's own time, in the zone it is set to (as the skill reads it).
+            "local_clock": datetime.fromtimestamp(int(self.clock.time()), self.zone)
+            .strftime("%Y-%m-%d %H:%M:%S"),
+            "zone": self.alexa.zone,
             # The device's clock to the millisecond, and how fast it runs: a screen's
             # countdown ticks on it between two polls.
             "clock_ms": int(self.clock.time() * 1000),

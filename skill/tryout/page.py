@@ -103,6 +103,11 @@ def create_page_app(device: Device) -> Flask:
             return jsonify({"error": str(exc)}), 400  # type: ignore[return-value]
         return jsonify({"device": device.device})
 
+    @app.post("/api/start-over")
+    def start_over() -> Response:
+        device.start_over()
+        return jsonify(device.state(10**9))
+
     @app.post("/api/touch")
     def touch() -> Response:
         data = request.get_json(silent=True)

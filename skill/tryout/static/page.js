@@ -10,6 +10,12 @@ let lastEvent = 0;
 let busy = false;
 let speaking = Promise.resolve();
 
+// The device's light bar, and the words that say what it shows.
+function light(state) {
+  $("ring").className = state === "idle" ? "ring" : "ring " + state;
+  $("ring-label").textContent = "Device light: " + state;
+}
+
 function el(tag, cls, text) {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -37,8 +43,8 @@ function speak(text, locale) {
   if (!text) return;
   const lang = locale || about.locale;
   speaking = speaking.then(() => new Promise((resolve) => {
-    $("ring").className = "ring speaking";
-    const done = () => { $("ring").className = "ring"; resolve(); };
+    light("speaking");
+    const done = () => { light("idle"); resolve(); };
     if (about.speech) {
       const audio = new Audio("/api/speech?text=" + encodeURIComponent(text) +
         "&locale=" + encodeURIComponent(lang || ""));
@@ -274,7 +280,7 @@ async function poll() {
     showTimers(state.timers);
     showReminders(state.reminders || []);
     if (settled && edits === clockEdits && clockPending === 0) $("fast-clock").checked = state.fast;
-    $("clock").textContent = "Device clock: " + state.clock.replace("T", " ").slice(0, 19) + " UTC";
+    $("clock").textContent = "Device clock: " + state.local_clock + " (" + state.zone + ")";
     deviceClock = { ms: state.clock_ms, at: performance.now(), rate: state.rate };
     for (const event of state.events) {
       lastEvent = Math.max(lastEvent, event.number);
@@ -357,6 +363,18 @@ async function start() {
     add(el("li", "user", "Deny"));
     showTurn(await postJson("/api/permission", { allow: false }));
   });
+  $("start-over").addEventListener("click", async () => {
+    $("start-over").disabled = true;
+    try {
+      await postJson("/api/start-over");
+      $("permission").hidden = true;
+      drawScreen(null);
+      add(el("li", "hint", "(a new user on this device: a fresh routine, nothing allowed yet)"))
+        .dataset.testid = "started-over";
+    } finally {
+      $("start-over").disabled = false;
+    }
+  });
   $("fast-clock").addEventListener("change", async (event) => {
     clockEdits += 1;
     clockPending += 1;
@@ -391,7 +409,7 @@ function setupMicrophone() {
     processor.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
     source.connect(processor);
     processor.connect(context.destination);
-    $("ring").className = "ring listening";
+    light("listening");
   };
   const end = async () => {
     if (!context) return;
@@ -400,7 +418,7 @@ function setupMicrophone() {
     stream.getTracks().forEach((t) => t.stop());
     await context.close();
     context = null;
-    $("ring").className = "ring";
+    light("idle");
     const samples = downsample(chunks, rate, 16000);
     const response = await fetch("/api/listen", { method: "POST", body: samples.buffer,
       headers: { "Content-Type": "application/octet-stream" } });
