@@ -33,7 +33,10 @@ def _say(page, text: str) -> None:
 
 def _shot(page, out: Path, name: str) -> Path:
     path = out / f"screens-{name}.png"
-    page.locator("#screen").screenshot(path=str(path))
+    screen = page.locator("#screen")
+    screen.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # the conversation's last lines settle before the picture
+    screen.screenshot(path=str(path))
     return path
 
 

@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -238,3 +239,33 @@ def test_an_unknown_touch_says_what_to_try(send, api_endpoint):
     answer = send(env.touch("dance", api_endpoint=api_endpoint))
     assert apl_check.screen_name(answer) == "welcome"
     assert speech_of(answer) and answer["response"]["reprompt"]
+
+
+LOADS = """
+import json, sys
+from skill.lambda_function import create_handler
+from skill.settings import Settings
+from testkit import envelopes as env
+
+handle = create_handler(Settings(store_url=sys.argv[1], skill_id=env.APP_ID,
+                                 verify_requests=False))
+seen = []
+for device in (None, "echo-show-8"):
+    handle(env.launch(device=device), None)
+    seen.append(["skill.screens" in sys.modules, "skill.handlers.touch" in sys.modules])
+print(json.dumps(seen))
+"""
+
+
+def test_only_a_request_that_sends_a_screen_loads_the_screens(tmp_path):
+    """A voice-only request on a Lambda cold start pays for no screen (`bench.deployed`
+    measures the whole cold start); the documents are read by the first screen sent."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", LOADS, f"sqlite:///{tmp_path / 'r.db'}"],
+                          capture_output=True, text=True, timeout=120, check=True,
+                          cwd=Path(__file__).parents[1])
+    voice, screen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert voice == [False, True]  # the touch handler is in the list; the screens are not loaded
+    assert screen == [True, True]

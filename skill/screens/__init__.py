@@ -169,6 +169,7 @@ def welcome_source(turn: Turn, routine: rules.Routine | None) -> dict:
         suggested_minutes(routine, turn.now) if routine is not None else
         suggested_minutes(rules.Routine(), turn.now))
     return {"title": say.text("screen.name"), "hint": say.text("screen.welcome.hint"),
+            "hintTv": say.text("screen.welcome.hint_tv"),
             "buttons": [_start_button(say, minutes), _button(say, "screen.button.safety"),
                         _button(say, "screen.button.progress")]}
 
