@@ -2,8 +2,9 @@
 
 `testkit/apl/` holds the package's pinned install (`package.json`, `package-lock.json`; `.ci/run`
 installs it with `npm ci`) and `validate.js`, which validates documents and data sources and
-answers with the findings as JSON. `unavailable()` says why the validator cannot run here
-(no node, or the package not installed), so a test can skip with that reason.
+answers with the findings as JSON. `unavailable()` says why the validator cannot run here: only
+a machine without node is a reason to skip; with node, a missing install is a failure that says
+how to install it (no test downloads anything).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ RENDER_DOCUMENT = "Alexa.Presentation.APL.RenderDocument"
 MAX_APL_RESPONSE_BYTES = 120 * 1024
 
 
+#: How the validator is installed (what `.ci/run` runs, from the repository's root).
+INSTALL = "npm ci --prefix testkit/apl --no-audit --no-fund"
+
+
 def unavailable() -> str | None:
-    """Why the validator cannot run on this machine, or None when it can."""
+    """Why the validator cannot run on this machine (no node), or None when it can."""
     if shutil.which("node") is None:
         return "node is not installed: the APL validator (apl-suggester) runs on node"
-    if not (APL_DIR / "node_modules" / "apl-suggester").is_dir():
-        return "apl-suggester is not installed: run `npm ci --prefix testkit/apl` (.ci/run does)"
     return None
 
 
@@ -32,6 +35,8 @@ def validate(entries: list[dict]) -> dict[str, list[dict]]:
     """The validator's findings for each `{"name", "document", "datasources"}`, by name."""
     node = shutil.which("node")
     assert node is not None, unavailable()
+    assert (APL_DIR / "node_modules" / "apl-suggester").is_dir(), (
+        f"apl-suggester is not installed: run `{INSTALL}` (.ci/run does)")
     done = subprocess.run([node, str(APL_DIR / "validate.js")], input=json.dumps(entries),
                           capture_output=True, text=True, timeout=120, cwd=APL_DIR, check=False)
     assert done.returncode == 0, done.stderr

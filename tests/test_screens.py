@@ -269,3 +269,12 @@ def test_only_a_request_that_sends_a_screen_loads_the_screens(tmp_path):
     voice, screen = json.loads(done.stdout.strip().splitlines()[-1])
     assert voice == [False, True]  # the touch handler is in the list; the screens are not loaded
     assert screen == [True, True]
+
+
+def test_ci_installs_the_validator_before_the_readme_test_command():
+    lines = (Path(__file__).parents[1] / ".ci" / "run").read_text("utf-8").splitlines()
+    install = lines.index(apl_check.INSTALL)
+    assert 0 < install < len(lines) - 1  # before the README's test command, the last line
+    assert any(line.startswith("command -v npm >/dev/null ||") for line in lines[:install])
+    lock = json.loads((apl_check.APL_DIR / "package-lock.json").read_text("utf-8"))
+    assert "node_modules/apl-suggester" in lock["packages"]

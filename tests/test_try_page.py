@@ -368,3 +368,20 @@ def test_a_show_screen_counts_down_and_its_buttons_start_a_session(
         expect(page.locator("#timers .timer")).to_have_count(0)
         expect(say(page, "open mat coach")).to_contain_text("Welcome to Mat Coach")
         expect(page.locator("#ring-label")).to_contain_text("Device light")
+
+
+def test_the_screen_adapts_to_a_round_device(show_page_url: str, tmp_path: Path) -> None:
+    """The documents' viewport conditions, as the page draws them: a row of buttons on an
+    Echo Show, a column inside the circle of a round screen."""
+    with browser_tab(show_page_url, tmp_path / "profile") as page:
+        screen = page.locator("#screen")
+        rows = {}
+        for device in ("echo-show-8", "echo-spot"):
+            page.select_option("#device", device)
+            say(page, "open mat coach")
+            expect(screen).to_have_attribute("data-screen", "welcome")
+            boxes = [button.bounding_box() for button in screen.locator("button").all()]
+            assert len(boxes) == 3
+            rows[device] = len({round(box["y"]) for box in boxes})
+        assert rows == {"echo-show-8": 1, "echo-spot": 3}
+        expect(screen).to_have_class(re.compile(r"\bround\b"))

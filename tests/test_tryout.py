@@ -752,6 +752,7 @@ def test_mat_coach_try_names_the_locales_it_has(capsys) -> None:
 
 # --- screens, a new user, the device's zone ----------------------------------------------------
 def test_the_page_switches_device_and_sends_touches(device: Device) -> None:
+    device.start_over()  # a user of its own: no session left running by another test
     client = create_page_app(device).test_client()
     about = client.get("/api/about").get_json()
     names = [d["name"] for d in about["devices"]]

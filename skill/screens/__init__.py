@@ -28,6 +28,7 @@ from datetime import datetime, timedelta, tzinfo
 from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
+from skill.content import plain
 from skill.domain import routine as rules
 from skill.domain.checkins import checkins_for
 from skill.domain.session_rules import suggested_minutes
@@ -235,8 +236,6 @@ def progress_source(turn: Turn, routine: rules.Routine) -> dict:
 
 
 def answer_source(say: Catalogue, named: str, speech: str) -> dict:
-    from skill.content import plain
-
     return {"title": say.text(ANSWER_TITLES[named]), "text": plain(speech),
             "doctor": say.text("screen.answer.doctor") if named == "answer.safety" else "",
             "buttons": [_button(say, "screen.button.safety") if named != "answer.safety" else
