@@ -28,10 +28,12 @@ SHOW = "echo-show-8"
 SCREEN_DEVICES = sorted(name for name, screen in DEVICES.items() if screen is not None)
 
 
-def play(send, api_endpoint: str, device: str | None, locale: str = "en-US") -> list[dict]:
+def play(send, api_endpoint: str, device: str | None, locale: str = "en-US",
+         user_id: str = env.USER_ID) -> list[dict]:
     """One user's week in requests that between them show every screen: open, ask about
     safety and the mat, start, ask the time left, pause, resume, end, and ask about the week."""
-    talk = Conversation(send, api_endpoint=api_endpoint, device=device, locale=locale)
+    talk = Conversation(send, api_endpoint=api_endpoint, device=device, locale=locale,
+                        user_id=user_id)
     answers = []
     with time_machine.travel(MONDAY_NOON, tick=False) as clock:
         answers.append(talk.launch())
@@ -66,14 +68,17 @@ def test_each_answer_shows_its_screen(shown):
     assert set(EXPECTED) == set(SCREENS)
 
 
-def test_every_document_and_data_source_sent_is_valid(shown):
+def test_every_document_and_data_source_sent_is_valid(shown, send, api_endpoint):
+    """English and German, on a round screen too: every RenderDocument the week sent."""
     reason = apl_check.unavailable()
     if reason:
         pytest.skip(reason)
+    german = play(send, api_endpoint, "echo-spot", "de-DE", user_id="amzn1.ask.account.DE")
     entries = [{"name": f"{i}-{apl_check.screen_name(answer)}",
                 "document": apl_check.screen_of(answer)["document"],
                 "datasources": apl_check.screen_of(answer)["datasources"]}
-               for i, answer in enumerate(shown)]
+               for i, answer in enumerate(shown + german)]
+    assert len(entries) == 2 * len(EXPECTED)
     findings = apl_check.validate(entries)
     assert set(findings) == {entry["name"] for entry in entries}
     assert {name: found for name, found in findings.items() if found} == {}

@@ -149,8 +149,8 @@ def choose(turn: Turn, speech: str) -> tuple[str, dict] | None:
 
 # --- data sources: every word from the catalogue, every number already worked out ----------
 def _start_button(say: Catalogue, minutes: int) -> dict:
-    return {"label": say.text("screen.button.start", minutes=minutes), "action": "start",
-            "value": minutes}
+    key = "screen.button.start.one" if minutes == 1 else "screen.button.start.other"
+    return {"label": say.text(key, minutes=minutes), "action": "start", "value": minutes}
 
 
 def _button(say: Catalogue, key: str) -> dict:
