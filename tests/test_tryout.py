@@ -843,3 +843,15 @@ def test_the_voice_hint_names_the_install_command_the_readme_uses() -> None:
     install = re.search(r"(\S+/pip install -e) \.", first)
     assert install is not None
     assert f"{install.group(1)} '.[voice]'" in speech.VOICE_EXTRA_HINT
+
+
+def test_the_console_on_an_echo_show_says_which_screen_it_shows() -> None:
+    from skill.tryout.command import console
+
+    with TryOut(voice_seed=2, page=False, device="echo-show-5") as tryout:
+        assert tryout.device is not None and tryout.device.device == "echo-show-5"
+        out = io.StringIO()
+        assert console(tryout.device, iter(["open mat coach\n", "how am I doing\n"]), out,
+                       speak=False) == 0
+    text = out.getvalue()
+    assert text.index("[screen] welcome") < text.index("[screen] progress")

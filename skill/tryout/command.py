@@ -16,6 +16,7 @@ import webbrowser
 from typing import TYPE_CHECKING
 
 from skill.tryout import speech
+from skill.tryout.devices import DEFAULT_DEVICE, DEVICES
 
 if TYPE_CHECKING:
     from skill.tryout.device import Device
@@ -34,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--locale", default="en-US", metavar="LOCALE",
                         help="the device's language at start, one of the interaction models "
                              "(en-US, de-DE, ...); the page can switch it")
+    parser.add_argument("--device", default=DEFAULT_DEVICE, choices=sorted(DEVICES),
+                        help="the device at start: an Echo Dot (no screen, the default), an "
+                             "Echo Show or a TV (the skill sends it screens); the page can "
+                             "switch it")
     parser.add_argument("--zone", metavar="ZONE", default=None,
                         help="the device's time zone, an IANA name such as Europe/Berlin "
                              "(default: this machine's); the skill reads it as it reads Alexa's")
@@ -84,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     # The console talks to the device itself: no page is served, and none opened.
     tryout = TryOut(port=0 if args.console else args.port, host=args.host,
                     store_url=args.store, fast=args.fast, locale=args.locale, zone=args.zone,
-                    page=not args.console)
+                    page=not args.console, device=args.device)
     try:
         url = tryout.start()
         if args.console:

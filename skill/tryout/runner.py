@@ -81,7 +81,8 @@ class TryOut:
 
     def __init__(self, *, port: int = 0, host: str = LOOPBACK, store_url: str | None = None,
                  fast: bool = False, locale: str = "en-US", voice_seed: int | None = None,
-                 zone: str | None = None, page: bool = True) -> None:
+                 zone: str | None = None, page: bool = True, device: str | None = None,
+                 ) -> None:
         self.port = port
         self.host = host
         self.store_url = store_url
@@ -91,6 +92,8 @@ class TryOut:
         self.zone = zone or local_zone()
         #: Whether to serve the device page (the console talks to the device directly).
         self.serve_page = page
+        #: The device at start (`skill.tryout.devices`): None, the Echo Dot.
+        self.start_device = device
         self.clock = TryClock(fast=fast)
         self.workdir = Path(tempfile.mkdtemp(prefix="mat-coach-try-"))
         self._served: list[_Served] = []
@@ -140,6 +143,8 @@ class TryOut:
         self.device = Device(endpoint=self.skill_url, api_origin=api_origin, signer=ca.signer,
                              understanding=Understanding.for_locale(self.locale), alexa=alexa,
                              clock=self.clock, locale=self.locale, locales=available_locales())
+        if self.start_device:
+            self.device.switch_device(self.start_device)
         if not self.serve_page:
             return ""
         page = _serve(create_page_app(self.device), port=self.port, host=self.host)
