@@ -22,7 +22,11 @@ from skill.handlers import (
     timed_session,
 )
 from skill.handlers.errors import CatchAllExceptionHandler, StoreErrorHandler
-from skill.handlers.interceptors import ApiBudgetInterceptor, SessionAttributesInterceptor
+from skill.handlers.interceptors import (
+    ApiBudgetInterceptor,
+    SessionAttributesInterceptor,
+    TouchInterceptor,
+)
 from skill.services import RandomSource, Services
 from skill.settings import Settings
 from skill.store import UserStore
@@ -89,6 +93,9 @@ def build_skill(
     for handler_class in HANDLER_CLASSES:
         builder.add_request_handler(handler_class(services))
     builder.add_global_request_interceptor(SessionAttributesInterceptor())
+    # A touch on a screen becomes the intent request it stands for before a handler is
+    # chosen, so the spoken request's handler answers it.
+    builder.add_global_request_interceptor(TouchInterceptor())
     builder.add_global_request_interceptor(ApiBudgetInterceptor(api_client))
     builder.add_exception_handler(StoreErrorHandler(services))
     builder.add_exception_handler(CatchAllExceptionHandler(services))

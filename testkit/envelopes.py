@@ -31,6 +31,7 @@ def envelope(
     access_token: str | None = ACCESS_TOKEN,
     session_id: str | None = None,
     locale: str | None = None,
+    device: str | None = None,
 ) -> dict:
     """A full request envelope around `request` (built by the product's own builder, which
     `mat-coach try` sends too).
@@ -45,7 +46,7 @@ def envelope(
     return build_envelope(request, application_id=application_id, user_id=user_id,
                           device_id=device_id, api_endpoint=api_endpoint,
                           access_token=access_token, scopes=scopes, session=session,
-                          **({"locale": locale} if locale else {}))
+                          device=device, **({"locale": locale} if locale else {}))
 
 
 def launch(**kwargs) -> dict:
@@ -83,6 +84,14 @@ def intent(name: str, slots: dict | None = None, *, locale: str = "en-US", **kwa
         },
         **kwargs,
     )
+
+
+def touch(*arguments: object, token: str = "mat-coach.welcome", **kwargs) -> dict:
+    """A touch on a screen's button: the `SendEvent` the document sends, as Alexa delivers it."""
+    kwargs.setdefault("device", "echo-show-8")
+    return envelope({"type": "Alexa.Presentation.APL.UserEvent", "token": token,
+                     "arguments": list(arguments),
+                     "source": {"type": "TouchWrapper", "handler": "Press", "id": ""}}, **kwargs)
 
 
 def session_ended(**kwargs) -> dict:

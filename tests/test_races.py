@@ -154,6 +154,21 @@ def test_two_different_starts_at_once_make_one_session(served, signer: AlexaSign
         assert_one_session(fake, store_url, who)
 
 
+def test_a_touch_and_a_spoken_start_at_once_make_one_session(served, signer: AlexaSigner):
+    """A touch on the screen's start button while the user says "start": two requests, one
+    session, whichever comes first (the touch runs the spoken start's handler)."""
+    url, api, fake, store_url = served
+    for n in range(3 * TRIALS, 3 * TRIALS + TRIALS // 2):
+        who = user(n)
+        bodies = [json.dumps(env.touch("start", 20, api_endpoint=api, **who)).encode(),
+                  json.dumps(env.intent("StartSessionIntent", {"duration": "PT20M"},
+                                        api_endpoint=api, device="echo-show-8", **who)).encode()]
+        answers = simultaneously(*(lambda b=b: post_signed(url, signer, b) for b in bodies))
+        assert sorted(map(started, answers)) == [False, True], answers
+        assert any(offered_restart(said) for said in answers), answers
+        assert_one_session(fake, store_url, who)
+
+
 # --- two Lambda instances on one DynamoDB table ------------------------------------------------
 
 

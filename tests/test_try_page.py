@@ -123,7 +123,7 @@ def test_a_whole_session_by_typing(page, shots: Path) -> None:
 
 
 def test_a_weekly_reminder_is_allowed_listed_and_rings(page, shots: Path) -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     from skill.tryout.runner import local_zone
@@ -145,8 +145,10 @@ def test_a_weekly_reminder_is_allowed_listed_and_rings(page, shots: Path) -> Non
     page.check("#fast-clock")
     shown = page.locator("#clock")
     expect(shown).to_contain_text("Device clock")
+    # The device clock is shown in the device's zone (this machine's), named after it.
+    expect(shown).to_contain_text(f"({local_zone()})")
     now = datetime.strptime(shown.inner_text().split(": ", 1)[1][:19], "%Y-%m-%d %H:%M:%S")
-    due = now.replace(tzinfo=UTC).astimezone(ZoneInfo(local_zone())) + timedelta(minutes=3)
+    due = now.replace(tzinfo=ZoneInfo(local_zone())) + timedelta(minutes=3)
     when = f"{due.hour % 12 or 12}:{due.minute:02d} {'am' if due.hour < 12 else 'pm'}"
     rung = page.locator("[data-testid=reminder]")
     before = rung.count()  # Monday's and Friday's, should the fast clock have passed one
@@ -305,3 +307,81 @@ def _german_conversation(page, say_de, alexa_de, line_pattern, shots: Path) -> N
     expect(reminder).to_have_count(1)
     expect(reminder.locator(".time")).to_have_text("19:00")
     page.screenshot(path=str(shots / "try-german.png"))
+
+
+# --- an Echo Show's screen ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def show_page_url() -> Iterator[str]:
+    """A try-out with a new user of its own, for the device with a screen."""
+    with TryOut(voice_seed=11) as tryout:
+        yield tryout.page_url
+
+
+def test_a_show_screen_counts_down_and_its_buttons_start_a_session(
+        show_page_url: str, tmp_path: Path, shots: Path) -> None:
+    with browser_tab(show_page_url, tmp_path / "profile") as page:
+        screen = page.locator("#screen")
+        expect(page.locator("#screen-box")).to_be_hidden()  # an Echo Dot has no screen
+        page.select_option("#device", "echo-show-8")
+        expect(page.locator("[data-testid=device-switched]")).to_have_count(1)
+
+        say(page, "open mat coach")
+        expect(screen).to_have_attribute("data-screen", "welcome")
+        expect(screen).to_contain_text("Mat Coach")
+        replies = page.locator("[data-testid=reply]")
+        before = replies.count()
+        screen.locator("button", has_text="safe").click()  # a touch is answered as speech
+        expect(replies).to_have_count(before + 1)
+        expect(page.locator("[data-testid=touched]")).to_have_count(1)
+        expect(screen).to_have_attribute("data-screen", "answer")
+        expect(screen).to_contain_text("doctor")
+
+        # A one-minute session on the fast clock: the screen's countdown runs by itself.
+        say(page, "start a one minute session")
+        page.click("#allow")
+        expect(screen).to_have_attribute("data-screen", "session")
+        countdown = screen.locator("[data-apl-id=countdown]")
+        expect(countdown).to_have_text(re.compile(r"^[01]:[0-5]\d$"))
+        page.check("#fast-clock")
+        first = countdown.inner_text()
+        expect(countdown).not_to_have_text(first)  # ticking on the page's clock
+        expect(countdown).to_have_text(re.compile(r"^0:[0-5]\d$"))
+        page.screenshot(path=str(shots / "try-show-countdown.png"))
+        expect(countdown).to_have_text("0:00")
+        expect(page.locator("[data-testid=timer]")).to_have_count(1)  # the end timer spoke
+        page.uncheck("#fast-clock")
+
+        # The welcome's start button starts the usual session by touch.
+        say(page, "open mat coach")
+        expect(screen).to_have_attribute("data-screen", "welcome")
+        before = replies.count()
+        screen.locator("button", has_text="Start").click()
+        expect(replies).to_have_count(before + 1)
+        expect(screen).to_have_attribute("data-screen", "session")
+        expect(page.locator("#timers .timer")).to_have_count(1)
+        expect(countdown).to_have_text(re.compile(r"^\d+:[0-5]\d$"))
+        page.screenshot(path=str(shots / "try-show-touched.png"))
+
+        # Starting over: a new user, whose welcome is a newcomer's; every bar says what it is.
+        page.click("#start-over")
+        expect(page.locator("[data-testid=started-over]")).to_have_count(1)
+        expect(page.locator("#timers .timer")).to_have_count(0)
+        expect(say(page, "open mat coach")).to_contain_text("Welcome to Mat Coach")
+        expect(page.locator("#ring-label")).to_contain_text("Device light")
+
+
+def test_the_screen_adapts_to_a_round_device(show_page_url: str, tmp_path: Path) -> None:
+    """The documents' viewport conditions, as the page draws them: a row of buttons on an
+    Echo Show, a column inside the circle of a round screen."""
+    with browser_tab(show_page_url, tmp_path / "profile") as page:
+        screen = page.locator("#screen")
+        rows = {}
+        for device in ("echo-show-8", "echo-spot"):
+            page.select_option("#device", device)
+            say(page, "open mat coach")
+            expect(screen).to_have_attribute("data-screen", "welcome")
+            boxes = [button.bounding_box() for button in screen.locator("button").all()]
+            assert len(boxes) == 3
+            rows[device] = len({round(box["y"]) for box in boxes})
+        assert rows == {"echo-show-8": 1, "echo-spot": 3}
+        expect(screen).to_have_class(re.compile(r"\bround\b"))

@@ -16,7 +16,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -751,3 +753,110 @@ def test_mat_coach_try_names_the_locales_it_has(capsys) -> None:
     assert run(parser.parse_args(["--locale", "fr-FR", "--console"])) == 2
     assert "de-DE" in capsys.readouterr().err
     assert parser.parse_args([]).locale == "en-US"
+
+
+# --- screens, a new user, the device's zone ----------------------------------------------------
+def test_the_page_switches_device_and_sends_touches(device: Device) -> None:
+    device.start_over()  # a user of its own: no session left running by another test
+    client = create_page_app(device).test_client()
+    about = client.get("/api/about").get_json()
+    names = [d["name"] for d in about["devices"]]
+    assert names[0] == about["device"] == "echo-dot" and "echo-show-8" in names
+    assert next(d for d in about["devices"] if d["name"] == "echo-dot")["viewport"] is None
+    tv = next(d for d in about["devices"] if d["name"] == "fire-tv")["viewport"]
+    assert (tv["mode"], tv["width"], tv["height"]) == ("tv", 960, 540)  # dp at 320 dpi
+
+    voice = client.post("/api/say", json={"text": "open mat coach"}).get_json()
+    assert voice["screen"] is None
+    assert voice["request"]["context"]["System"]["device"]["supportedInterfaces"] == {}
+    assert client.post("/api/device", json={"device": "echo-show-5"}).get_json() == {
+        "device": "echo-show-5"}
+    shown = client.post("/api/say", json={"text": "open mat coach"}).get_json()
+    assert shown["request"]["context"]["Viewport"]["pixelWidth"] == 960
+    assert shown["screen"]["token"] == "mat-coach.welcome"
+    touched = client.post("/api/touch", json={"arguments": ["progress", 0]}).get_json()
+    assert touched["request"]["request"]["type"] == "Alexa.Presentation.APL.UserEvent"
+    assert touched["request"]["request"]["token"] == "mat-coach.welcome"
+    assert touched["status"] == 200 and touched["speech"]
+    assert touched["screen"]["token"] == "mat-coach.progress"
+
+    for bad in ({"device": "echo-show-99"}, {"device": 3}, "not json"):
+        refused = client.post("/api/device", json=bad)
+        assert refused.status_code == 400 and "error" in refused.get_json()
+    for bad in ({"arguments": "start"}, {"arguments": [{"x": 1}]}, {"arguments": [True]}, {}):
+        refused = client.post("/api/touch", json=bad)
+        assert refused.status_code == 400 and "error" in refused.get_json()
+
+
+def test_starting_over_is_a_new_user_with_nothing_allowed_or_set(device: Device) -> None:
+    device.alexa.grant(device.token)
+    device.say("open mat coach")
+    device.say("start a two minute session")
+    assert device.state(10**9)["timers"]
+    old_user = device.user_id
+    device.start_over()
+    assert device.user_id != old_user
+    fresh = device.state(10**9)
+    assert fresh["timers"] == [] and fresh["reminders"] == []
+    assert fresh["timers_allowed"] is False and fresh["reminders_allowed"] is False
+    welcome = device.say("open mat coach")
+    assert welcome["request"]["context"]["System"]["user"]["userId"] == device.user_id
+    assert catalogue_line_said(welcome["speech"], "launch.new")
+
+
+def catalogue_line_said(speech_said: str, key: str) -> bool:
+    from skill.content import catalogue_for
+    from testkit.checks import says
+
+    return says(speech_said, catalogue_for("en-US"), key)
+
+
+def test_the_device_clock_and_timer_labels_are_in_the_device_zone() -> None:
+    with TryOut(voice_seed=3, zone="Pacific/Chatham", page=False) as tryout:
+        assert tryout.page_url == ""  # the console's try-out serves no page
+        device = tryout.device
+        assert device is not None
+        state = device.state(10**9)
+        assert state["zone"] == "Pacific/Chatham"
+        local = datetime.fromtimestamp(state["clock_ms"] // 1000, ZoneInfo("Pacific/Chatham"))
+        assert state["local_clock"] == local.strftime("%Y-%m-%d %H:%M:%S")
+        device.alexa.grant(device.token)
+        device.say("start a five minute session")
+        (timer,) = device.state(10**9)["timers"]
+        shown = re.search(r"(\d\d):(\d\d)", timer["label"])
+        assert shown is not None, timer["label"]
+        labelled = local.replace(hour=int(shown.group(1)), minute=int(shown.group(2)))
+        # Chatham is 12:45 or 13:45 ahead of UTC: a label in UTC (or this machine's zone)
+        # would be far from the device's local time.
+        assert abs((labelled - local).total_seconds()) <= 120
+
+
+def test_mat_coach_try_refuses_a_zone_it_does_not_know(capsys) -> None:
+    import argparse
+
+    from skill.tryout.command import add_arguments, run
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert run(parser.parse_args(["--zone", "Mars/Olympus", "--console"])) == 2
+    assert "not a time zone" in capsys.readouterr().err
+
+
+def test_the_voice_hint_names_the_install_command_the_readme_uses() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = readme.split("```bash\n")[1].split("\n```", 1)[0]
+    install = re.search(r"(\S+/pip install -e) \.", first)
+    assert install is not None
+    assert f"{install.group(1)} '.[voice]'" in speech.VOICE_EXTRA_HINT
+
+
+def test_the_console_on_an_echo_show_says_which_screen_it_shows() -> None:
+    from skill.tryout.command import console
+
+    with TryOut(voice_seed=2, page=False, device="echo-show-5") as tryout:
+        assert tryout.device is not None and tryout.device.device == "echo-show-5"
+        out = io.StringIO()
+        assert console(tryout.device, iter(["open mat coach\n", "how am I doing\n"]), out,
+                       speak=False) == 0
+    text = out.getvalue()
+    assert text.index("[screen] welcome") < text.index("[screen] progress")

@@ -13,6 +13,7 @@ class HelpIntentHandler(IntentHandler):
     """What the skill can do, with examples; the session stays open."""
 
     intent_names = ("AMAZON.HelpIntent",)
+    screen = "welcome"
 
     def respond(self, turn: Turn) -> Response:
         return turn.prompt("help")

@@ -24,12 +24,16 @@ class SkillHandler(AbstractRequestHandler):
     #: they run one at a time per user (the store's lease), and a replay of a request they
     #: already answered (same requestId) hears the same answer and changes nothing again.
     replay_safe = False
+    #: The screen this handler's answers show on a device with one (`skill.screens.SCREENS`);
+    #: None: the screen follows what the answer did to the session (started, paused, ended).
+    screen: str | None = None
 
     def __init__(self, services: Services) -> None:
         self.services = services
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input, self.services)
+        turn.screen = self.screen
         if not self.replay_safe:
             return self.respond(turn)
         # The lease is taken before the record is read, so a request that waited reads what

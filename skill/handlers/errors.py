@@ -37,6 +37,7 @@ class _ApologyHandler(AbstractExceptionHandler):
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         self.log(exception)
         turn = Turn.of(handler_input, self.services)
+        turn.has_screen = False  # an apology changes nothing on the screen; it shows no new one
         if _silent_request(handler_input):
             return turn.silence()
         return self.apologise(turn, exception)

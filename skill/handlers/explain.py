@@ -33,6 +33,7 @@ class ExplainMatIntentHandler(LookupIntentHandler):
     """
 
     intent_names = ("ExplainMatIntent",)
+    screen = "answer.explain"
     slot_names = ("topic", "task")
     entry_prefix = "explain.topic."
     answer_key = "explain.overview"

@@ -1,4 +1,4 @@
-"""Request interceptors: what runs before every handler (session hygiene, API budget).
+"""Request interceptors: what runs before every handler (session hygiene, touches, API budget).
 
 Each request's log line is written by its door, from its telemetry (`skill.telemetry`).
 """
@@ -34,6 +34,26 @@ class SessionAttributesInterceptor(AbstractRequestInterceptor):
         if said:
             kept[SAID_KEY] = said
         manager.session_attributes = kept
+
+
+#: What a touch on a screen's button arrives as (`SendEvent` in an APL document).
+TOUCH_REQUEST = "Alexa.Presentation.APL.UserEvent"
+
+
+class TouchInterceptor(AbstractRequestInterceptor):
+    """A touch becomes the intent request it stands for, before a handler is chosen.
+
+    So the handler of the spoken request answers it (`skill.handlers.touch` says which), and
+    no other request pays for reading touches: the module is loaded by the first touch.
+    """
+
+    def process(self, handler_input: HandlerInput) -> None:
+        envelope = handler_input.request_envelope
+        if getattr(envelope.request, "object_type", None) != TOUCH_REQUEST:
+            return
+        from skill.handlers.touch import spoken_equivalent
+
+        envelope.request = spoken_equivalent(envelope.request)
 
 
 class ApiBudgetInterceptor(AbstractRequestInterceptor):

@@ -23,6 +23,7 @@ class LaunchRequestHandler(RequestTypeHandler):
     """Every path ends with a question and a reprompt, so the session stays open."""
 
     request_types = ("LaunchRequest",)
+    screen = "welcome"
 
     def respond(self, turn: Turn) -> Response:
         say, routine, now = turn.say, turn.routine, turn.now

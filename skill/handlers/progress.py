@@ -14,6 +14,7 @@ class ProgressIntentHandler(IntentHandler):
     """This week's sessions and minutes against the goal; offers a session afterwards."""
 
     intent_names = ("ProgressIntent",)
+    screen = "progress"
 
     def respond(self, turn: Turn) -> Response:
         flows.offer_usual_session(turn)
@@ -29,6 +30,7 @@ class SetGoalIntentHandler(IntentHandler):
     """
 
     intent_names = ("SetGoalIntent",)
+    screen = "progress"
     replay_safe = True
 
     def respond(self, turn: Turn) -> Response:

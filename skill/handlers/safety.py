@@ -13,6 +13,7 @@ class CheckSafetyIntentHandler(LookupIntentHandler):
     """The caution for a named condition, with the "not a doctor" line once a conversation."""
 
     intent_names = ("CheckSafetyIntent",)
+    screen = "answer.safety"
     slot_names = ("condition",)
     entry_prefix = "safety.condition."
     answer_key = "safety.general"

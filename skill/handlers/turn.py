@@ -86,6 +86,11 @@ class Turn:
         self._pending: Callable[[rules.Routine], rules.Routine] | None = None
         self._zone: tzinfo | None = None
         self._listing: Outcome | None = None  # the list call's answer, or its failure
+        #: The screen the answering handler shows on a device with one (`skill.screens`);
+        #: None leaves the choice to what happened (a session started, paused or ended).
+        self.screen: str | None = None
+        #: Whether this request's change ended the running session (the done screen).
+        self.ended_session = False
 
     @classmethod
     def of(cls, handler_input: HandlerInput, services: Services) -> Turn:
@@ -217,10 +222,12 @@ class Turn:
         if rule is None:
             return
         now, request_id, person, stamped = self.now, self.request_id, self.person, self.stamped
+        ended = [False]
 
         def apply(attributes: dict) -> dict:
-            mine = people.routine_attributes(attributes, person)
-            changed = rule(rules.Routine.from_attributes(mine))
+            mine = rules.Routine.from_attributes(people.routine_attributes(attributes, person))
+            changed = rule(mine)
+            ended[0] = mine.active is not None and changed.active is None
             if request_id:
                 answer = rules.Answer(request_id, speech, reprompt)
                 changed = rules.remember_answer(changed, answer, now)
@@ -230,6 +237,7 @@ class Turn:
             return people.with_routine(attributes, person, changed.to_attributes())
 
         saved = self.services.store.update(self.user_id, apply, first=self._record)
+        self.ended_session = ended[0]
         self._record = saved
         self._routine = rules.Routine.from_attributes(
             people.routine_attributes(saved.attributes, person))
@@ -384,8 +392,30 @@ class Turn:
     def _reply(self, speech: str, reprompt: str | None) -> Response:
         builder = self.builder.speak(to_ssml(speech))
         if reprompt is None:
-            return builder.set_should_end_session(True).response
-        return builder.ask(to_ssml(reprompt)).response
+            builder.set_should_end_session(True)
+        else:
+            builder.ask(to_ssml(reprompt))
+        if self.has_screen:
+            # Imported here: only a device with a screen pays for the screens (and their
+            # documents are read only when one is sent).
+            from skill.screens import show
+
+            show(self, speech)
+        return builder.response
+
+    @cached_property
+    def has_screen(self) -> bool:
+        """Whether the device renders APL (`supportedInterfaces` names it): only then is a
+        screen sent, so a voice-only device gets exactly the spoken answer."""
+        device = getattr(getattr(self.envelope.context, "system", None), "device", None)
+        interfaces = getattr(device, "supported_interfaces", None)
+        return getattr(interfaces, "alexa_presentation_apl", None) is not None
+
+    @property
+    def known_routine(self) -> rules.Routine | None:
+        """The routine as this request read (and wrote) it, without reading it: a screen
+        shows what the answer already knows and never costs a store call."""
+        return self._routine
 
     def elicit(self, slot: str, speech: str, reprompt: str) -> Response:
         """Ask again for one slot of this intent with Dialog.ElicitSlot.

@@ -16,6 +16,7 @@ import webbrowser
 from typing import TYPE_CHECKING
 
 from skill.tryout import speech
+from skill.tryout.devices import DEFAULT_DEVICE, DEVICES
 
 if TYPE_CHECKING:
     from skill.tryout.device import Device
@@ -34,6 +35,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--locale", default="en-US", metavar="LOCALE",
                         help="the device's language at start, one of the interaction models "
                              "(en-US, de-DE, ...); the page can switch it")
+    parser.add_argument("--device", default=DEFAULT_DEVICE, choices=sorted(DEVICES),
+                        help="the device at start: an Echo Dot (no screen, the default), an "
+                             "Echo Show or a TV (the skill sends it screens); the page can "
+                             "switch it")
+    parser.add_argument("--zone", metavar="ZONE", default=None,
+                        help="the device's time zone, an IANA name such as Europe/Berlin "
+                             "(default: this machine's); the skill reads it as it reads Alexa's")
     parser.add_argument("--store", metavar="URL", default=None,
                         help="keep the routine in this store (default: a fresh SQLite file for "
                              "this run, removed at exit)")
@@ -46,6 +54,17 @@ def _can_open_browser() -> bool:
     if sys.platform.startswith("linux"):
         return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     return True
+
+
+def _known_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this machine (or tzdata) knows."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return "/" in name or name == "UTC"
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -61,10 +80,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"mat-coach try: no model to try for {args.locale!r}; one of: "
               f"{', '.join(locales)}", file=sys.stderr)
         return 2
+    if args.zone is not None and not _known_zone(args.zone):
+        print(f"mat-coach try: {args.zone!r} is not a time zone name (such as Europe/Berlin)",
+              file=sys.stderr)
+        return 2
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly: servers down, temp files gone
+    # The console talks to the device itself: no page is served, and none opened.
     tryout = TryOut(port=0 if args.console else args.port, host=args.host,
-                    store_url=args.store, fast=args.fast, locale=args.locale)
+                    store_url=args.store, fast=args.fast, locale=args.locale, zone=args.zone,
+                    page=not args.console, device=args.device)
     try:
         url = tryout.start()
         if args.console:
@@ -170,6 +195,9 @@ def _turn_lines(turn: dict) -> list[str]:
     card = turn.get("card")
     if card:
         lines.append(f"  [Alexa app card] {card['title']}: {card['text']}")
+    screen = turn.get("screen")
+    if screen:
+        lines.append(f"  [screen] {str(screen.get('token') or '').removeprefix('mat-coach.')}")
     if turn.get("permission_question"):
         lines.append(f"Alexa: {turn['permission_question']} (answer it, or /allow / /deny)")
     return lines

@@ -24,12 +24,14 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import requests
 
 from skill.timers import TIMERS_SCOPE
 from skill.tryout.alexa import LocalAlexa
-from skill.tryout.clock import TryClock
+from skill.tryout.clock import FAST_RATE, TryClock
+from skill.tryout.devices import DEFAULT_DEVICE, DEVICES
 from skill.tryout.envelopes import envelope, new_session_id
 from skill.tryout.languages.rules import Language
 from skill.tryout.reminders import SCOPE as REMINDERS_SCOPE
@@ -83,7 +85,8 @@ class Device:
         self.alexa = alexa
         self.clock = clock
         self.skill_id = skill_id
-        self.user_id = user_id
+        self.user_id = self.first_user_id = user_id
+        self.users = 0  # how many times the person started over as a new user
         self.locale = locale or understanding.model.locale
         #: The locales the device can switch to (those with a model and word rules).
         self.locales = tuple(dict.fromkeys([self.locale, *locales]))
@@ -96,9 +99,18 @@ class Device:
         self.conversation = Conversation()
         #: The scopes the last consent card asked for: what "allow in the app" grants.
         self.card_scopes: tuple[str, ...] = (TIMERS_SCOPE,)
+        #: Which device the requests come from (`skill.tryout.devices`): its screen, if any.
+        self.device = DEFAULT_DEVICE
+        #: The last screen the skill sent (RenderDocument: token, document, data sources).
+        self.screen: dict | None = None
         self._http = requests.Session()
         self._http.trust_env = False  # loopback only, never through a proxy
         self._lock = threading.Lock()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone the device is set to (the local Alexa's settings API answers it)."""
+        return ZoneInfo(self.alexa.zone)
 
     @property
     def language(self) -> Language:
@@ -122,7 +134,43 @@ class Device:
             self.locale = locale
             self.conversation = Conversation()
 
+    def start_over(self) -> None:
+        """Become a new user on the same device: a fresh routine (a new user id), nothing
+        allowed yet, and no timers or reminders (they belong to the old user's token)."""
+        with self._lock:
+            self.users += 1
+            self.user_id = f"{self.first_user_id}-{self.users}"
+            self.token = f"try-{secrets.token_urlsafe(16)}"
+            self.alexa.revoke(self.token)
+            self.alexa.reminders.revoke(self.token)
+            self.conversation = Conversation()
+            self.card_scopes = (TIMERS_SCOPE,)
+            self.screen = None
+
+    def switch_device(self, device: str) -> None:
+        """Be another device from the next request on: an Echo Dot has no screen, an Echo
+        Show or a TV tells the skill its screen. The conversation ends, as moving to another
+        device does; timers, reminders and permissions stay (they are the account's)."""
+        if device not in DEVICES:
+            raise ValueError(f"no such device {device!r}: {', '.join(DEVICES)}")
+        with self._lock:
+            self.device = device
+            self.screen = None
+            self.conversation = Conversation()
+
     # --- what a person does ---------------------------------------------------------------
+    def touch(self, arguments: Sequence[object]) -> dict:
+        """A touch on a button of the screen: the `SendEvent` its document sends, as Alexa
+        delivers it to the skill (in the open session, or a new one)."""
+        with self._lock:
+            shown = self.screen or {}
+            request = {"type": "Alexa.Presentation.APL.UserEvent",
+                       "token": str(shown.get("token") or ""),
+                       "arguments": list(arguments)[:8],
+                       "source": {"type": "TouchWrapper", "handler": "Press", "id": ""}}
+            label = " ".join(str(a) for a in arguments[:2])
+            return self._send(request, said=f"(touched {label})", understood=None)
+
     def say(self, text: str) -> dict:
         """One utterance: understood, sent, answered. Returns the turn as the page shows it."""
         with self._lock:
@@ -226,7 +274,7 @@ class Device:
         return envelope(request, application_id=self.skill_id, user_id=self.user_id,
                         device_id=DEVICE_ID, api_endpoint=self.api_origin,
                         access_token=self.token, scopes=scopes,
-                        session=session, locale=self.locale)
+                        session=session, locale=self.locale, device=self.device)
 
     def _send(self, request: dict, *, said: str, understood: Understood | None,
               with_session: bool = True, alexa_said: str | None = None) -> dict:
@@ -267,6 +315,7 @@ class Device:
         conversation = self.conversation
         conversation.eliciting = None
         question = None
+        shown = False
         for directive in response.get("directives") or []:
             kind = directive.get("type")
             if kind == "Connections.SendRequest" and directive.get("name") == "AskFor":
@@ -276,6 +325,11 @@ class Device:
                 conversation.permission_scope = scope if scope in SCOPE_LINES else TIMERS_SCOPE
                 question = self.alexa_says(
                     f"{SCOPE_LINES[conversation.permission_scope]}.question")
+            elif kind == "Alexa.Presentation.APL.RenderDocument":
+                self.screen = {"token": directive.get("token"),
+                               "document": directive.get("document"),
+                               "datasources": directive.get("datasources") or {}}
+                shown = True
             elif kind == "Dialog.ElicitSlot":
                 intent = directive.get("updatedIntent") or {}
                 slot = directive.get("slotToElicit")
@@ -300,6 +354,7 @@ class Device:
             "permission_question": question,
             "eliciting": conversation.eliciting[1] if conversation.eliciting else None,
             "session_open": session_open,
+            "screen": self.screen if shown else None,
         }
 
     # --- what the page polls ----------------------------------------------------------------
@@ -325,6 +380,15 @@ class Device:
             "events": events,
             "fast": self.clock.fast,
             "clock": datetime.fromtimestamp(int(self.clock.time()), UTC).isoformat(),
+            # The device's own time, in the zone it is set to (as the skill reads it).
+            "local_clock": datetime.fromtimestamp(int(self.clock.time()), self.zone)
+            .strftime("%Y-%m-%d %H:%M:%S"),
+            "zone": self.alexa.zone,
+            # The device's clock to the millisecond, and how fast it runs: a screen's
+            # countdown ticks on it between two polls.
+            "clock_ms": int(self.clock.time() * 1000),
+            "rate": FAST_RATE if self.clock.fast else 1.0,
+            "device": self.device,
             "timers_allowed": self.alexa.granted(self.token),
             "reminders_allowed": self.alexa.reminders.granted(self.token),
             "session_open": self.conversation.session_id is not None,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from skill.tryout.devices import screen_context
+
 
 def now_stamp() -> str:
     """The request timestamp: UTC, to the second, as Alexa writes it."""
@@ -32,23 +34,29 @@ def envelope(
     scopes: dict[str, str] | None = None,
     session: dict | None = None,
     locale: str = "en-US",
+    device: str | None = None,
 ) -> dict:
     """A full envelope around `request`; `session` is {"new", "sessionId", "attributes"} or None
-    (skill events arrive without one), `scopes` maps permission scopes to their status."""
+    (skill events arrive without one), `scopes` maps permission scopes to their status, `device`
+    names one of `skill.tryout.devices.DEVICES` (None: a device without a screen)."""
+    interfaces, viewport = screen_context(device)
     user: dict = {"userId": user_id}
     if scopes is not None:
         user["permissions"] = {"scopes": {k: {"status": v} for k, v in scopes.items()}}
     system: dict = {
         "application": {"applicationId": application_id},
         "user": user,
-        "device": {"deviceId": device_id, "supportedInterfaces": {}},
+        "device": {"deviceId": device_id, "supportedInterfaces": interfaces},
         "apiEndpoint": api_endpoint,
     }
     if access_token:
         system["apiAccessToken"] = access_token
+    context: dict = {"System": system}
+    if viewport is not None:
+        context["Viewport"] = viewport
     body: dict = {
         "version": "1.0",
-        "context": {"System": system},
+        "context": context,
         "request": {
             "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
             "timestamp": now_stamp(),

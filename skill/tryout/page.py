@@ -15,12 +15,13 @@ from flask import Flask, Response, jsonify, request
 
 from skill.tryout import speech
 from skill.tryout.device import Device
+from skill.tryout.devices import described
 from skill.tryout.languages import language_for
 
 #: A request is a sentence; anything much longer is cut by the understanding anyway.
 MAX_TEXT_CHARS = 20_000
 STATIC_TYPES = {"index.html": "text/html; charset=utf-8", "page.js": "text/javascript",
-                "page.css": "text/css"}
+                "apl.js": "text/javascript", "page.css": "text/css"}
 
 
 def _static(name: str) -> bytes:
@@ -77,6 +78,8 @@ def create_page_app(device: Device) -> Flask:
             "skill_endpoint": device.endpoint,
             "locales": [{"locale": locale, "language": language_for(locale).name}
                         for locale in device.locales],
+            "devices": described(),
+            "device": device.device,
             **about_language(),
         })
 
@@ -89,6 +92,30 @@ def create_page_app(device: Device) -> Flask:
                             "locales": list(device.locales)}), 400
         device.switch_locale(wanted)
         return jsonify(about_language())
+
+    @app.post("/api/device")
+    def switch_device() -> Response:
+        data = request.get_json(silent=True)
+        wanted = data.get("device") if isinstance(data, dict) else None
+        try:
+            device.switch_device(wanted if isinstance(wanted, str) else "")
+        except ValueError as exc:
+            return jsonify({"error": str(exc)}), 400  # type: ignore[return-value]
+        return jsonify({"device": device.device})
+
+    @app.post("/api/start-over")
+    def start_over() -> Response:
+        device.start_over()
+        return jsonify(device.state(10**9))
+
+    @app.post("/api/touch")
+    def touch() -> Response:
+        data = request.get_json(silent=True)
+        arguments = data.get("arguments") if isinstance(data, dict) else None
+        if not isinstance(arguments, list) or not all(
+                isinstance(a, str | int | float) and not isinstance(a, bool) for a in arguments):
+            return jsonify({"error": "arguments must be a list of strings and numbers"}), 400  # type: ignore[return-value]
+        return jsonify(device.touch(arguments))
 
     @app.get("/api/state")
     def state() -> Response:

@@ -81,12 +81,19 @@ class TryOut:
 
     def __init__(self, *, port: int = 0, host: str = LOOPBACK, store_url: str | None = None,
                  fast: bool = False, locale: str = "en-US", voice_seed: int | None = None,
+                 zone: str | None = None, page: bool = True, device: str | None = None,
                  ) -> None:
         self.port = port
         self.host = host
         self.store_url = store_url
         self.locale = locale
         self.voice_seed = voice_seed
+        #: The device's time zone (the settings API's answer): this machine's unless named.
+        self.zone = zone or local_zone()
+        #: Whether to serve the device page (the console talks to the device directly).
+        self.serve_page = page
+        #: The device at start (`skill.tryout.devices`): None, the Echo Dot.
+        self.start_device = device
         self.clock = TryClock(fast=fast)
         self.workdir = Path(tempfile.mkdtemp(prefix="mat-coach-try-"))
         self._served: list[_Served] = []
@@ -114,7 +121,7 @@ class TryOut:
         key_file.touch(0o600)
         key_file.write_bytes(key)
 
-        alexa = LocalAlexa(clock=self.clock.utc, wall=TryClock.wall_utc, zone=local_zone())
+        alexa = LocalAlexa(clock=self.clock.utc, wall=TryClock.wall_utc, zone=self.zone)
         alexa_server = _serve(Request.application(alexa.handle),  # type: ignore[arg-type]
                               ssl_context=(str(self.workdir / "alexa.pem"), str(key_file)))
         self._served.append(alexa_server)
@@ -136,6 +143,10 @@ class TryOut:
         self.device = Device(endpoint=self.skill_url, api_origin=api_origin, signer=ca.signer,
                              understanding=Understanding.for_locale(self.locale), alexa=alexa,
                              clock=self.clock, locale=self.locale, locales=available_locales())
+        if self.start_device:
+            self.device.switch_device(self.start_device)
+        if not self.serve_page:
+            return ""
         page = _serve(create_page_app(self.device), port=self.port, host=self.host)
         self._served.append(page)
         self.page_url = f"http://{self.host}:{page.port}/"
@@ -150,7 +161,7 @@ class TryOut:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def wait(self) -> None:
-        """Block until interrupted (Ctrl-C)."""
+        """Block until interrupted (Ctrl-C): the page's server runs until then."""
         if self._served:
             self._served[-1].thread.join()
 

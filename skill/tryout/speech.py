@@ -15,7 +15,7 @@ import subprocess
 
 #: Replies are short; this bounds what one request can make espeak-ng say.
 MAX_SPOKEN_CHARS = 2000
-VOICE_EXTRA_HINT = ("Voice input is optional: install it with pip install -e '.[voice]' "
+VOICE_EXTRA_HINT = ("Voice input is optional: install it with .venv/bin/pip install -e '.[voice]' "
                     "(pocketsphinx, offline, English). Typing works the same.")
 ENGLISH_ONLY_HINT = ("Voice input hears English only (pocketsphinx); in this language, type "
                      "what you would say.")

@@ -10,6 +10,12 @@ let lastEvent = 0;
 let busy = false;
 let speaking = Promise.resolve();
 
+// The device's light bar, and the words that say what it shows.
+function light(state) {
+  $("ring").className = state === "idle" ? "ring" : "ring " + state;
+  $("ring-label").textContent = "Device light: " + state;
+}
+
 function el(tag, cls, text) {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -37,8 +43,8 @@ function speak(text, locale) {
   if (!text) return;
   const lang = locale || about.locale;
   speaking = speaking.then(() => new Promise((resolve) => {
-    $("ring").className = "ring speaking";
-    const done = () => { $("ring").className = "ring"; resolve(); };
+    light("speaking");
+    const done = () => { light("idle"); resolve(); };
     if (about.speech) {
       const audio = new Audio("/api/speech?text=" + encodeURIComponent(text) +
         "&locale=" + encodeURIComponent(lang || ""));
@@ -73,7 +79,88 @@ function describeUnderstood(understood) {
   return text;
 }
 
+// --- the device's screen -------------------------------------------------------------------
+// The device's clock, as the last poll read it, and how fast it runs: a screen's countdown
+// ticks on it between polls (one minute a second on the fast clock).
+let deviceClock = { ms: Date.now(), at: performance.now(), rate: 1 };
+const clockNow = () => deviceClock.ms + (performance.now() - deviceClock.at) * deviceClock.rate;
+let shown = null;
+
+function currentViewport() {
+  const device = (about.devices || []).find((d) => d.name === about.device);
+  return device ? device.viewport : null;
+}
+
+function drawScreen(directive) {
+  const viewport = currentViewport();
+  const box = $("screen-box");
+  box.hidden = !viewport;
+  if (!viewport || !directive) { shown = null; $("screen").replaceChildren(); return; }
+  const host = $("screen");
+  host.className = "screen" + (viewport.shape === "round" ? " round" : "") +
+    (viewport.mode === "tv" ? " tv" : "");
+  host.dataset.screen = String(directive.token || "").replace("mat-coach.", "");
+  const room = Math.min(560, box.clientWidth || 560);
+  const width = Math.round(viewport.width * Math.min(room / viewport.width, 380 / viewport.height));
+  try {
+    shown = Apl.show(host, directive, viewport, width, touch, clockNow);
+  } catch (error) {
+    shown = null;
+    host.replaceChildren(el("p", "error", "This page cannot draw that screen: " + error.message));
+  }
+}
+
+async function touch(args) {
+  if (busy) return;
+  busy = true;
+  add(el("li", "user", "(touched “" + args.filter((a) => typeof a === "string").join(" ") + "”)"))
+    .dataset.testid = "touched";
+  try {
+    showTurn(await postJson("/api/touch", { arguments: args }));
+  } catch (error) {
+    add(el("li", "error", "The page could not reach mat-coach try: " + error));
+  } finally {
+    busy = false;
+  }
+}
+
+function setupDevices() {
+  const select = $("device");
+  for (const device of about.devices || []) {
+    const item = el("option", "", device.label);
+    item.value = device.name;
+    select.appendChild(item);
+  }
+  select.value = about.device;
+  const note = () => {
+    $("device-note").textContent = currentViewport()
+      ? "Requests say the device renders APL, with this screen."
+      : "Requests say the device has no screen.";
+  };
+  note();
+  drawScreen(null);
+  select.addEventListener("change", async () => {
+    select.disabled = true;
+    try {
+      const answer = await postJson("/api/device", { device: select.value });
+      if (answer.error) {
+        select.value = about.device;
+      } else {
+        about.device = answer.device;
+        drawScreen(null);
+        note();
+        add(el("li", "hint", "(now on " + select.options[select.selectedIndex].text +
+          ": a new conversation)")).dataset.testid = "device-switched";
+      }
+    } finally {
+      select.disabled = false;
+    }
+  });
+  setInterval(() => { if (shown) shown.tick(); }, 200);
+}
+
 function showTurn(turn) {
+  if (turn.screen) drawScreen(turn.screen);
   const understood = describeUnderstood(turn.understood);
   if (understood) add(el("li", "understood", "Understood: " + understood)).dataset.testid = "understood";
   if (turn.alexa_said) add(el("li", "alexa-own", "Alexa: " + turn.alexa_said));
@@ -193,7 +280,8 @@ async function poll() {
     showTimers(state.timers);
     showReminders(state.reminders || []);
     if (settled && edits === clockEdits && clockPending === 0) $("fast-clock").checked = state.fast;
-    $("clock").textContent = "Device clock: " + state.clock.replace("T", " ").slice(0, 19) + " UTC";
+    $("clock").textContent = "Device clock: " + state.local_clock + " (" + state.zone + ")";
+    deviceClock = { ms: state.clock_ms, at: performance.now(), rate: state.rate };
     for (const event of state.events) {
       lastEvent = Math.max(lastEvent, event.number);
       const kind = event.kind === "progress" ? "alexa" : "announcement";
@@ -257,6 +345,7 @@ async function start() {
       ". Install espeak-ng to hear them offline.";
   setupLanguages();
   showLanguage(about);
+  setupDevices();
   $("say-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $("utterance");
@@ -273,6 +362,18 @@ async function start() {
     $("permission").hidden = true;
     add(el("li", "user", "Deny"));
     showTurn(await postJson("/api/permission", { allow: false }));
+  });
+  $("start-over").addEventListener("click", async () => {
+    $("start-over").disabled = true;
+    try {
+      await postJson("/api/start-over");
+      $("permission").hidden = true;
+      drawScreen(null);
+      add(el("li", "hint", "(a new user on this device: a fresh routine, nothing allowed yet)"))
+        .dataset.testid = "started-over";
+    } finally {
+      $("start-over").disabled = false;
+    }
   });
   $("fast-clock").addEventListener("change", async (event) => {
     clockEdits += 1;
@@ -308,7 +409,7 @@ function setupMicrophone() {
     processor.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
     source.connect(processor);
     processor.connect(context.destination);
-    $("ring").className = "ring listening";
+    light("listening");
   };
   const end = async () => {
     if (!context) return;
@@ -317,7 +418,7 @@ function setupMicrophone() {
     stream.getTracks().forEach((t) => t.stop());
     await context.close();
     context = null;
-    $("ring").className = "ring";
+    light("idle");
     const samples = downsample(chunks, rate, 16000);
     const response = await fetch("/api/listen", { method: "POST", body: samples.buffer,
       headers: { "Content-Type": "application/octet-stream" } });
