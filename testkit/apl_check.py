@@ -1,10 +1,11 @@
 """Amazon's APL validator (the `apl-suggester` npm package), run offline on what the skill sends.
 
-`testkit/apl/` holds the package's pinned install (`package.json`, `package-lock.json`; `.ci/run`
-installs it with `npm ci`) and `validate.js`, which validates documents and data sources and
-answers with the findings as JSON. `unavailable()` says why the validator cannot run here: only
-a machine without node is a reason to skip; with node, a missing install is a failure that says
-how to install it (no test downloads anything).
+`testkit/apl/` holds the package's pinned install (`package.json`, `package-lock.json`; the
+README's test command installs it with `npm ci` where npm is on the machine) and `validate.js`,
+which validates documents and data sources and answers with the findings as JSON.
+`unavailable()` says why the validator cannot run here: only a machine without node is a reason
+to skip; with node, a missing install is a failure that says how to install it (no test
+downloads anything).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ RENDER_DOCUMENT = "Alexa.Presentation.APL.RenderDocument"
 MAX_APL_RESPONSE_BYTES = 120 * 1024
 
 
-#: How the validator is installed (what `.ci/run` runs, from the repository's root).
+#: How the validator is installed (part of the README's test command, from the repository's root).
 INSTALL = "npm ci --prefix testkit/apl --no-audit --no-fund"
 
 
@@ -36,7 +37,7 @@ def validate(entries: list[dict]) -> dict[str, list[dict]]:
     node = shutil.which("node")
     assert node is not None, unavailable()
     assert (APL_DIR / "node_modules" / "apl-suggester").is_dir(), (
-        f"apl-suggester is not installed: run `{INSTALL}` (.ci/run does)")
+        f"apl-suggester is not installed: run `{INSTALL}` (the README's test command does)")
     done = subprocess.run([node, str(APL_DIR / "validate.js")], input=json.dumps(entries),
                           capture_output=True, text=True, timeout=120, cwd=APL_DIR, check=False)
     assert done.returncode == 0, done.stderr
