@@ -23,11 +23,9 @@ How a request is understood (`Resolver.resolve`):
   may also give AMAZON.FallbackIntent samples of its own, as Alexa allows, to extend its
   out-of-domain model with near misses ("buy an acupressure mat", "clean my yoga mat"): an
   utterance nearest to one of those falls back whatever its score. They never count as
-  in-domain evidence in the calibration. Two rules weigh a known slot value as Alexa does: a
-  sample that frames the words exactly around a value's name or synonym ("{condition} can I
-  still lie on it" and "months along") takes them whatever sounds nearer, and under the
-  threshold a distinctive value named anywhere ("running a temperature") reaches the one intent
-  that takes its slot type, rather than the fallback.
+  in-domain evidence in the calibration. A sample that frames the words exactly around a value's
+  name or synonym ("{condition} can I still lie on it" and "months along") takes them whatever
+  sounds nearer, as Alexa weighs a known slot value.
 * **Custom slots** — as Alexa fills them: first a sample whose words frame the utterance exactly
   ("is it safe if I have {condition}") captures the slot's words, and entity resolution matches
   them to a value name or synonym (case, apostrophes, "&" and spelled letters normalised): the
@@ -63,7 +61,6 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -276,8 +273,6 @@ class Resolver:
         builtins = builtin_samples(locale)
         self.intents: list[str] = []
         self.slot_types: dict[str, dict[str, str]] = {}
-        #: Slots that take a list of values ("mondays and fridays"), by intent.
-        self.list_slots: dict[str, set[str]] = {}
         self.templates: list[SampleTemplate] = []
         sentences: list[str] = []
         owners: list[tuple[str, int]] = []  # (intent, template index) per sentence
@@ -292,8 +287,6 @@ class Resolver:
                 continue  # a built-in Alexa has no native samples for here: never chosen
             self.intents.append(name)
             self.slot_types[name] = slots
-            self.list_slots[name] = {s["name"] for s in intent.get("slots", []) or []
-                                     if s.get("multipleValues", {}).get("enabled")}
             for sample in samples:
                 index = len(self.templates)
                 self.templates.append(sample_template(name, sample, slots, language))
@@ -306,7 +299,6 @@ class Resolver:
         #: Words the samples themselves use around their slots: a value name made only of these
         #: ("the mat", "use it") says little when it turns up outside a framed slot.
         self.carrier_words = {w for t in self.templates for w in t.own_words}
-        self._elsewhere: dict[str, frozenset[str]] = {}
         #: The sets of slots each intent's samples hold together (Alexa fills one sample's).
         self._slot_groups: dict[str, list[set[str]]] = defaultdict(list)
         for template in self.templates:
@@ -433,50 +425,11 @@ class Resolver:
                 out.append(Resolution(text, FALLBACK, {}, score, runner))
                 continue
             if score < self.threshold:
-                named = self._named(text)
-                if named is not None:  # a known value said: its intent, as the word matcher
-                    out.append(Resolution(text, named, self._slots(named, text, vector, row),
-                                          score, (intent, score),
-                                          tuple(self.slot_types.get(named, {}))))
-                    continue
                 out.append(Resolution(text, FALLBACK, {}, score, (intent, score)))
                 continue
             out.append(Resolution(text, intent, self._slots(intent, text, vector, row), score,
                                   runner, tuple(self.slot_types.get(intent, {}))))
         return out
-
-    def _named(self, text: str) -> str | None:
-        """Under the threshold, the intent whose own slot value is named in the words: the rule
-        of the device page's matcher (`Understanding._named`), so both measures weigh a known
-        value as Alexa does. Only custom slot types one intent alone declares count, and a name
-        whose words all occur in other intents' samples names nothing."""
-        words = self.language.normalise(text).split()
-        best: tuple[str, int] | None = None
-        for intent, slot_type in self._sole_types:
-            found = self._longest_value(slot_type, words, set())
-            if found is None or set(found[1]) <= self._words_elsewhere(intent):
-                continue
-            if best is None or len(found[1]) > best[1]:
-                best = (intent, len(found[1]))
-        return best[0] if best else None
-
-    @cached_property
-    def _sole_types(self) -> tuple[tuple[str, str], ...]:
-        owners: dict[str, set[str]] = defaultdict(set)
-        for intent, declared in self.slot_types.items():
-            for name, slot_type in declared.items():
-                if slot_type in self.types and name not in self.list_slots.get(intent, ()):
-                    owners[slot_type].add(intent)
-        return tuple((next(iter(intents)), slot_type) for slot_type, intents in owners.items()
-                     if len(intents) == 1)
-
-    def _words_elsewhere(self, intent: str) -> frozenset[str]:
-        """Every word the samples of the other intents use (near misses aside)."""
-        if intent not in self._elsewhere:
-            self._elsewhere[intent] = frozenset(
-                w for t in self.templates if t.intent not in (intent, FALLBACK)
-                for w in t.own_words)
-        return self._elsewhere[intent]
 
     def _exact_frame(self, text: str) -> str | None:
         """The one intent with a sample that frames `text` word for word around a name or
