@@ -260,14 +260,15 @@ def test_the_lexical_matcher_understands_most_held_out_requests(
 
 def test_the_lexical_matcher_reads_german_held_out_requests_with_german_words() -> None:
     """The German set (`testkit/data/heldout_de.jsonl`, two writers blind to the model, dialect
-    included) through the page's matcher: measured 54.3 % of intents and every out-of-domain
-    request to fallback. Lower than English: German compounds and inflections defeat a word
-    matcher more often (Alexa's recognition is not a word matcher). A safety question never
-    starts a timer."""
+    included) through the page's matcher: measured 54.3 % of intents on arrival, 70.2 % since a
+    condition or topic named anywhere reaches its intent when no sample is close, and every
+    out-of-domain request to fallback. Lower than English: German compounds and inflections
+    defeat a word matcher more often (Alexa's recognition is not a word matcher). A safety
+    question never starts a timer."""
     german = Understanding.for_locale("de-DE")
     path = nlu.HELDOUT_PATH.parent / "heldout_de.jsonl"
     in_domain, to_fallback, harmful = _heldout_figures(german, path, "de-DE")
-    assert in_domain >= 0.52
+    assert in_domain >= 0.69
     assert to_fallback >= 0.9
     assert harmful == []
 
