@@ -303,10 +303,9 @@ def test_the_phrasings_the_skill_suggests_are_samples(locale: str) -> None:
     assert not missing
 
 
-@pytest.mark.parametrize("locale", ["en-US", "de-DE"])
+@pytest.mark.parametrize("locale", [locale for locale in LOCALES if locale.startswith("en")])
 def test_plain_i_am_forms_are_samples_where_im_is(locale: str) -> None:
-    if not locale.startswith("en"):
-        pytest.skip("English contraction rule")
+    """English only: the plain "I am" beside every safety sample said with "I'm"."""
     samples = _expanded_samples(locale)
     model = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))
     missing = [s for i in model["interactionModel"]["languageModel"]["intents"]
@@ -326,3 +325,29 @@ def test_no_heldout_line_is_a_sample_of_its_model() -> None:
               for line in answered.load_lines(path)
               if _plain(line.text) in samples[line.locale]]
     assert not copies
+
+
+# --- the end-to-end figure per held-out set -------------------------------------------------
+#: Share answered on topic, as measured when the model last changed, less one line's worth
+#: (`python -m bench.answered` prints the full report). The goal is 90 % on every set.
+ANSWERED_FLOORS = {"held-out": 0.974, "blind": 0.986, "unseen": 0.972, "fourth": 0.946,
+                   "fifth": 0.970, "sixth": 0.941, "seventh": 0.950, "german": 0.712}
+#: German through the word matcher still sends these safety questions to the fallback (said in
+#: words no German sample or synonym holds); every English set sends none.
+GERMAN_SAFETY_UNANSWERED = 12
+
+
+@pytest.fixture(scope="module")
+def answered_reports() -> dict[str, answered.AnsweredReport]:
+    resolvers: dict[str, nlu.Resolver] = {}
+    return {name: answered.report_for(name, resolvers=resolvers) for name in ANSWERED_FLOORS}
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERED_FLOORS))
+def test_each_held_out_set_is_answered_on_topic(answered_reports, name: str) -> None:
+    report = answered_reports[name]
+    assert report.share >= ANSWERED_FLOORS[name], answered.format_report(report)
+    assert report.share >= answered.GOAL or name == "german"
+    unsafe = report.safety_unanswered()
+    assert len(unsafe) <= (GERMAN_SAFETY_UNANSWERED if name == "german" else 0), [
+        v.line.text for v in unsafe]
