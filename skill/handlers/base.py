@@ -95,6 +95,14 @@ class Answers(NamedTuple):
     reprompt_key: str
 
 
+#: The two families of looked-up answers. Safety's is here, not in the safety handlers' module,
+#: because an explain question can lead to it ("tell me about using it while pregnant") and no
+#: handler module imports another.
+SAFETY_ANSWERS = Answers("safety.condition.", "safety.disclaimer", "safety.more",
+                         "safety.reprompt")
+EXPLAIN_ANSWERS = Answers("explain.topic.", None, "explain.more", "explain.reprompt")
+
+
 class LookupIntentHandler(AnswerIntentHandler):
     """Answers read from the catalogue by the id of one custom slot (explain, safety).
 

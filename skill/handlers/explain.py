@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from skill.handlers.base import Answers, LookupIntentHandler
-from skill.handlers.safety import SAFETY_ANSWERS
+from skill.handlers.base import EXPLAIN_ANSWERS, SAFETY_ANSWERS, LookupIntentHandler
 from skill.handlers.turn import Turn
-
-EXPLAIN_ANSWERS = Answers("explain.topic.", None, "explain.more", "explain.reprompt")
 
 #: Questions whose wording is the topic: "how long should I lie on it" does not fit a carrier
 #: around a `{topic}` noun phrase, so each has an intent of its own and a fixed answer. "What is

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from skill.handlers.base import Answers, LookupIntentHandler
-
-#: A condition's answer, wherever it was named: also inside an explain question's words.
-SAFETY_ANSWERS = Answers("safety.condition.", "safety.disclaimer", "safety.more",
-                         "safety.reprompt")
+from skill.handlers.base import SAFETY_ANSWERS, LookupIntentHandler
 
 
 class CheckSafetyIntentHandler(LookupIntentHandler):
