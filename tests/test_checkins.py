@@ -275,7 +275,7 @@ def test_checkins_that_took_the_end_timers_room_give_way_to_it(talk, store, time
 def test_an_end_timer_refused_by_an_outage_takes_its_checkins_back(talk, store, timers_fake):
     timers_fake.fail_of = lambda call: 503 if is_create(call, hidden=False) else None
     answer = start(talk)
-    assert says(speech_of(answer), EN, "timers.unavailable", minutes=20)
+    assert says(speech_of(answer), EN, "timers.unavailable", minutes=EN.count("minute", 20))
     assert len([c for c in timers_fake.completed if is_create(c, hidden=True)]) == 3
     assert timers_fake.timers_of(env.ACCESS_TOKEN) == []  # no session: no check-in speaks
     assert "active" not in record(store)

@@ -414,7 +414,7 @@ def test_timers_api_fault_on_start_offers_the_plain_alexa_timer(
 ) -> None:
     send = flask_sender(production_settings)
     answer = within_deadline(lambda: send(start(api_endpoint=timers_fault)))
-    assert says(speech(answer), EN, "timers.unavailable", minutes=20)
+    assert says(speech(answer), EN, "timers.unavailable", minutes=EN.count("minute", 20))
     assert_sqlite_intact(db_path, timers_seed)
 
 

@@ -203,7 +203,7 @@ def _conversation(send: Send, who: tuple[str, str, str], api_endpoint: str, clos
     # A second device of the same user whose zone is not cached, with both APIs refusing.
     refused = chat.intent("StartSessionIntent", {"duration": "PT20M"}, api_endpoint=closed,
                           device_id=f"{device_id}-KITCHEN")
-    assert says(speech_of(refused), EN, "timers.unavailable", minutes=20)
+    assert says(speech_of(refused), EN, "timers.unavailable", minutes=EN.count("minute", 20))
     timers_fake.fail_status = 500
     chat.intent("StartSessionIntent", {"duration": "PT20M"})
     timers_fake.fail_status = None

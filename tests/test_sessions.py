@@ -105,6 +105,16 @@ def test_consent_refused_sends_card_and_tip(talk, timers_fake, status):
     assert not timers_fake.paths("POST")
 
 
+@pytest.mark.parametrize(("locale", "heard"), [
+    ("en-US", "Alexa, set a timer for 1 minute."),
+    ("de-DE", "Alexa, stell einen Timer für eine Minute."),
+])
+def test_the_timer_way_round_says_one_minute_in_the_singular(talk, locale, heard):
+    """The plain-timer tip repeats the length as the language counts it, never "1 minutes"."""
+    answer = talk(env.connections_response, "DENIED", token="1", locale=locale)
+    assert heard in speech_of(answer)
+
+
 def test_consent_accepted_but_still_401_explains_instead_of_looping(talk, timers_fake):
     timers_fake.token = "someone-else"
     answer = talk(env.connections_response, "ACCEPTED", token="20")
@@ -119,7 +129,7 @@ def test_timers_api_failure_apologises_with_tip(talk, timers_fake, failure, sett
     else:
         timers_fake.garbage = True
     answer = start(talk)
-    assert says(speech_of(answer), EN, "timers.unavailable", minutes=20)
+    assert says(speech_of(answer), EN, "timers.unavailable", minutes=EN.count("minute", 20))
     assert ends_session(answer)
     assert "active" not in routine_of(settings)
 
@@ -130,7 +140,7 @@ def test_timers_api_slower_than_timeout_apologises_within_three_seconds(talk, ti
     answer = start(talk)
     elapsed = time.monotonic() - began
     timers_fake.delay = 0
-    assert says(speech_of(answer), EN, "timers.unavailable", minutes=20)
+    assert says(speech_of(answer), EN, "timers.unavailable", minutes=EN.count("minute", 20))
     assert elapsed < 3.0
 
 

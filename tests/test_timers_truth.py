@@ -143,7 +143,7 @@ def test_a_failed_timer_read_never_starts_a_blind_second_timer(talk, store, time
     timers_fake.fail_status = 500
     answer = start(talk, "PT15M")
     timers_fake.fail_status = None
-    assert says(speech_of(answer), EN, "timers.unavailable", minutes=15)
+    assert says(speech_of(answer), EN, "timers.unavailable", minutes=EN.count("minute", 15))
     assert "try again in a moment" in speech_of(answer)
     assert len(timers_fake.created()) == 1  # only the first start created a timer
     assert_agreement(store, timers_fake)
@@ -242,7 +242,7 @@ def test_an_old_timer_that_cannot_be_cancelled_takes_the_new_ones_back(
         call.method == "DELETE" and call.path.endswith(old.id)) else None
     answer = restart(talk)
     timers_fake.fail_of = None
-    assert says(speech_of(answer), EN, "timers.unavailable", minutes=15)
+    assert says(speech_of(answer), EN, "timers.unavailable", minutes=EN.count("minute", 15))
     (still,) = timers_fake.visible_timers(env.ACCESS_TOKEN)  # never two sessions
     assert still.id == old.id
     assert timers_fake.hidden_timers(env.ACCESS_TOKEN) == []  # the new ones were taken back

@@ -57,4 +57,4 @@ def timers_consent_card(turn: Turn) -> None:
 def permission_missing(turn: Turn, minutes: int) -> Response:
     """Explain, send the consent card, and offer the plain Alexa timer as a way round."""
     timers_consent_card(turn)
-    return turn.tell(turn.say.text("permission.denied", minutes=minutes))
+    return turn.tell(turn.say.text("permission.denied", minutes=turn.say.count("minute", minutes)))

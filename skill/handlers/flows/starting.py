@@ -98,7 +98,7 @@ def start_session(turn: Turn, minutes: int | None = None, *, restart: bool = Fal
         return permission_missing(turn, minutes) if after_consent else (
             ask_for_timer_permission(turn, minutes))
     except TimersError:
-        return turn.tell(say.text("timers.unavailable", minutes=minutes))
+        return turn.tell(say.text("timers.unavailable", minutes=say.count("minute", minutes)))
     if known.tracked is not None and not restart:
         turn.offer("restart", minutes)
         return turn.ask(
@@ -183,4 +183,4 @@ def timers_refusal(turn: Turn, exc: TimersError, minutes: int, after_consent: bo
         return ask_for_timer_permission(turn, minutes)
     if isinstance(exc, TimersLimitError):
         return turn.tell(turn.say.text("timers.limit", minutes=minutes))
-    return turn.tell(turn.say.text("timers.unavailable", minutes=minutes))
+    return turn.tell(turn.say.text("timers.unavailable", minutes=turn.say.count("minute", minutes)))
