@@ -79,6 +79,10 @@ class SpokenLanguage:
     unresolved: tuple[str, str]
     #: How a reminder on Mondays and Fridays at 19:00 is said back.
     weekly_said: tuple[str, str]
+    #: What the store description must say (regular expressions): not a substitute for a
+    #: health professional, and whom to call in an emergency.
+    disclaimer: str = ""
+    emergency: str = ""
     #: What a person says in the conversations.
     phrases: Phrasebook | None = None
     #: The set written blind in this language, measured by the word matcher (English sets
@@ -122,6 +126,8 @@ ENGLISH = SpokenLanguage(
     transcript_page="README.md",
     unresolved=("being pregnant again", "PREGNANCY"),
     weekly_said=("Mondays and Fridays", "7 pm"),
+    disclaimer=r"not a substitute for professional medical advice",
+    emergency=r"in an emergency, call your local emergency number",
 )
 
 GERMAN = SpokenLanguage(
@@ -134,6 +140,8 @@ GERMAN = SpokenLanguage(
     transcript_page="docs/conversation.md",
     unresolved=("meine schwangerschaft im fünften monat", "PREGNANCY"),
     weekly_said=("montags und freitags", "19 Uhr"),
+    disclaimer=r"kein Ersatz für professionelle medizinische Beratung",
+    emergency=r"im Notfall wähle die 112",
     phrases=Phrasebook(
         open="öffne Matten Coach", start_twenty="starte eine Sitzung für zwanzig Minuten",
         start_one="starte eine Sitzung von einer Minute",
