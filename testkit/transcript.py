@@ -311,7 +311,8 @@ def catalogue_lines() -> Iterator[tuple[str, str]]:
 
 #: The words that make a sentence an invitation to speak, per language ("say", "sag" …).
 INVITATIONS = {"en": r"\b(say|ask|try|you can|just say)\b",
-               "de": r"\b(sag|frag|probier|du kannst)\w*"}
+               "de": r"\b(sag|frag|probier|du kannst)\w*",
+               "es": r"\b(di|dime|pregunta|pregúntame|prueba|puedes|hazme)\b"}
 
 
 def ends_inviting(speech: str, locale: str = "en-US") -> bool:
@@ -336,12 +337,18 @@ _USER_LINES = {
            "Alexa, sag Matten Coach, weiter.", "Alexa, öffne Matten Coach.", "Ja.",
            "Alexa, sag Matten Coach, ich bin fertig.", "Alexa, öffne Matten Coach.", "Ja.",
            "Montags, mittwochs und freitags.", "Um sieben Uhr abends."),
+    "es": ("Alexa, abre Coach de Esterilla.", "Sí.", None, "¿Cuánto tiempo queda?", "Pausa.",
+           "Alexa, pide a Coach de Esterilla que continúe.", "Alexa, abre Coach de Esterilla.",
+           "Sí.", "Alexa, dile a Coach de Esterilla que ya he terminado.",
+           "Alexa, abre Coach de Esterilla.", "Sí.", "Los lunes, los miércoles y los viernes.",
+           "A las siete de la tarde."),
 }
 _QUOTED_SCENES = ("launch, new user", "yes to the first session", "check-in, first session",
                   "time left, running", "pause", "resume", "launch, returning",
                   "yes to the usual", "end, most of it done", "launch, reminder offer",
                   "yes to a reminder", "reminder days", "reminder time")
-_CHECKIN_NOTE = {"en": "check-in, two minutes in", "de": "Zwischenmeldung nach zwei Minuten"}
+_CHECKIN_NOTE = {"en": "check-in, two minutes in", "de": "Zwischenmeldung nach zwei Minuten",
+                 "es": "aviso a los dos minutos"}
 
 
 def quote_start(locale: str = "en-US") -> str:
