@@ -210,9 +210,10 @@ def _hints(locale: str) -> set[str]:
     locales = manifest["manifest"]["publishingInformation"]["locales"]
     invocation = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))[
         "interactionModel"]["languageModel"]["invocationName"]
+    connectors = "|".join(re.escape(c) for c in language_for(locale).connectors)
     for phrase in locales.get(locale, {}).get("examplePhrases", []):
-        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b\s*(?:to|and|,)?\s*",
-                      "", phrase.strip(), flags=re.I)
+        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b\s*"
+                      rf"(?:to|and|,|(?:{connectors})\b)?\s*", "", phrase.strip(), flags=re.I)
         if rest and rest.lower() != phrase.strip().lower():
             found.add(rest)
     return found
