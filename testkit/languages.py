@@ -83,6 +83,13 @@ class SpokenLanguage:
     #: health professional, and whom to call in an emergency.
     disclaimer: str = ""
     emergency: str = ""
+    #: Words that make a sentence an invitation to speak ("say", "sag"): a reply that keeps
+    #: the microphone open ends with a question or one of them.
+    invitation: str = ""
+    #: What the user says in the conversation the pages quote, scene by scene (None: the
+    #: check-in, which the Echo speaks unasked), and how that check-in is captioned.
+    quoted_lines: tuple[str | None, ...] = ()
+    checkin_note: str = ""
     #: What a person says in the conversations.
     phrases: Phrasebook | None = None
     #: The set written blind in this language, measured by the word matcher (English sets
@@ -128,6 +135,12 @@ ENGLISH = SpokenLanguage(
     weekly_said=("Mondays and Fridays", "7 pm"),
     disclaimer=r"not a substitute for professional medical advice",
     emergency=r"in an emergency, call your local emergency number",
+    invitation=r"\b(say|ask|try|you can|just say)\b",
+    quoted_lines=("Alexa, open mat coach.", "Yes.", None, "How much time is left?", "Pause.",
+                  "Alexa, ask mat coach to resume.", "Alexa, open mat coach.", "Yes.",
+                  "Alexa, tell mat coach I'm done.", "Alexa, open mat coach.", "Yes.",
+                  "Mondays, Wednesdays and Fridays.", "At seven in the evening."),
+    checkin_note="check-in, two minutes in",
 )
 
 GERMAN = SpokenLanguage(
@@ -142,6 +155,12 @@ GERMAN = SpokenLanguage(
     weekly_said=("montags und freitags", "19 Uhr"),
     disclaimer=r"kein Ersatz für professionelle medizinische Beratung",
     emergency=r"im Notfall wähle die 112",
+    invitation=r"\b(sag|frag|probier|du kannst)\w*",
+    quoted_lines=("Alexa, öffne Matten Coach.", "Ja.", None, "Wie lange noch?", "Pause.",
+                  "Alexa, sag Matten Coach, weiter.", "Alexa, öffne Matten Coach.", "Ja.",
+                  "Alexa, sag Matten Coach, ich bin fertig.", "Alexa, öffne Matten Coach.", "Ja.",
+                  "Montags, mittwochs und freitags.", "Um sieben Uhr abends."),
+    checkin_note="Zwischenmeldung nach zwei Minuten",
     phrases=Phrasebook(
         open="öffne Matten Coach", start_twenty="starte eine Sitzung für zwanzig Minuten",
         start_one="starte eine Sitzung von einer Minute",
@@ -168,6 +187,14 @@ SPANISH = SpokenLanguage(
     weekly_said=("los lunes y los viernes", "las 19"),
     disclaimer=r"no sustituye el consejo médico profesional",
     emergency=r"en caso de emergencia, llama al (112|911)",
+    invitation=r"\b(di|dime|pregunta|pregúntame|prueba|puedes|hazme)\b",
+    quoted_lines=("Alexa, abre Coach de Esterilla.", "Sí.", None, "¿Cuánto tiempo queda?",
+                  "Pausa.", "Alexa, pide a Coach de Esterilla que continúe.",
+                  "Alexa, abre Coach de Esterilla.", "Sí.",
+                  "Alexa, dile a Coach de Esterilla que ya he terminado.",
+                  "Alexa, abre Coach de Esterilla.", "Sí.",
+                  "Los lunes, los miércoles y los viernes.", "A las siete de la tarde."),
+    checkin_note="aviso a los dos minutos",
     phrases=Phrasebook(
         open="abre Coach de Esterilla", start_twenty="empieza una sesión de veinte minutos",
         start_one="empieza una sesión de un minuto",
