@@ -22,6 +22,7 @@ import pytest
 from skill.content import catalogue_for
 from skill.content.values import values_for
 from skill.deploy import LOCALES
+from skill.tryout.languages import language_for
 from skill.tryout.model import builtin_samples
 from testkit import answered, envelopes, nlu
 from testkit.checks import mentions, says, speech_of
@@ -209,9 +210,10 @@ def _hints(locale: str) -> set[str]:
     locales = manifest["manifest"]["publishingInformation"]["locales"]
     invocation = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))[
         "interactionModel"]["languageModel"]["invocationName"]
+    connectors = "|".join(re.escape(c) for c in language_for(locale).connectors)
     for phrase in locales.get(locale, {}).get("examplePhrases", []):
-        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b\s*(?:to|and|,)?\s*",
-                      "", phrase.strip(), flags=re.I)
+        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b\s*"
+                      rf"(?:to|and|,|(?:{connectors})\b)?\s*", "", phrase.strip(), flags=re.I)
         if rest and rest.lower() != phrase.strip().lower():
             found.add(rest)
     return found
@@ -227,6 +229,8 @@ def _documented(locale: str) -> set[str]:
     spoken = language(locale)
     invocation = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))[
         "interactionModel"]["languageModel"]["invocationName"]
+    # the words between the name and the request ("to", "que"), as the language's rules drop them
+    connectors = "|".join(re.escape(c) for c in language_for(locale).connectors)
     found = set()
     page = (ROOT / spoken.transcript_page).read_text("utf-8")
     marker = f"--locale {locale} -->" if spoken.code != "en" else "--markdown -->"
@@ -235,8 +239,8 @@ def _documented(locale: str) -> set[str]:
     for (who, said), (_, before) in zip(turns[1:], turns, strict=False):
         if who != "User" or "?" in before:
             continue  # an answer to the skill's question ("Mondays and Fridays") is a slot value
-        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b,?\s*(?:to\s+)?",
-                      "", said.strip(" ."), flags=re.I)
+        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b,?\s*"
+                      rf"(?:(?:{connectors})\s+)?", "", said.strip(" ."), flags=re.I)
         if rest and rest.lower() != said.strip(" .").lower():
             found.add(rest)  # "Alexa, tell mat coach I'm done." -> "I'm done"
         elif not said.lower().startswith("alexa"):

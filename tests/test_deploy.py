@@ -350,6 +350,9 @@ _CARRIERS = {
     "de": {"launch": ("öffne", "starte", "spiele", "aktiviere"),
            "one_shot": ("frag", "frage", "sag", "sage", "bitte"),
            "connectors": ("dass ", "ob ", "nach ", "")},
+    "es": {"launch": ("abre", "inicia", "activa", "lanza"),
+           "one_shot": ("pide a", "pídele a", "dile a", "pregunta a", "pregúntale a"),
+           "connectors": ("que ", "si ", "")},
 }
 
 

@@ -16,6 +16,7 @@ from skill.content import catalogue_for
 from skill.settings import Settings
 from testkit import envelopes as env
 from testkit.checks import MEDICAL_CLAIM
+from testkit.languages import language
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = sorted((ROOT / "interaction_models").glob("*.json"))
@@ -49,8 +50,7 @@ def _handles(skill, envelope: dict) -> bool:
 def test_model_deserialises_and_is_well_formed(path):
     data = DefaultSerializer().deserialize(path.read_text(), InteractionModelData)
     language_model = data.interaction_model.language_model
-    assert language_model.invocation_name == (
-        "matten coach" if path.name.startswith("de-") else "mat coach")
+    assert language_model.invocation_name == language(path.stem).invocation
     samples = [s.lower() for i in language_model.intents for s in (i.samples or [])]
     assert len(samples) == len(set(samples)), "a sample utterance appears twice"
     for slot_type in language_model.types:
