@@ -83,6 +83,9 @@ def test_one_oclock_has_a_form_of_its_own() -> None:
     clock = Catalogue("xx-XX", lines)
     assert [clock.clock_time(h, m) for h, m in ((1, 0), (1, 30), (13, 0), (19, 5))] == [
         "la una", "la una y 30", "las 13", "las 19:05"]
+    done = Catalogue("xx-XX", {"done": ("Listo: los lunes {when}.",)})
+    said = done.text("done", when="a las 7 p. m.")
+    assert said == "Listo: los lunes a las 7 p. m."  # one full stop, not two
     for language in LANGUAGES:
         assert {"reminders.time.oclock.one", "reminders.time.minutes.one"} <= set(
             _catalogue(language)), language

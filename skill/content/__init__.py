@@ -27,6 +27,8 @@ _LOCALE_SHAPE = re.compile(r"[a-z]{2}(-[A-Z]{2})?")
 #: Written between two sentences in a catalogue line, a short spoken pause (an SSML break).
 PAUSE = "||"
 _PAUSE_SSML = '<break time="400ms"/>'
+#: Two full stops where a filled-in value ends a sentence with its own (not an ellipsis).
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 Chooser = Callable[[str, int], int]
 
 
@@ -67,7 +69,11 @@ class Catalogue:
         """The plain text for `key` (one of its variants), with placeholders filled in."""
         variants = self._entries[key]
         template = variants[self.choose(key, len(variants)) if len(variants) > 1 else 0]
-        return template.format(**params) if params else template
+        if not params:
+            return template
+        # A value that ends a sentence with its own full stop ("a las 7 p. m.") takes the
+        # line's: one stop, never two (an ellipsis stays).
+        return _DOUBLE_STOP.sub(".", template.format(**params))
 
     def join(self, *keys_or_text: str | None, **params: object) -> str:
         """Several lines as one plain-text reply; `None` entries are skipped.
@@ -122,6 +128,7 @@ class Catalogue:
             minutes=self.count("minute", minutes),
             seconds=self.count("second", rest),
         )
+
 
 
 def plain(text: str) -> str:
