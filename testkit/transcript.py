@@ -311,7 +311,8 @@ def catalogue_lines() -> Iterator[tuple[str, str]]:
 
 #: The words that make a sentence an invitation to speak, per language ("say", "sag" …).
 INVITATIONS = {"en": r"\b(say|ask|try|you can|just say)\b",
-               "de": r"\b(sag|frag|probier|du kannst)\w*"}
+               "de": r"\b(sag|frag|probier|du kannst)\w*",
+               "it": r"\bdi'|\b(dimmi|chiedi\w*|prova\w*|puoi|rispondi)\b"}
 
 
 def ends_inviting(speech: str, locale: str = "en-US") -> bool:
@@ -336,12 +337,19 @@ _USER_LINES = {
            "Alexa, sag Matten Coach, weiter.", "Alexa, öffne Matten Coach.", "Ja.",
            "Alexa, sag Matten Coach, ich bin fertig.", "Alexa, öffne Matten Coach.", "Ja.",
            "Montags, mittwochs und freitags.", "Um sieben Uhr abends."),
+    "it": ("Alexa, apri Coach del Tappetino.", "Sì.", None, "Quanto manca?", "Pausa.",
+           "Alexa, chiedi a Coach del Tappetino di riprendere.",
+           "Alexa, apri Coach del Tappetino.", "Sì.",
+           "Alexa, chiedi a Coach del Tappetino di terminare la sessione.",
+           "Alexa, apri Coach del Tappetino.", "Sì.",
+           "Il lunedì, il mercoledì e il venerdì.", "Alle sette di sera."),
 }
 _QUOTED_SCENES = ("launch, new user", "yes to the first session", "check-in, first session",
                   "time left, running", "pause", "resume", "launch, returning",
                   "yes to the usual", "end, most of it done", "launch, reminder offer",
                   "yes to a reminder", "reminder days", "reminder time")
-_CHECKIN_NOTE = {"en": "check-in, two minutes in", "de": "Zwischenmeldung nach zwei Minuten"}
+_CHECKIN_NOTE = {"en": "check-in, two minutes in", "de": "Zwischenmeldung nach zwei Minuten",
+                 "it": "avviso intermedio dopo due minuti"}
 
 
 def quote_start(locale: str = "en-US") -> str:

@@ -185,8 +185,9 @@ class Italian(Language):
                     "parla con", "gioca con")
     launch_fillers = ("per favore", "pure")
     launch_tails = ("per favore", "adesso", "ora")
-    one_shot_verbs = ("chiedi a", "di a", "dì a", "dici a", "domanda a", "apri", "avvia",
-                      "usa", "chiedi")
+    #: "di' a" as typed and "di a" as normalised (the apostrophe reads as a space).
+    one_shot_verbs = ("chiedi a", "di a", "di' a", "di\u2019 a", "dì a", "dici a", "domanda a",
+                      "apri", "avvia", "usa", "chiedi")
     connectors = ("di", "se", "che", "e", "per")
     tail_words = ("con", "su", "a", "da", "in", "tramite")
 
