@@ -195,7 +195,8 @@ class Italian(Language):
     builtin_fills = _BUILTIN_FILLS
     allow_words = frozenset({"sì", "si", "certo", "ok", "okay", "va bene", "consenti",
                              "consento", "lo consento", "sì consento", "sì grazie",
-                             "sì certo", "d'accordo", "d accordo", "autorizza", "permetti"})
+                             "sì certo", "d'accordo", "d accordo", "autorizza", "permetti",
+                             "volentieri", "sì volentieri", "certo che sì"})
     deny_words = frozenset({"no", "no grazie", "non consento", "nego", "rifiuta", "rifiuto",
                             "non ora", "mai", "per niente", "meglio di no", "non permettere"})
     alexa_lines = _ALEXA_LINES
