@@ -234,7 +234,7 @@ def test_a_conversation_after_switching_language(fresh_page_url: str, tmp_path: 
 
 def _conversation(page, spoken: SpokenLanguage, say_it, alexa, line_pattern,
                   shots: Path) -> None:
-    locale, said, name = spoken.locale, spoken.phrases, spoken.invocation.title()
+    locale, said, name = spoken.locale, spoken.phrases, say_it.text("skill.name")
     assert said is not None
     english = spoken.english_words(" ".join(v for key in say_it for v in say_it.variants(key)))
     # The switch offers what interaction_models/ holds; the page starts in English.
@@ -269,7 +269,7 @@ def _conversation(page, spoken: SpokenLanguage, say_it, alexa, line_pattern,
         "Alexa: " + alexa.alexa_says("alexa_timers.question", name))
     started = say(page, said.yes)
     expect(started).to_contain_text(
-        line_pattern(say_it, "start.started", length=say_it.text("units.length", n=1)))
+        line_pattern(say_it, "start.started", length=say_it.count("length", 1)))
     ours(started)
     expect(page.locator(".alexa-own").last).to_have_text(
         "Alexa: " + alexa.alexa_says("alexa_timers.allowed", name))
