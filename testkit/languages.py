@@ -209,9 +209,41 @@ SPANISH = SpokenLanguage(
     matcher_floors=(0.717, 0.72),
 )
 
+ITALIAN = SpokenLanguage(
+    code="it", invocation="coach del tappetino", locale="it-IT", zone="Europe/Rome",
+    doctor=r"\bmedic[oi]\b",
+    safety_carriers=("ho {x}, va bene lo stesso", "{x}, posso stendermi sopra lo stesso",
+                     "e con {x}"),
+    complaint_carriers=("mi aiuta con {x}", "serve per {x}", "è utile per {x}"),
+    hint=r"(?:\bdi'|\b(?:dire|chiedi|chiedere|esempio|oppure)): (?P<phrase>[^.?!]+)",
+    or_word="oppure",
+    transcript_page="docs/conversation.md",
+    unresolved=("di nuovo incinta dopo due anni", "PREGNANCY"),
+    weekly_said=("il lunedì e il venerdì", "alle 19"),
+    disclaimer=r"non sostituisce il parere di un medico",
+    emergency=r"in caso di emergenza chiama il 112",
+    invitation=r"\bdi'|\b(dimmi|chiedi\w*|prova\w*|puoi|rispondi)\b",
+    quoted_lines=("Alexa, apri Coach del Tappetino.", "Sì.", None, "Quanto manca?", "Pausa.",
+                  "Alexa, chiedi a Coach del Tappetino di riprendere.",
+                  "Alexa, apri Coach del Tappetino.", "Sì.",
+                  "Alexa, chiedi a Coach del Tappetino di terminare la sessione.",
+                  "Alexa, apri Coach del Tappetino.", "Sì.",
+                  "Il lunedì, il mercoledì e il venerdì.", "Alle sette di sera."),
+    checkin_note="avviso intermedio dopo due minuti",
+    phrases=Phrasebook(
+        open="apri Coach del Tappetino", start_twenty="avvia una sessione di venti minuti",
+        start_one="avvia una sessione di un minuto",
+        start_ten="avvia una sessione di dieci minuti", yes_gladly="sì volentieri", yes="sì",
+        no="no", ask_time_left="chiedi a Coach del Tappetino quanto manca",
+        pregnant="è sicuro se sono incinta",
+        weekly="ricordami il lunedì e il venerdì alle diciannove",
+        weekly_days=("il lunedì", "il venerdì"),
+        evening="ricordami il martedì alle sette e mezza di sera", evening_day="il martedì"),
+)
+
 #: Every language, English first; a new language is one more entry.
 LANGUAGES: dict[str, SpokenLanguage] = {lang.code: lang for lang in (ENGLISH, GERMAN,
-                                                                      SPANISH)}
+                                                                      SPANISH, ITALIAN)}
 #: The languages besides English: each holds the English conversations in its own words.
 OTHERS: tuple[SpokenLanguage, ...] = tuple(
     lang for lang in LANGUAGES.values() if lang.code != "en")

@@ -353,6 +353,9 @@ _CARRIERS = {
     "es": {"launch": ("abre", "inicia", "activa", "lanza"),
            "one_shot": ("pide a", "pídele a", "dile a", "pregunta a", "pregúntale a"),
            "connectors": ("que ", "si ", "")},
+    "it": {"launch": ("apri", "avvia", "lancia", "inizia"),
+           "one_shot": ("chiedi a", "di' a", "dì a", "domanda a"),
+           "connectors": ("di ", "se ", "che ", "")},
 }
 
 
