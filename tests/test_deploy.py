@@ -51,13 +51,15 @@ ARN = "arn:aws:lambda:us-east-1:123456789012:function:mat-coach-SkillFunction-Ab
 DISCLAIMER = {
     "en": re.compile(r"not a substitute for professional medical advice", re.I),
     "de": re.compile(r"kein Ersatz für professionelle medizinische Beratung", re.I),
+    "fr": re.compile(r"ne remplacent pas l'avis d'un professionnel de santé", re.I),
 }
 EMERGENCY = {
     "en": re.compile(r"in an emergency, call your local emergency number", re.I),
     "de": re.compile(r"im Notfall wähle die 112", re.I),
+    "fr": re.compile(r"en cas d'urgence, appelez le (112|911)", re.I),
 }
 #: The skill's name in each language's store (the spoken invocation name, capitalised).
-NAMES = {"en": "Mat Coach", "de": "Matten Coach"}
+NAMES = {"en": "Mat Coach", "de": "Matten Coach", "fr": "Coach Tapis"}
 # Only the self-hosted endpoint needs these; the Lambda zip must not carry them.
 WEB_ONLY = {"flask", "cryptography", "waitress", "platformdirs", "prometheus-client"}
 
@@ -360,6 +362,9 @@ _CARRIERS = {
     "de": {"launch": ("öffne", "starte", "spiele", "aktiviere"),
            "one_shot": ("frag", "frage", "sag", "sage", "bitte"),
            "connectors": ("dass ", "ob ", "nach ", "")},
+    "fr": {"launch": ("ouvre", "lance", "démarre", "active"),
+           "one_shot": ("demande à", "dis à"),
+           "connectors": ("de ", "d'", "si ", "")},
 }
 
 

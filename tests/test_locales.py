@@ -29,7 +29,7 @@ MODELS_DIR = ROOT / "interaction_models"
 CONTENT_DIR = ROOT / "skill" / "content"
 REGIONAL = [loc for loc in LOCALES if loc != "en-US"]
 #: The invocation name Alexa listens for in each language: two words, sayable in the language.
-INVOCATIONS = {"en": "mat coach", "de": "matten coach"}
+INVOCATIONS = {"en": "mat coach", "de": "matten coach", "fr": "coach tapis"}
 BASE_CATALOGUE = json.loads((CONTENT_DIR / "en.json").read_text("utf-8"))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = PACKAGE_DIR.parent
 # The locales the skill ships: one interaction model each, one publishing entry each.
-LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN", "de-DE")
+LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN", "de-DE", "fr-FR", "fr-CA")
 
 
 def read_json(path: Path) -> dict:
