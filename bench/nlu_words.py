@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 
 from testkit import lexical, nlu
+from testkit.languages import WORD_SETS
 
-#: Every held-out set: the English ones `bench.nlu` reads, and the German one.
-SETS = {**nlu.HELDOUT_SETS, "german": nlu.ROOT / "testkit" / "data" / "heldout_de.jsonl"}
+#: Every held-out set: the English ones `bench.nlu` reads, and one per other language.
+SETS = {**nlu.HELDOUT_SETS, **WORD_SETS}
 
 
 def main(argv: list[str] | None = None) -> int:

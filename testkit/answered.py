@@ -32,7 +32,8 @@ from pathlib import Path
 from skill.content import Catalogue, catalogue_for
 from testkit import envelopes
 from testkit.checks import check_response, mentions, speech_of
-from testkit.nlu import HELDOUT_SETS, MODELS_DIR, ROOT, Resolver
+from testkit.languages import WORD_SETS
+from testkit.nlu import HELDOUT_SETS, MODELS_DIR, Resolver
 
 FALLBACK = "AMAZON.FallbackIntent"
 SAFETY_INTENTS = ("CheckSafetyIntent", "SafetyTipsIntent")
@@ -250,7 +251,7 @@ def by_words(models_dir: Path | None = None) -> Understand:
 #: The sets and the understanding each is measured with by default.
 SETS: dict[str, tuple[Path, str]] = {
     **{name: (path, "embeddings") for name, path in HELDOUT_SETS.items()},
-    "german": (ROOT / "testkit" / "data" / "heldout_de.jsonl", "words"),
+    **{name: (path, "words") for name, path in WORD_SETS.items()},
 }
 
 

@@ -25,28 +25,19 @@ from skill.deploy import LOCALES
 from skill.tryout.model import builtin_samples
 from testkit import answered, envelopes, nlu
 from testkit.checks import mentions, says, speech_of
+from testkit.languages import LANGUAGES, OTHERS, WORD_SETS, language
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Everyday carriers around a condition's name, per language: a statement and a question, a
-#: trailing question, and the shortest follow-up.
-SAFETY_CARRIERS = {
-    "en": ("I have {x}, is it okay to use it", "{x} - can I still lie on it", "what about {x}"),
-    "de": ("ich habe {x}, ist das okay", "{x}, darf ich mich trotzdem drauflegen",
-           "was ist mit {x}"),
-}
-COMPLAINT_CARRIERS = {
-    "en": ("will it help my {x}", "does it help with {x}", "is it good for {x}"),
-    "de": ("hilft das bei {x}", "ist das gut für {x}", "bringt das was bei {x}"),
-}
-#: What every complaint answer must say, in each language: a doctor for pain that lasts.
-DOCTOR = {"en": re.compile(r"\bdoctor\b"), "de": re.compile(r"\b(arzt|ärzt)", re.I)}
 #: The built-ins the skill's own intents must leave alone; Stop and Cancel end alike.
 PROTECTED = {"AMAZON.StopIntent": {"AMAZON.StopIntent", "AMAZON.CancelIntent"},
              "AMAZON.CancelIntent": {"AMAZON.StopIntent", "AMAZON.CancelIntent"},
              "AMAZON.PauseIntent": {"AMAZON.PauseIntent"},
              "AMAZON.HelpIntent": {"AMAZON.HelpIntent"}}
-#: (locale, understanding) pairs: English through both stand-ins, German through the matcher.
-MEASURES = [("en-US", "embeddings"), ("en-US", "words"), ("de-DE", "words")]
+#: (locale, understanding) pairs: English through both stand-ins, every other language through
+#: the word matcher.
+MEASURES = [("en-US", "embeddings"), *[(lang.locale, "words") for lang in LANGUAGES.values()]]
+#: The main locale of every language.
+MAIN_LOCALES = [lang.locale for lang in LANGUAGES.values()]
 
 
 @functools.cache
@@ -69,17 +60,19 @@ def _names(locale: str, slot_type: str) -> dict[str, list[str]]:
     raise AssertionError(f"{locale} has no {slot_type}")
 
 
-def _lines(locale: str, slot_type: str, carriers: dict, intent: str, slot: str,
+def _lines(locale: str, slot_type: str, carriers: str, intent: str, slot: str,
            prefix: str) -> list[answered.Line]:
+    """Every name of every value of a slot type, in each of the language's carriers
+    (`carriers`: the field of `SpokenLanguage` that holds them)."""
     return [answered.Line(carrier.format(x=name), locale, intent, {slot: value_id},
                           (f"{prefix}{value_id}",))
             for value_id, names in _names(locale, slot_type).items() for name in names
-            for carrier in carriers[locale[:2]]]
+            for carrier in getattr(language(locale), carriers)]
 
 
 @pytest.mark.parametrize(("locale", "how"), MEASURES)
 def test_every_condition_in_every_carrier_reaches_its_safety_answer(locale: str, how: str) -> None:
-    lines = _lines(locale, "SafetyCondition", SAFETY_CARRIERS, "CheckSafetyIntent", "condition",
+    lines = _lines(locale, "SafetyCondition", "safety_carriers", "CheckSafetyIntent", "condition",
                    "safety.condition.")
     assert len(lines) >= 150
     report = answered.measure(lines, _understand(how), source=f"{locale} safety carriers")
@@ -92,7 +85,7 @@ def test_no_fallback_sample_sits_nearer_a_safety_question_than_the_safety_sample
     """A near miss the model declares ("is it safe to go for a run with a cold") must not be
     the nearest sample to a real safety question: such samples are reworded or removed."""
     resolver = _resolver("en-US")
-    lines = _lines("en-US", "SafetyCondition", SAFETY_CARRIERS, "CheckSafetyIntent",
+    lines = _lines("en-US", "SafetyCondition", "safety_carriers", "CheckSafetyIntent",
                    "condition", "safety.condition.")
     sims = resolver.embedder.encode([line.text for line in lines]) @ resolver.vectors.T
     owners = np.array(resolver.intents)[resolver._owner_intent]
@@ -105,7 +98,7 @@ def test_no_fallback_sample_sits_nearer_a_safety_question_than_the_safety_sample
 
 @pytest.mark.parametrize(("locale", "how"), MEASURES)
 def test_every_complaint_hears_its_own_answer(locale: str, how: str) -> None:
-    lines = _lines(locale, "MatComplaint", COMPLAINT_CARRIERS, "ExplainMatIntent", "topic",
+    lines = _lines(locale, "MatComplaint", "complaint_carriers", "ExplainMatIntent", "topic",
                    "explain.topic.")
     report = answered.measure(lines, _understand(how), source=f"{locale} complaints")
     wrong = [(v.line.text, v.heard.intent, v.heard.slots) for v in report.verdicts
@@ -113,13 +106,13 @@ def test_every_complaint_hears_its_own_answer(locale: str, how: str) -> None:
     assert not wrong, f"{len(wrong)} of {len(lines)}: {wrong[:15]}"
 
 
-@pytest.mark.parametrize("locale", ["en-US", "de-DE"])
+@pytest.mark.parametrize("locale", MAIN_LOCALES)
 def test_complaint_answers_report_send_to_a_doctor_and_never_claim(locale: str) -> None:
     say = catalogue_for(locale)
     ids = set(_names(locale, "MatComplaint")) | {"OTHER_COMPLAINT"}
     for value_id in ids:
         for variant in say.variants(f"explain.topic.{value_id}"):
-            assert DOCTOR[locale[:2]].search(variant), variant
+            assert language(locale).doctor_pattern.search(variant), variant
             assert variant not in say.variants("explain.topic.BENEFITS")
 
 
@@ -162,10 +155,11 @@ def test_unresolved_words_are_read_again_before_the_menu(send, intent: str, slot
     assert mentions(reply, catalogue_for("en-US"), key), reply
 
 
-def test_unresolved_german_words_are_read_again(send) -> None:
-    reply = speech_of(send(_unmatched("CheckSafetyIntent", "condition",
-                                      "meine schwangerschaft im fünften monat", "de-DE")))
-    assert mentions(reply, catalogue_for("de-DE"), "safety.condition.PREGNANCY"), reply
+@pytest.mark.parametrize("locale", MAIN_LOCALES)
+def test_unresolved_words_are_read_again_in_every_language(send, locale: str) -> None:
+    words, condition = language(locale).unresolved
+    reply = speech_of(send(_unmatched("CheckSafetyIntent", "condition", words, locale)))
+    assert mentions(reply, catalogue_for(locale), f"safety.condition.{condition}"), reply
 
 
 def test_words_with_no_resolution_block_are_read_too(send) -> None:
@@ -185,11 +179,6 @@ def test_every_locale_knows_its_values() -> None:
 
 
 # --- the canonical way to ask is a sample ---------------------------------------------------
-#: How each language introduces a phrasing to say ("Try asking: ...", "Sag zum Beispiel: ...").
-HINTS = {
-    "en": re.compile(r"\b(?:say|ask|asking|saying)(?: me)?: (?P<phrase>[^.?!]+)", re.I),
-    "de": re.compile(r"\b(?:sag|sagen|frag|fragen|beispiel|oder): (?P<phrase>[^.?!]+)", re.I),
-}
 SKIP_HINTS = re.compile(r"^alexa\b", re.I)  # "say: Alexa, set a timer...": Alexa's, not ours
 #: Lines that ask for one slot's value ("which days?", "how many minutes?"): the suggested
 #: answer is a value said alone, which the dialog's slot elicitation takes, not a sample.
@@ -201,17 +190,18 @@ def _hints(locale: str) -> set[str]:
     """The phrasings the skill's own lines suggest ("Try asking: how often should I use it?"),
     and the manifest's example phrases without the wake word and invocation."""
     say = catalogue_for(locale)
+    or_word = re.escape(language(locale).or_word)
     found = set()
     for key in say:
         if ELICITING.search(key):
             continue
         for variant in say.variants(key):
-            for match in HINTS[locale[:2]].finditer(variant):
+            for match in language(locale).hint_pattern.finditer(variant):
                 if SKIP_HINTS.search(match.group("phrase")):
                     continue
                 # "You can say: start a session, how much time is left, or how am I doing."
-                for phrase in re.split(r",\s*(?:or\s+|oder\s+)?", match.group("phrase")):
-                    phrase = re.sub(r"^(?:or|oder):\s*", "", phrase.strip(" .?!"), flags=re.I)
+                for phrase in re.split(rf",\s*(?:{or_word}\s+)?", match.group("phrase")):
+                    phrase = re.sub(rf"^{or_word}:\s*", "", phrase.strip(" .?!"), flags=re.I)
                     if phrase and "{" not in phrase:
                         found.add(phrase)
     found |= _documented(locale)
@@ -227,20 +217,19 @@ def _hints(locale: str) -> set[str]:
     return found
 
 
-#: The quoted conversation of each language, and the page that suggests more to ask.
-TRANSCRIPT_PAGES = {"en": ROOT / "README.md", "de": ROOT / "docs" / "conversation.md"}
+#: The page that suggests more to ask, beside the quoted conversation.
 MORE_TO_ASK = {"en": ROOT / "docs" / "conversation.md"}
 
 
 def _documented(locale: str) -> set[str]:
     """What the README and the docs suggest saying: the user's lines of the quoted
     conversation (after the wake word and the invocation) and the "other things to ask"."""
-    language = locale[:2]
+    spoken = language(locale)
     invocation = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))[
         "interactionModel"]["languageModel"]["invocationName"]
     found = set()
-    page = TRANSCRIPT_PAGES[language].read_text("utf-8")
-    marker = "--locale de-DE -->" if language != "en" else "--markdown -->"
+    page = (ROOT / spoken.transcript_page).read_text("utf-8")
+    marker = f"--locale {locale} -->" if spoken.code != "en" else "--markdown -->"
     quoted = page[page.index(marker):page.index("<!-- end of transcript -->", page.index(marker))]
     turns = re.findall(r"\*\*(User|Alexa):\*\*(?: \*\([^)]*\)\*:)? (.+?)\s*$", quoted, re.M)
     for (who, said), (_, before) in zip(turns[1:], turns, strict=False):
@@ -252,8 +241,8 @@ def _documented(locale: str) -> set[str]:
             found.add(rest)  # "Alexa, tell mat coach I'm done." -> "I'm done"
         elif not said.lower().startswith("alexa"):
             found.add(said.strip(" ."))  # "How much time is left?"
-    if language in MORE_TO_ASK:
-        text = MORE_TO_ASK[language].read_text("utf-8")
+    if spoken.code in MORE_TO_ASK:
+        text = MORE_TO_ASK[spoken.code].read_text("utf-8")
         start = text.index("Other things to ask:")
         paragraph = text[start:text.index("\n\n", start)]
         found |= set(re.findall(r'"([^"]+)"', paragraph.split("An unclear length")[0]))
@@ -294,7 +283,7 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"[^\w'{} ]", " ", text.lower()).split())
 
 
-@pytest.mark.parametrize("locale", ["en-US", "de-DE"])
+@pytest.mark.parametrize("locale", MAIN_LOCALES)
 def test_the_phrasings_the_skill_suggests_are_samples(locale: str) -> None:
     hints = _hints(locale)
     assert len(hints) >= 4, hints
@@ -319,7 +308,7 @@ def test_plain_i_am_forms_are_samples_where_im_is(locale: str) -> None:
 
 def test_no_heldout_line_is_a_sample_of_its_model() -> None:
     """A held-out line equal to a sample measures nothing: such lines leave their set."""
-    sets = {**nlu.HELDOUT_SETS, "german": ROOT / "testkit" / "data" / "heldout_de.jsonl"}
+    sets = {**nlu.HELDOUT_SETS, **WORD_SETS}
     samples = {locale: _expanded_samples(locale) for locale in LOCALES}
     copies = [(name, line.text) for name, path in sets.items()
               for line in answered.load_lines(path)
@@ -330,11 +319,13 @@ def test_no_heldout_line_is_a_sample_of_its_model() -> None:
 # --- the end-to-end figure per held-out set -------------------------------------------------
 #: Share answered on topic, as measured when the model last changed, less one line's worth
 #: (`python -m bench.answered` prints the full report). The goal is 90 % on every set.
+#: Other languages' sets are measured by the word matcher; their floors are in
+#: `testkit.languages`, with the safety questions each still sends to the fallback (said in
+#: words no sample or synonym of that language holds). Every English set sends none.
 ANSWERED_FLOORS = {"held-out": 0.974, "blind": 0.986, "unseen": 0.972, "fourth": 0.946,
-                   "fifth": 0.970, "sixth": 0.941, "seventh": 0.950, "german": 0.712}
-#: German through the word matcher still sends these safety questions to the fallback (said in
-#: words no German sample or synonym holds); every English set sends none.
-GERMAN_SAFETY_UNANSWERED = 12
+                   "fifth": 0.970, "sixth": 0.941, "seventh": 0.950,
+                   **{lang.set_name: lang.answered_floor for lang in OTHERS if lang.set_name}}
+SAFETY_UNANSWERED = {lang.set_name: lang.safety_unanswered for lang in OTHERS}
 
 
 @pytest.fixture(scope="module")
@@ -347,7 +338,7 @@ def answered_reports() -> dict[str, answered.AnsweredReport]:
 def test_each_held_out_set_is_answered_on_topic(answered_reports, name: str) -> None:
     report = answered_reports[name]
     assert report.share >= ANSWERED_FLOORS[name], answered.format_report(report)
-    assert report.share >= answered.GOAL or name == "german"
+    assert report.share >= answered.GOAL or name in SAFETY_UNANSWERED
     unsafe = report.safety_unanswered()
-    assert len(unsafe) <= (GERMAN_SAFETY_UNANSWERED if name == "german" else 0), [
+    assert len(unsafe) <= SAFETY_UNANSWERED.get(name, 0), [
         v.line.text for v in unsafe]

@@ -23,13 +23,12 @@ from skill.deploy import LOCALES
 from skill.settings import Settings
 from testkit import envelopes as env
 from testkit.checks import MEDICAL_CLAIM, mentions, speech_of
+from testkit.languages import language
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "interaction_models"
 CONTENT_DIR = ROOT / "skill" / "content"
 REGIONAL = [loc for loc in LOCALES if loc != "en-US"]
-#: The invocation name Alexa listens for in each language: two words, sayable in the language.
-INVOCATIONS = {"en": "mat coach", "de": "matten coach", "fr": "coach tapis"}
 BASE_CATALOGUE = json.loads((CONTENT_DIR / "en.json").read_text("utf-8"))
 
 
@@ -61,7 +60,7 @@ def test_model_deserialises(locale: str) -> None:
     serializer = DefaultSerializer()
     data = serializer.deserialize(text, InteractionModelData)
     invocation = data.interaction_model.language_model.invocation_name
-    assert invocation == INVOCATIONS[locale.split("-")[0]]
+    assert invocation == language(locale).invocation
     # A misspelled key would be dropped by the model classes and missed by Alexa.
     assert serializer.serialize(data) == json.loads(text)
 

@@ -16,13 +16,12 @@ from skill.content import catalogue_for
 from skill.settings import Settings
 from testkit import envelopes as env
 from testkit.checks import MEDICAL_CLAIM
+from testkit.languages import language
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = sorted((ROOT / "interaction_models").glob("*.json"))
 EN_US = json.loads((ROOT / "interaction_models" / "en-US.json").read_text())
 LANGUAGE_MODEL = EN_US["interactionModel"]["languageModel"]
-#: The invocation name each language's models carry.
-INVOCATIONS = {"en": "mat coach", "de": "matten coach", "fr": "coach tapis"}
 BUILT_INS_HANDLED = {
     "AMAZON.HelpIntent", "AMAZON.CancelIntent", "AMAZON.StopIntent", "AMAZON.NavigateHomeIntent",
     "AMAZON.FallbackIntent", "AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.YesIntent",
@@ -51,7 +50,7 @@ def _handles(skill, envelope: dict) -> bool:
 def test_model_deserialises_and_is_well_formed(path):
     data = DefaultSerializer().deserialize(path.read_text(), InteractionModelData)
     language_model = data.interaction_model.language_model
-    assert language_model.invocation_name == INVOCATIONS[path.name.split("-")[0]]
+    assert language_model.invocation_name == language(path.stem).invocation
     samples = [s.lower() for i in language_model.intents for s in (i.samples or [])]
     assert len(samples) == len(set(samples)), "a sample utterance appears twice"
     for slot_type in language_model.types:

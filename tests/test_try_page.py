@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from skill.tryout.runner import TryOut
+from testkit.languages import OTHERS, SpokenLanguage
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -207,106 +208,114 @@ def test_bad_input_is_answered_and_never_rendered_as_markup(page, shots: Path) -
     page.screenshot(path=str(shots / "try-bad-input.png"))
 
 
-# --- the same device in German ------------------------------------------------------------------
-#: Words an English reply always has and a German one never does.
-ENGLISH_WORDS = re.compile(r"\b(the|your|you|and|with|session|left|minutes|please|sorry)\b")
+# --- the same device in each other language ------------------------------------------------------
+@pytest.fixture(params=OTHERS, ids=lambda lang: lang.locale)
+def spoken(request: pytest.FixtureRequest) -> SpokenLanguage:
+    return request.param
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def fresh_page_url() -> Iterator[str]:
-    """A second try-out with a new user: no permission given yet, no session done."""
+    """A try-out of its own with a new user: no permission given yet, no session done."""
     with TryOut(voice_seed=7) as tryout:
         yield tryout.page_url
 
 
-def test_a_german_conversation_after_switching_to_deutsch(fresh_page_url: str, tmp_path: Path,
-                                                         shots: Path) -> None:
+def test_a_conversation_after_switching_language(fresh_page_url: str, tmp_path: Path,
+                                                 shots: Path, spoken: SpokenLanguage) -> None:
     from skill.content import catalogue_for
     from skill.tryout.languages import language_for
     from testkit.checks import line_pattern
 
-    say_de, alexa_de = catalogue_for("de-DE"), language_for("de-DE")
     with browser_tab(fresh_page_url, tmp_path / "profile") as page:
-        _german_conversation(page, say_de, alexa_de, line_pattern, shots)
+        _conversation(page, spoken, catalogue_for(spoken.locale), language_for(spoken.locale),
+                      line_pattern, shots)
 
 
-def _german_conversation(page, say_de, alexa_de, line_pattern, shots: Path) -> None:
+def _conversation(page, spoken: SpokenLanguage, say_it, alexa, line_pattern,
+                  shots: Path) -> None:
+    locale, said, name = spoken.locale, spoken.phrases, spoken.invocation.title()
+    assert said is not None
+    english = spoken.english_words(" ".join(v for key in say_it for v in say_it.variants(key)))
     # The switch offers what interaction_models/ holds; the page starts in English.
     expect(page.locator("#language")).to_have_text("Active: English (en-US)")
-    expect(page.locator("#locale option[value=de-DE]")).to_have_text("Deutsch (de-DE)")
-    page.select_option("#locale", "de-DE")
+    expect(page.locator(f"#locale option[value={locale}]")).to_have_text(
+        f"{alexa.name} ({locale})")
+    page.select_option("#locale", locale)
     expect(page.locator("[data-testid=language-switched]")).to_have_count(1)
-    expect(page.locator("#language")).to_have_text("Active: Deutsch (de-DE)")
-    expect(page.locator("html")).to_have_attribute("lang", "de-DE")
-    expect(page.locator("#utterance")).to_have_attribute("placeholder", "öffne matten coach")
+    expect(page.locator("#language")).to_have_text(f"Active: {alexa.name} ({locale})")
+    expect(page.locator("html")).to_have_attribute("lang", locale)
+    expect(page.locator("#utterance")).to_have_attribute("placeholder", said.open.lower())
 
-    def german(reply) -> str:
+    def ours(reply) -> str:
         text = reply.inner_text()
-        assert not ENGLISH_WORDS.search(text), text
+        assert not english.search(text), text
         return text
 
     understood = page.locator("[data-testid=understood]")
-    launch = say(page, "öffne Matten Coach")
-    expect(launch).to_have_text(line_pattern(say_de, "launch.new"))
-    german(launch)
+    launch = say(page, said.open)
+    expect(launch).to_have_text(line_pattern(say_it, "launch.new"))
+    ours(launch)
     expect(understood.last).to_contain_text("LaunchRequest")
     page.locator("#dev-turns details").last.locator("summary").click()
     expect(page.locator("#dev-turns details").last.locator("pre.request")).to_contain_text(
-        '"locale": "de-DE"')
+        f'"locale": "{locale}"')
 
-    # A one-minute session: Alexa asks for timers in German, and hears a German yes.
-    asked = say(page, "starte eine Sitzung von einer Minute")
+    # A one-minute session: Alexa asks for timers in the language, and hears its yes.
+    asked = say(page, said.start_one)
     expect(understood.last).to_contain_text('StartSessionIntent duration="PT1M"')
-    expect(asked).to_have_text(line_pattern(say_de, "permission.ask"))
+    expect(asked).to_have_text(line_pattern(say_it, "permission.ask"))
     expect(page.locator("#permission-question")).to_have_text(
-        "Alexa: " + alexa_de.alexa_says("alexa_timers.question", "Matten Coach"))
-    started = say(page, "ja")
+        "Alexa: " + alexa.alexa_says("alexa_timers.question", name))
+    started = say(page, said.yes)
     expect(started).to_contain_text(
-        line_pattern(say_de, "start.started", length=say_de.text("units.length", n=1)))
-    german(started)
+        line_pattern(say_it, "start.started", length=say_it.text("units.length", n=1)))
+    ours(started)
     expect(page.locator(".alexa-own").last).to_have_text(
-        "Alexa: " + alexa_de.alexa_says("alexa_timers.allowed", "Matten Coach"))
+        "Alexa: " + alexa.alexa_says("alexa_timers.allowed", name))
     expect(page.locator("#timers .timer")).to_have_count(1)
 
-    left = say(page, "frag Matten Coach, wie lange noch")
+    left = say(page, said.ask_time_left)
     expect(understood.last).to_contain_text("TimeLeftIntent")
-    expect(left).to_contain_text(line_pattern(say_de, "time_left.running"))
-    german(left)
+    expect(left).to_contain_text(line_pattern(say_it, "time_left.running"))
+    ours(left)
 
-    safety = say(page, "ist das sicher, wenn ich schwanger bin")
+    safety = say(page, said.pregnant)
     expect(understood.last).to_contain_text("CheckSafetyIntent")
     expect(understood.last).to_contain_text("PREGNANCY")
-    expect(safety).to_contain_text(line_pattern(say_de, "safety.condition.PREGNANCY"))
-    german(safety)
+    expect(safety).to_contain_text(line_pattern(say_it, "safety.condition.PREGNANCY"))
+    ours(safety)
 
-    # On the fast clock the minute runs out within seconds, announced in German.
+    # On the fast clock the minute runs out within seconds, announced in the language.
     page.check("#fast-clock")
     remaining = page.locator("#timers .timer .remaining")
     expect(remaining).to_have_text(re.compile(r"^0:[0-5]\d$"))
     announcement = page.locator("[data-testid=timer]")
     expect(announcement).to_have_count(1)
-    expect(announcement).to_contain_text(line_pattern(say_de, "timer.announce"))
+    expect(announcement).to_contain_text(line_pattern(say_it, "timer.announce"))
     expect(page.locator("#timers .timer")).to_have_count(0)
     page.uncheck("#fast-clock")
 
     # A weekly reminder, allowed with the button as in English.
-    asked = say(page, "erinnere mich montags und freitags um neunzehn uhr")
+    asked = say(page, said.weekly)
+    monday, friday = said.weekly_days
     expect(understood.last).to_contain_text(
-        'days=["montags" (id MONDAY), "freitags" (id FRIDAY)], time="19:00"')
-    expect(asked).to_have_text(line_pattern(say_de, "reminders.permission.ask"))
+        f'days=["{monday}" (id MONDAY), "{friday}" (id FRIDAY)], time="19:00"')
+    expect(asked).to_have_text(line_pattern(say_it, "reminders.permission.ask"))
     expect(page.locator("#permission-question")).to_have_text(
-        "Alexa: " + alexa_de.alexa_says("alexa_reminders.question", "Matten Coach"))
+        "Alexa: " + alexa.alexa_says("alexa_reminders.question", name))
     replies = page.locator("[data-testid=reply]").count()
     page.click("#allow")
     expect(page.locator("[data-testid=reply]")).to_have_count(replies + 1)
     done = page.locator("[data-testid=reply]").last
-    when = say_de.text("reminders.when", days="montags und freitags", time="19 Uhr")
-    expect(done).to_contain_text(line_pattern(say_de, "reminders.set", when=when))
-    german(done)
+    days, time = spoken.weekly_said
+    when = say_it.text("reminders.when", days=days, time=time)
+    expect(done).to_contain_text(line_pattern(say_it, "reminders.set", when=when))
+    ours(done)
     reminder = page.locator("#reminders .reminder")
     expect(reminder).to_have_count(1)
     expect(reminder.locator(".time")).to_have_text("19:00")
-    page.screenshot(path=str(shots / "try-german.png"))
+    page.screenshot(path=str(shots / f"try-{spoken.code}.png"))
 
 
 # --- an Echo Show's screen ----------------------------------------------------------------------

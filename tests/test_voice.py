@@ -20,6 +20,7 @@ from skill.settings import Settings
 from testkit import envelopes as env
 from testkit import transcript as t
 from testkit.checks import check_response, mentions, speech_of
+from testkit.languages import LANGUAGES, language
 
 EN = catalogue_for("en-US")
 
@@ -30,7 +31,7 @@ def played() -> t.Transcript:
 
 
 #: Every language the skill speaks is held to the English figures.
-LOCALES = ("en-US", "de-DE")
+LOCALES = tuple(lang.locale for lang in LANGUAGES.values())
 
 
 @pytest.fixture(scope="module", params=LOCALES)
@@ -136,21 +137,17 @@ def test_no_line_makes_a_health_claim() -> None:
     assert t.BANNED.search("it will relieve pain") and t.BANNED.search("a proven therapy")
 
 
-#: How each language names the doctor a condition sends the user to first.
-DOCTOR = {"en-US": "doctor", "de-DE": "arzt"}
-
-
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_named_condition_says_ask_your_doctor_first(locale: str) -> None:
-    say, doctor = catalogue_for(locale), DOCTOR[locale]
+    say, doctor = catalogue_for(locale), language(locale).doctor_pattern
     for key in say:
         if not key.startswith("safety.condition.") or key.endswith(("PETS", "FALLING_ASLEEP")):
             continue
         for line in say.variants(key):
-            assert doctor in line.lower().replace("ä", "a"), key
+            assert doctor.search(line), key
             assert "if you're unsure" not in line.lower(), key
     for line in say.variants("safety.unknown"):
-        assert doctor in line.lower().replace("ä", "a").split(".")[0], (
+        assert doctor.search(line.split(".")[0]), (
             "an unlisted condition: doctor first")
 
 

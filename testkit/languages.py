@@ -1,0 +1,163 @@
+"""What the tests say and expect in each language the skill speaks, as data.
+
+A language is data in the product (catalogue, model source, word rules); it is data in the
+tests too. Every test that holds a conversation in a language, measures its held-out set,
+looks for its doctor or reads its suggestions takes the words from one entry here, so a new
+language is a new entry (and its data files), never a copied test. What can be read from the
+product's own data (a catalogue line, Alexa's own words in `skill.tryout.languages`) is read
+there; what is here is what a person says, and the few words a check looks for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+#: Words an English reply nearly always has. A reply in another language must hold none of
+#: them, except the ones that language writes too (French "minutes"): `english_words`.
+ENGLISH_WORDS = ("the", "your", "you", "and", "with", "session", "left", "minutes", "please",
+                 "sorry")
+
+
+@dataclass(frozen=True)
+class Phrasebook:
+    """What a person says, in one language, in the conversations the tests hold."""
+
+    #: Opens the skill.
+    open: str
+    #: Starts a twenty-minute session (Alexa fills PT20M).
+    start_twenty: str
+    #: Starts a one-minute session (PT1M): the page's fast clock runs it out.
+    start_one: str
+    #: Starts a ten-minute session (PT10M), typed in the console.
+    start_ten: str
+    #: A yes to Alexa's own question, with a word of warmth; a bare yes; a bare no.
+    yes_gladly: str
+    yes: str
+    no: str
+    #: A one-shot request naming the skill: how long is left.
+    ask_time_left: str
+    #: A safety question naming pregnancy.
+    pregnant: str
+    #: A weekly reminder on Mondays and Fridays at 19:00, and the day words as said in it.
+    weekly: str
+    weekly_days: tuple[str, str]
+    #: A weekly reminder on Tuesdays at half past seven in the evening (19:30), and the day word.
+    evening: str
+    evening_day: str
+
+
+@dataclass(frozen=True)
+class SpokenLanguage:
+    """One language the skill speaks, as the tests need it."""
+
+    code: str
+    #: The skill's name as Alexa listens for it in this language (the model's invocation).
+    invocation: str
+    #: The locale its conversations are held in (the language's first store).
+    locale: str
+    #: A time zone of that store: timer labels show its clock.
+    zone: str
+    #: Matches the doctor a named condition sends the user to (lowercased text).
+    doctor: str
+    #: Everyday carriers around a condition's name: a statement with a question, a trailing
+    #: question, the shortest follow-up.
+    safety_carriers: tuple[str, ...]
+    #: Carriers around a complaint ("does it help with {x}").
+    complaint_carriers: tuple[str, ...]
+    #: How a line introduces a phrasing to say ("Try asking: ..."), with a `phrase` group.
+    hint: str
+    #: The word that joins the last of several suggested phrasings ("or").
+    or_word: str
+    #: The page quoting its conversation (the transcript block), relative to the repository.
+    transcript_page: str
+    #: Words that name a condition the model leaves unresolved, and that condition.
+    unresolved: tuple[str, str]
+    #: How a reminder on Mondays and Fridays at 19:00 is said back.
+    weekly_said: tuple[str, str]
+    #: What a person says in the conversations.
+    phrases: Phrasebook | None = None
+    #: The set written blind in this language, measured by the word matcher (English sets
+    #: live in `testkit.nlu` and are measured by the embedding stand-in too).
+    heldout: str | None = None
+    #: Its name among the held-out sets, the share answered on topic as last measured less one
+    #: line's worth, and how many safety questions still reach the fallback or the menu.
+    set_name: str | None = None
+    answered_floor: float = 0.0
+    safety_unanswered: int = 0
+    #: The page's word matcher on that set: (share of intents right, share of out-of-domain
+    #: lines sent to the fallback), as last measured less a line's worth.
+    matcher_floors: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def heldout_path(self) -> Path | None:
+        return DATA / self.heldout if self.heldout else None
+
+    @property
+    def doctor_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.doctor, re.I)
+
+    @property
+    def hint_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.hint, re.I)
+
+    def english_words(self, catalogue_text: str) -> re.Pattern[str]:
+        """English words a reply in this language must not hold: the common English ones its
+        own catalogue never writes (case matters: German "Minute" is not "minute")."""
+        own = set(re.findall(r"\w+", catalogue_text))
+        return re.compile(r"\b(" + "|".join(w for w in ENGLISH_WORDS if w not in own) + r")\b")
+
+
+ENGLISH = SpokenLanguage(
+    code="en", invocation="mat coach", locale="en-US", zone="America/New_York",
+    doctor=r"\bdoctor\b",
+    safety_carriers=("I have {x}, is it okay to use it", "{x} - can I still lie on it",
+                     "what about {x}"),
+    complaint_carriers=("will it help my {x}", "does it help with {x}", "is it good for {x}"),
+    hint=r"\b(?:say|ask|asking|saying)(?: me)?: (?P<phrase>[^.?!]+)", or_word="or",
+    transcript_page="README.md",
+    unresolved=("being pregnant again", "PREGNANCY"),
+    weekly_said=("Mondays and Fridays", "7 pm"),
+)
+
+GERMAN = SpokenLanguage(
+    code="de", invocation="matten coach", locale="de-DE", zone="Europe/Berlin",
+    doctor=r"arzt|ärzt",  # Kinderarzt, Hautärztin: the doctor inside a compound too
+    safety_carriers=("ich habe {x}, ist das okay", "{x}, darf ich mich trotzdem drauflegen",
+                     "was ist mit {x}"),
+    complaint_carriers=("hilft das bei {x}", "ist das gut für {x}", "bringt das was bei {x}"),
+    hint=r"\b(?:sag|sagen|frag|fragen|beispiel|oder): (?P<phrase>[^.?!]+)", or_word="oder",
+    transcript_page="docs/conversation.md",
+    unresolved=("meine schwangerschaft im fünften monat", "PREGNANCY"),
+    weekly_said=("montags und freitags", "19 Uhr"),
+    phrases=Phrasebook(
+        open="öffne Matten Coach", start_twenty="starte eine Sitzung für zwanzig Minuten",
+        start_one="starte eine Sitzung von einer Minute",
+        start_ten="starte eine sitzung von zehn minuten", yes_gladly="ja gerne", yes="ja",
+        no="nein", ask_time_left="frag Matten Coach, wie lange noch",
+        pregnant="ist das sicher, wenn ich schwanger bin",
+        weekly="erinnere mich montags und freitags um neunzehn uhr",
+        weekly_days=("montags", "freitags"),
+        evening="erinnere mich dienstags um halb acht abends", evening_day="dienstags"),
+    heldout="heldout_de.jsonl", set_name="german", answered_floor=0.712, safety_unanswered=12,
+    matcher_floors=(0.69, 0.9),
+)
+
+#: Every language, English first; a new language is one more entry.
+LANGUAGES: dict[str, SpokenLanguage] = {lang.code: lang for lang in (ENGLISH, GERMAN)}
+#: The languages besides English: each holds the English conversations in its own words.
+OTHERS: tuple[SpokenLanguage, ...] = tuple(
+    lang for lang in LANGUAGES.values() if lang.code != "en")
+#: The held-out sets written in a language other than English, by set name.
+WORD_SETS: dict[str, Path] = {
+    lang.set_name: lang.heldout_path for lang in OTHERS
+    if lang.set_name and lang.heldout_path is not None}
+
+
+def language(locale: str) -> SpokenLanguage:
+    """The entry for a locale ("de-DE" -> German)."""
+    return LANGUAGES[locale.split("-")[0].lower()]
