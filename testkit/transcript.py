@@ -311,7 +311,8 @@ def catalogue_lines() -> Iterator[tuple[str, str]]:
 
 #: The words that make a sentence an invitation to speak, per language ("say", "sag" …).
 INVITATIONS = {"en": r"\b(say|ask|try|you can|just say)\b",
-               "de": r"\b(sag|frag|probier|du kannst)\w*"}
+               "de": r"\b(sag|frag|probier|du kannst)\w*",
+               "fr": r"\b(dites|demandez|essayez|vous pouvez)\b"}
 
 
 def ends_inviting(speech: str, locale: str = "en-US") -> bool:
@@ -336,12 +337,17 @@ _USER_LINES = {
            "Alexa, sag Matten Coach, weiter.", "Alexa, öffne Matten Coach.", "Ja.",
            "Alexa, sag Matten Coach, ich bin fertig.", "Alexa, öffne Matten Coach.", "Ja.",
            "Montags, mittwochs und freitags.", "Um sieben Uhr abends."),
+    "fr": ("Alexa, ouvre Coach Tapis.", "Oui.", None, "Il reste combien de temps?", "Pause.",
+           "Alexa, demande à Coach Tapis de reprendre.", "Alexa, ouvre Coach Tapis.", "Oui.",
+           "Alexa, dis à Coach Tapis que j'ai fini.", "Alexa, ouvre Coach Tapis.", "Oui.",
+           "Le lundi, le mercredi et le vendredi.", "À sept heures du soir."),
 }
 _QUOTED_SCENES = ("launch, new user", "yes to the first session", "check-in, first session",
                   "time left, running", "pause", "resume", "launch, returning",
                   "yes to the usual", "end, most of it done", "launch, reminder offer",
                   "yes to a reminder", "reminder days", "reminder time")
-_CHECKIN_NOTE = {"en": "check-in, two minutes in", "de": "Zwischenmeldung nach zwei Minuten"}
+_CHECKIN_NOTE = {"en": "check-in, two minutes in", "de": "Zwischenmeldung nach zwei Minuten",
+                 "fr": "point d'étape, après deux minutes"}
 
 
 def quote_start(locale: str = "en-US") -> str:

@@ -22,6 +22,7 @@ import pytest
 from skill.content import catalogue_for
 from skill.content.values import values_for
 from skill.deploy import LOCALES
+from skill.tryout.languages import language_for
 from skill.tryout.model import builtin_samples
 from testkit import answered, envelopes, nlu
 from testkit.checks import mentions, says, speech_of
@@ -210,11 +211,19 @@ def _hints(locale: str) -> set[str]:
     invocation = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))[
         "interactionModel"]["languageModel"]["invocationName"]
     for phrase in locales.get(locale, {}).get("examplePhrases", []):
-        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b\s*(?:to|and|,)?\s*",
-                      "", phrase.strip(), flags=re.I)
+        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b\s*"
+                      rf"(?:{_connectors(locale)}|,)?\s*", "", phrase.strip(), flags=re.I)
         if rest and rest.lower() != phrase.strip().lower():
             found.add(rest)
     return found
+
+
+def _connectors(locale: str) -> str:
+    """The words between the skill's name and a one-shot request, as the language's word rules
+    know them ("ask mat coach *to* resume", "demande à coach tapis *de* reprendre"), each with
+    what follows it: a space, or the apostrophe of an elided one ("d'arrêter")."""
+    words = language_for(locale).connectors
+    return "|".join(rf"{re.escape(w)}(?:\s+|')" for w in sorted(words, key=len, reverse=True))
 
 
 #: The page that suggests more to ask, beside the quoted conversation.
@@ -235,8 +244,8 @@ def _documented(locale: str) -> set[str]:
     for (who, said), (_, before) in zip(turns[1:], turns, strict=False):
         if who != "User" or "?" in before:
             continue  # an answer to the skill's question ("Mondays and Fridays") is a slot value
-        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b,?\s*(?:to\s+)?",
-                      "", said.strip(" ."), flags=re.I)
+        rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b,?\s*"
+                      rf"(?:{_connectors(locale)})?", "", said.strip(" ."), flags=re.I)
         if rest and rest.lower() != said.strip(" .").lower():
             found.add(rest)  # "Alexa, tell mat coach I'm done." -> "I'm done"
         elif not said.lower().startswith("alexa"):
