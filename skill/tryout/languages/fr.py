@@ -210,10 +210,13 @@ class French(Language):
     allow_words = frozenset({"oui", "ouais", "d accord", "ok", "okay", "bien sûr", "volontiers",
                              "oui merci", "oui bien sûr", "autoriser", "j autorise",
                              "je l autorise", "oui je l autorise", "vas y", "c est bon",
-                             "avec plaisir"})
+                             "avec plaisir", "oui volontiers", "oui avec plaisir",
+                             "oui d accord", "oui vas y", "ok vas y", "oui c est bon",
+                             "bien sûr que oui", "oui bien sûr que oui", "j accepte"})
     deny_words = frozenset({"non", "nan", "non merci", "refuser", "je refuse", "refuse",
                             "pas question", "jamais", "surtout pas", "non je refuse",
-                            "ne pas autoriser", "pas maintenant"})
+                            "ne pas autoriser", "pas maintenant", "non pas maintenant",
+                            "non merci pas maintenant", "je n autorise pas"})
     alexa_lines = _ALEXA_LINES
     try_examples = ("ouvre coach tapis", "est ce que c'est sans danger si je suis enceinte",
                     "lance une séance pendant une minute",
