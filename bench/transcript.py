@@ -4,7 +4,8 @@ Plays `testkit.transcript.script()` and prints each distinct reply (scene, words
 microphone stays open), then the figures the voice is held to: median and p90 words, the
 variant count of each frequently heard line, banned words and runs of the source article.
 `--markdown` prints the conversation samples the README (English) and docs/conversation.md
-(German) quote.
+(every other language) quote; with `--short`, the start of one, as the README quotes each
+language.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.transcript")
     parser.add_argument("--markdown", action="store_true",
                         help="print the conversation samples the README and docs quote instead")
+    parser.add_argument("--short", action="store_true",
+                        help="with --markdown: only the start of the first session, as the "
+                             "README quotes each language")
     parser.add_argument("--locale", default="en-US",
-                        help="the language the user speaks (default en-US; de-DE for German)")
+                        help="the language the user speaks (default en-US; de-DE, fr-FR, ...)")
     args = parser.parse_args(argv)
     logging.disable(logging.CRITICAL)  # outage scenes log on purpose; the replies are the output
     played = t.script(locale=args.locale)
     if args.markdown:
-        print(t.quoted_samples(played, args.locale))
+        print(t.quoted_samples(played, args.locale, short=args.short))
         return 0
     say = t.catalogue_for(args.locale)
     for reply in played.distinct():

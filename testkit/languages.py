@@ -79,6 +79,17 @@ class SpokenLanguage:
     unresolved: tuple[str, str]
     #: How a reminder on Mondays and Fridays at 19:00 is said back.
     weekly_said: tuple[str, str]
+    #: What the store description must say (regular expressions): not a substitute for a
+    #: health professional, and whom to call in an emergency.
+    disclaimer: str = ""
+    emergency: str = ""
+    #: Words that make a sentence an invitation to speak ("say", "sag"): a reply that keeps
+    #: the microphone open ends with a question or one of them.
+    invitation: str = ""
+    #: What the user says in the conversation the pages quote, scene by scene (None: the
+    #: check-in, which the Echo speaks unasked), and how that check-in is captioned.
+    quoted_lines: tuple[str | None, ...] = ()
+    checkin_note: str = ""
     #: What a person says in the conversations.
     phrases: Phrasebook | None = None
     #: The set written blind in this language, measured by the word matcher (English sets
@@ -122,6 +133,14 @@ ENGLISH = SpokenLanguage(
     transcript_page="README.md",
     unresolved=("being pregnant again", "PREGNANCY"),
     weekly_said=("Mondays and Fridays", "7 pm"),
+    disclaimer=r"not a substitute for professional medical advice",
+    emergency=r"in an emergency, call your local emergency number",
+    invitation=r"\b(say|ask|try|you can|just say)\b",
+    quoted_lines=("Alexa, open mat coach.", "Yes.", None, "How much time is left?", "Pause.",
+                  "Alexa, ask mat coach to resume.", "Alexa, open mat coach.", "Yes.",
+                  "Alexa, tell mat coach I'm done.", "Alexa, open mat coach.", "Yes.",
+                  "Mondays, Wednesdays and Fridays.", "At seven in the evening."),
+    checkin_note="check-in, two minutes in",
 )
 
 GERMAN = SpokenLanguage(
@@ -134,6 +153,14 @@ GERMAN = SpokenLanguage(
     transcript_page="docs/conversation.md",
     unresolved=("meine schwangerschaft im fünften monat", "PREGNANCY"),
     weekly_said=("montags und freitags", "19 Uhr"),
+    disclaimer=r"kein Ersatz für professionelle medizinische Beratung",
+    emergency=r"im Notfall wähle die 112",
+    invitation=r"\b(sag|frag|probier|du kannst)\w*",
+    quoted_lines=("Alexa, öffne Matten Coach.", "Ja.", None, "Wie lange noch?", "Pause.",
+                  "Alexa, sag Matten Coach, weiter.", "Alexa, öffne Matten Coach.", "Ja.",
+                  "Alexa, sag Matten Coach, ich bin fertig.", "Alexa, öffne Matten Coach.", "Ja.",
+                  "Montags, mittwochs und freitags.", "Um sieben Uhr abends."),
+    checkin_note="Zwischenmeldung nach zwei Minuten",
     phrases=Phrasebook(
         open="öffne Matten Coach", start_twenty="starte eine Sitzung für zwanzig Minuten",
         start_one="starte eine Sitzung von einer Minute",
@@ -158,6 +185,15 @@ FRENCH = SpokenLanguage(
     transcript_page="docs/conversation.md",
     unresolved=("ma grossesse au cinquième mois", "PREGNANCY"),
     weekly_said=("le lundi et le vendredi", "19 h"),
+    disclaimer=r"ne remplacent pas l'avis d'un professionnel de santé",
+    emergency=r"en cas d'urgence, appelez le (112|911)",  # 112 in Europe, 911 in Québec
+    invitation=r"\b(dites|demandez|essayez|vous pouvez)\b",
+    quoted_lines=("Alexa, ouvre Coach Tapis.", "Oui.", None, "Il reste combien de temps?",
+                  "Pause.", "Alexa, demande à Coach Tapis de reprendre.",
+                  "Alexa, ouvre Coach Tapis.", "Oui.", "Alexa, dis à Coach Tapis que j'ai fini.",
+                  "Alexa, ouvre Coach Tapis.", "Oui.", "Le lundi, le mercredi et le vendredi.",
+                  "À sept heures du soir."),
+    checkin_note="point d'étape, après deux minutes",
     phrases=Phrasebook(
         open="ouvre Coach Tapis", start_twenty="lance une séance de vingt minutes",
         start_one="lance une séance pendant une minute",

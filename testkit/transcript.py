@@ -34,6 +34,7 @@ from testkit import envelopes as env
 from testkit import reminder_requests
 from testkit.alexa_apis import InProcessAlexaApi
 from testkit.checks import MEDICAL_CLAIM, speech_of
+from testkit.languages import language
 
 EN = catalogue_for("en-US")
 DATA = Path(__file__).resolve().parent / "data"
@@ -309,81 +310,68 @@ def catalogue_lines() -> Iterator[tuple[str, str]]:
                 yield f"{locale}:{key}", variant.replace(PAUSE, " ")
 
 
-#: The words that make a sentence an invitation to speak, per language ("say", "sag" …).
-INVITATIONS = {"en": r"\b(say|ask|try|you can|just say)\b",
-               "de": r"\b(sag|frag|probier|du kannst)\w*",
-               "fr": r"\b(dites|demandez|essayez|vous pouvez)\b"}
-
-
 def ends_inviting(speech: str, locale: str = "en-US") -> bool:
-    """A reply that leaves the microphone open ends with a question or an invitation."""
+    """A reply that leaves the microphone open ends with a question or an invitation (the
+    words that make one are each language's, `testkit.languages`)."""
     text = speech.strip().lower()
     last = re.split(r"(?<=[.!?])\s+", text)[-1]
-    return last.endswith("?") or bool(re.search(INVITATIONS[locale.split("-")[0]], last))
+    return last.endswith("?") or bool(re.search(language(locale).invitation, last))
 
 
 QUOTE_START = "<!-- transcript: python -m bench.transcript --markdown -->"
 QUOTE_END = "<!-- end of transcript -->"
 #: The pages that may quote a conversation: the front page and the pages under docs/.
 QUOTING_PAGES = ("README.md", "docs/*.md")
-#: What the user says in the quoted conversation, per language, scene by scene (None: a
-#: check-in, which the Echo speaks unasked).
-_USER_LINES = {
-    "en": ("Alexa, open mat coach.", "Yes.", None, "How much time is left?", "Pause.",
-           "Alexa, ask mat coach to resume.", "Alexa, open mat coach.", "Yes.",
-           "Alexa, tell mat coach I'm done.", "Alexa, open mat coach.", "Yes.",
-           "Mondays, Wednesdays and Fridays.", "At seven in the evening."),
-    "de": ("Alexa, öffne Matten Coach.", "Ja.", None, "Wie lange noch?", "Pause.",
-           "Alexa, sag Matten Coach, weiter.", "Alexa, öffne Matten Coach.", "Ja.",
-           "Alexa, sag Matten Coach, ich bin fertig.", "Alexa, öffne Matten Coach.", "Ja.",
-           "Montags, mittwochs und freitags.", "Um sieben Uhr abends."),
-    "fr": ("Alexa, ouvre Coach Tapis.", "Oui.", None, "Il reste combien de temps?", "Pause.",
-           "Alexa, demande à Coach Tapis de reprendre.", "Alexa, ouvre Coach Tapis.", "Oui.",
-           "Alexa, dis à Coach Tapis que j'ai fini.", "Alexa, ouvre Coach Tapis.", "Oui.",
-           "Le lundi, le mercredi et le vendredi.", "À sept heures du soir."),
-}
+#: The scenes the pages quote, in order; what the user says in each is each language's
+#: `SpokenLanguage.quoted_lines` (None: a check-in, which the Echo speaks unasked).
 _QUOTED_SCENES = ("launch, new user", "yes to the first session", "check-in, first session",
                   "time left, running", "pause", "resume", "launch, returning",
                   "yes to the usual", "end, most of it done", "launch, reminder offer",
                   "yes to a reminder", "reminder days", "reminder time")
-_CHECKIN_NOTE = {"en": "check-in, two minutes in", "de": "Zwischenmeldung nach zwei Minuten",
-                 "fr": "point d'étape, après deux minutes"}
 
 
-def quote_start(locale: str = "en-US") -> str:
-    """The marker above a locale's quoted conversation."""
-    if locale == "en-US":
+#: How many scenes a short sample quotes: the welcome, the yes, the check-in, time left.
+SHORT_SCENES = 4
+
+
+def quote_start(locale: str = "en-US", short: bool = False) -> str:
+    """The marker above a locale's quoted conversation (or its short sample)."""
+    if locale == "en-US" and not short:
         return QUOTE_START
-    return f"<!-- transcript: python -m bench.transcript --markdown --locale {locale} -->"
+    flags = "--markdown --short" if short else "--markdown"
+    return f"<!-- transcript: python -m bench.transcript {flags} --locale {locale} -->"
 
 
-def pages_quoting(root: Path, locale: str = "en-US") -> list[Path]:
+def pages_quoting(root: Path, locale: str = "en-US", short: bool = False) -> list[Path]:
     """The pages under `root` that quote a locale's conversation (the front page quotes the
     English one, docs/conversation.md the German one): exactly one should, so that one test
     keeps it current wherever it is moved."""
     pages = [path for pattern in QUOTING_PAGES for path in sorted(root.glob(pattern))]
-    return [path for path in pages if quote_start(locale) in path.read_text("utf-8")]
+    return [path for path in pages if quote_start(locale, short) in path.read_text("utf-8")]
 
 
-def quoted(page: Path, locale: str = "en-US") -> str:
+def quoted(page: Path, locale: str = "en-US", short: bool = False) -> str:
     """The conversation a page quotes for a locale, between its markers."""
     text = page.read_text("utf-8")
-    start = text.index(quote_start(locale)) + len(quote_start(locale))
+    marker = quote_start(locale, short)
+    start = text.index(marker) + len(marker)
     return text[start:text.index(QUOTE_END, start)].strip()
 
 
-def quoted_samples(played: Transcript, locale: str = "en-US") -> str:
+def quoted_samples(played: Transcript, locale: str = "en-US", short: bool = False) -> str:
     """A first session, a return, and a weekly reminder a few sessions later, from the first
-    seed, in the format the pages quote it."""
-    language = locale.split("-")[0]
-    wanted = zip(_QUOTED_SCENES, _USER_LINES[language], strict=True)
+    seed, in the format the pages quote it; `short`, only the start of the first session."""
+    spoken = language(locale)
+    wanted = list(zip(_QUOTED_SCENES, spoken.quoted_lines, strict=True))
+    if short:
+        wanted = wanted[:SHORT_SCENES]
     first = {}
     for reply in played.replies:
         first.setdefault(reply.scene, reply)
     lines = []
     for scene, said in wanted:
         if said is None:  # a check-in: the Echo speaks unasked, without a chime
-            lines.append(f"> **Alexa** *({_CHECKIN_NOTE[language]})*: {first[scene].speech}  ")
+            lines.append(f"> **Alexa** *({spoken.checkin_note})*: {first[scene].speech}  ")
             continue
         lines.append(f"> **User:** {said}  ")
         lines.append(f"> **Alexa:** {first[scene].speech}  ")

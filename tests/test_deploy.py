@@ -38,6 +38,7 @@ from skill.settings import Settings
 from skill.timers import TIMERS_SCOPE
 from testkit import envelopes as env
 from testkit.checks import check_response, speech_of
+from testkit.languages import language
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_TEXT = (ROOT / "template.yaml").read_text("utf-8")
@@ -46,20 +47,6 @@ MANIFEST = json.loads(MANIFEST_TEXT)["manifest"]
 LAMBDA_REGIONS = ["us-east-1", "eu-west-1", "us-west-2"]  # where Alexa's trigger runs
 SKILL_ID = "amzn1.ask.skill.0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:mat-coach-SkillFunction-AbC123"
-#: What every locale's store description must say, in its own language: the health notice
-#: certification asks for, and where to turn in an emergency.
-DISCLAIMER = {
-    "en": re.compile(r"not a substitute for professional medical advice", re.I),
-    "de": re.compile(r"kein Ersatz für professionelle medizinische Beratung", re.I),
-    "fr": re.compile(r"ne remplacent pas l'avis d'un professionnel de santé", re.I),
-}
-EMERGENCY = {
-    "en": re.compile(r"in an emergency, call your local emergency number", re.I),
-    "de": re.compile(r"im Notfall wähle die 112", re.I),
-    "fr": re.compile(r"en cas d'urgence, appelez le (112|911)", re.I),
-}
-#: The skill's name in each language's store (the spoken invocation name, capitalised).
-NAMES = {"en": "Mat Coach", "de": "Matten Coach", "fr": "Coach Tapis"}
 # Only the self-hosted endpoint needs these; the Lambda zip must not carry them.
 WEB_ONLY = {"flask", "cryptography", "waitress", "platformdirs", "prometheus-client"}
 
@@ -311,12 +298,13 @@ def test_manifest_publishing_information() -> None:
     assert set(publishing["locales"]) == set(deploy.LOCALES)
     assert publishing["category"] == "HEALTH_AND_FITNESS"
     for locale, info in publishing["locales"].items():
-        language = locale.split("-")[0]
-        assert info["name"] == NAMES[language], locale
+        spoken = language(locale)
+        # The store's name is the one the skill says of itself, and Alexa says in consent.
+        assert info["name"] == catalogue_for(locale).text("skill.name"), locale
         assert 0 < len(info["summary"]) <= 160, locale
         assert 0 < len(info["description"]) <= 4000, locale
-        assert DISCLAIMER[language].search(info["description"]), locale
-        assert EMERGENCY[language].search(info["description"]), locale
+        assert re.search(spoken.disclaimer, info["description"], re.I), locale
+        assert re.search(spoken.emergency, info["description"], re.I), locale
         assert info["keywords"] and all(k.strip() for k in info["keywords"]), locale
         # The developer console shows three example phrases; more would not be displayed.
         assert 1 <= len(info["examplePhrases"]) <= 3, locale
@@ -364,7 +352,7 @@ _CARRIERS = {
            "connectors": ("dass ", "ob ", "nach ", "")},
     "fr": {"launch": ("ouvre", "lance", "démarre", "active"),
            "one_shot": ("demande à", "dis à"),
-           "connectors": ("de ", "d'", "si ", "")},
+           "connectors": ("de ", "d'", "si ", "que ", "")},
 }
 
 

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from skill.content import catalogue_for
 from skill.handlers.explain import TOPIC_QUESTIONS
 from skill.settings import Settings
 from skill.tryout import speech
@@ -687,7 +688,7 @@ def test_a_device_sends_its_language_and_hears_answers_in_it(other_device: Devic
 
     say, said, locale = catalogue_for(spoken.locale), spoken.phrases, spoken.locale
     alexa = other_device.language
-    name = spoken.invocation.title()
+    name = catalogue_for(spoken.locale).text("skill.name")
     assert other_device.locale == locale and alexa.code == spoken.code
     launch = other_device.say(said.open)
     assert launch["request"]["request"]["locale"] == locale and launch["locale"] == locale
@@ -756,7 +757,8 @@ def test_the_page_switches_language_and_speaks_with_its_voice(other_device: Devi
 def test_the_console_talks_each_language(other_device: Device, spoken: SpokenLanguage) -> None:
     from skill.tryout.command import console
 
-    rules, name = other_device.language, spoken.invocation.title()
+    rules = other_device.language
+    name = catalogue_for(spoken.locale).text("skill.name")
     out = io.StringIO()
     lines = [f"{spoken.phrases.open.lower()}\n", f"{spoken.phrases.start_ten}\n", "/deny\n"]
     assert console(other_device, iter(lines), out, speak=False) == 0

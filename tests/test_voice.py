@@ -20,7 +20,7 @@ from skill.settings import Settings
 from testkit import envelopes as env
 from testkit import transcript as t
 from testkit.checks import check_response, mentions, speech_of
-from testkit.languages import LANGUAGES, language
+from testkit.languages import LANGUAGES, OTHERS, language
 
 EN = catalogue_for("en-US")
 
@@ -195,6 +195,17 @@ def test_the_pages_quote_the_transcript(spoken) -> None:
     assert t.quoted(pages[0], locale) == t.quoted_samples(played, locale).strip(), (
         f"run `python -m bench.transcript --markdown --locale {locale}` and paste it into "
         f"{pages[0].name}")
+
+
+@pytest.mark.parametrize("locale", [lang.locale for lang in OTHERS])
+def test_the_front_page_quotes_the_start_of_each_language(locale: str) -> None:
+    """One short sample per language on the README, kept current like the long ones."""
+    pages = t.pages_quoting(t.DATA.parent.parent, locale, short=True)
+    assert [page.name for page in pages] == ["README.md"]
+    assert t.quoted(pages[0], locale, short=True) == t.quoted_samples(
+        t.script(locale=locale), locale, short=True).strip(), (
+        f"run `python -m bench.transcript --markdown --short --locale {locale}` and paste it "
+        "into README.md")
 
 
 def test_a_voice_seed_makes_replies_repeat_run_after_run(tmp_path) -> None:

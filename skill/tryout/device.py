@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from skill.content import catalogue_for
 from skill.timers import TIMERS_SCOPE
 from skill.tryout.alexa import LocalAlexa
 from skill.tryout.clock import FAST_RATE, TryClock
@@ -118,9 +119,9 @@ class Device:
         return self.understanding.language
 
     def alexa_says(self, key: str) -> str:
-        """One of Alexa's own lines in the device's language, naming the skill as it is
-        invoked ("Mat Coach", "Matten Coach")."""
-        return self.language.alexa_says(key, self.understanding.model.invocation.title())
+        """One of Alexa's own lines in the device's language, naming the skill by its name in
+        that language's store ("Mat Coach", "Matten Coach"), as Alexa does."""
+        return self.language.alexa_says(key, catalogue_for(self.locale).text("skill.name"))
 
     def switch_locale(self, locale: str) -> None:
         """Set the device to another of its `locales`: the conversation ends, as it would if
