@@ -124,7 +124,9 @@ def mentioned(reply: str, catalogue: Catalogue, item: str) -> bool:
     """Whether `reply` says what one `answer` item means (any alternative of `a|b`)."""
     for choice in item.split("|"):
         if choice.startswith("length:"):
-            if mentions(reply, catalogue, "units.length", n=int(choice.split(":", 1)[1])):
+            minutes = int(choice.split(":", 1)[1])
+            form = "one" if minutes == 1 else "other"  # as `Catalogue.count` chooses
+            if mentions(reply, catalogue, f"units.length.{form}", n=minutes):
                 return True
             continue
         keys = [k for k in catalogue if k == choice or k.startswith(choice)]

@@ -81,7 +81,7 @@ def test_a_user_of_each_language_does_everything_in_it(
     # Start: the timers question is answered, the session starts with its check-ins.
     timers_fake.token = None
     said = ours(talk.intent("StartSessionIntent", {"duration": "PT20M"}))
-    assert mentions(said, say, "start.started", length=say.text("units.length", n=20))
+    assert mentions(said, say, "start.started", length=say.count("length", 20))
     [end] = timers_fake.created()
     announce = end["triggeringBehavior"]["operation"]["textToAnnounce"]
     assert [a["locale"] for a in announce] == [locale]

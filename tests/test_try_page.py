@@ -269,7 +269,7 @@ def _conversation(page, spoken: SpokenLanguage, say_it, alexa, line_pattern,
         "Alexa: " + alexa.alexa_says("alexa_timers.question", name))
     started = say(page, said.yes)
     expect(started).to_contain_text(
-        line_pattern(say_it, "start.started", length=say_it.text("units.length", n=1)))
+        line_pattern(say_it, "start.started", length=say_it.count("length", 1)))
     ours(started)
     expect(page.locator(".alexa-own").last).to_have_text(
         "Alexa: " + alexa.alexa_says("alexa_timers.allowed", name))

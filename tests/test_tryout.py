@@ -700,7 +700,7 @@ def test_a_device_sends_its_language_and_hears_answers_in_it(other_device: Devic
     assert allowed["request"]["request"]["payload"]["status"] == "ACCEPTED"
     assert allowed["alexa_said"] == alexa.alexa_says("alexa_timers.allowed", name)
     assert mentions(allowed["speech"], say, "start.started",
-                    length=say.text("units.length", n=20)), allowed["speech"]
+                    length=say.count("length", 20)), allowed["speech"]
     weekly = other_device.say(said.evening)
     slots = weekly["request"]["request"]["intent"]["slots"]
     assert slots["time"]["value"] == "19:30"

@@ -74,7 +74,7 @@ class NoIntentHandler(IntentHandler):
             return turn.tell(turn.say.text("start.keep"))
         if offer.action == "reminder":
             turn.offer("start", offer.minutes)  # no reminder: the session, then
-            length = turn.say.text("units.length", n=offer.minutes)
+            length = turn.say.count("length", offer.minutes)
             return turn.ask(turn.say.text("no.reminder", length=length),
                             turn.say.text("no.reminder.reprompt", length=length))
         return turn.prompt("no.offer")

@@ -38,7 +38,7 @@ class LaunchRequestHandler(RequestTypeHandler):
         minutes = flows.offer_usual_session(turn)
         if routine.is_new:
             return turn.prompt("launch.new")
-        length = say.text("units.length", n=minutes)
+        length = say.count("length", minutes)
         if _reminder_worth_offering(routine):
             # Once only, remembered: a "yes" asks for days and a time, a "no" offers the
             # session instead.

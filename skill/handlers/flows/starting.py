@@ -103,7 +103,7 @@ def start_session(turn: Turn, minutes: int | None = None, *, restart: bool = Fal
         turn.offer("restart", minutes)
         return turn.ask(
             say.text("start.already_running", left=say.duration(known.tracked.remaining_seconds),
-                     length=say.text("units.length", n=minutes)),
+                     length=say.count("length", minutes)),
             say.text("start.already_running.reprompt"),
         )
     session = _plan(turn, minutes)
@@ -119,7 +119,7 @@ def start_session(turn: Turn, minutes: int | None = None, *, restart: bool = Fal
     # One note at most, the one that matters most (first time, long, busy day): stacked
     # cautions sound like a lecture to someone lowering themselves onto spikes.
     speech = say.join("start.started", *session.notes[:1], timers.heard,
-                      length=say.text("units.length", n=minutes))
+                      length=say.count("length", minutes))
     return turn.tell(speech, unsaved=say.join(speech, "start.not_saved"))
 
 
