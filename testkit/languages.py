@@ -174,6 +174,39 @@ GERMAN = SpokenLanguage(
     matcher_floors=(0.69, 0.9),
 )
 
+SPANISH = SpokenLanguage(
+    code="es", invocation="coach de esterilla", locale="es-ES", zone="Europe/Madrid",
+    doctor=r"\bm[eé]dic|\bdoctor|pediatra",
+    safety_carriers=("tengo {x}, puedo usarla igualmente", "{x}, puedo tumbarme igualmente",
+                     "y con {x}"),
+    complaint_carriers=("me ayudará con {x}", "sirve para {x}", "es buena para {x}"),
+    hint=r"\b(?:di|dime|decir|pregunta|preguntar|prueba|ejemplo|o): (?P<phrase>[^.?!]+)",
+    or_word="o",
+    transcript_page="docs/conversation.md",
+    unresolved=("mi embarazo de cinco meses", "PREGNANCY"),
+    weekly_said=("los lunes y los viernes", "las 19"),
+    disclaimer=r"no sustituye el consejo médico profesional",
+    emergency=r"en caso de emergencia, llama al (112|911)",
+    invitation=r"\b(di|dime|pregunta|pregúntame|prueba|puedes|hazme)\b",
+    quoted_lines=("Alexa, abre Coach de Esterilla.", "Sí.", None, "¿Cuánto tiempo queda?",
+                  "Pausa.", "Alexa, pide a Coach de Esterilla que continúe.",
+                  "Alexa, abre Coach de Esterilla.", "Sí.",
+                  "Alexa, dile a Coach de Esterilla que ya he terminado.",
+                  "Alexa, abre Coach de Esterilla.", "Sí.",
+                  "Los lunes, los miércoles y los viernes.", "A las siete de la tarde."),
+    checkin_note="aviso a los dos minutos",
+    phrases=Phrasebook(
+        open="abre Coach de Esterilla", start_twenty="empieza una sesión de veinte minutos",
+        start_one="empieza una sesión de un minuto",
+        start_ten="empieza una sesión de diez minutos", yes_gladly="sí, claro", yes="sí",
+        no="no", ask_time_left="pregunta a Coach de Esterilla cuánto tiempo queda",
+        pregnant="es segura si estoy embarazada",
+        weekly="recuérdame usar la esterilla los lunes y los viernes a las siete de la tarde",
+        weekly_days=("los lunes", "los viernes"),
+        evening="recuérdame usar la esterilla los martes a las siete y media de la tarde",
+        evening_day="los martes"),
+)
+
 FRENCH = SpokenLanguage(
     code="fr", invocation="coach tapis", locale="fr-FR", zone="Europe/Paris",
     doctor=r"médecin",
@@ -206,7 +239,8 @@ FRENCH = SpokenLanguage(
 )
 
 #: Every language, English first; a new language is one more entry.
-LANGUAGES: dict[str, SpokenLanguage] = {lang.code: lang for lang in (ENGLISH, GERMAN, FRENCH)}
+LANGUAGES: dict[str, SpokenLanguage] = {lang.code: lang for lang in (ENGLISH, GERMAN,
+                                                                      SPANISH, FRENCH)}
 #: The languages besides English: each holds the English conversations in its own words.
 OTHERS: tuple[SpokenLanguage, ...] = tuple(
     lang for lang in LANGUAGES.values() if lang.code != "en")

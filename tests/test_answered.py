@@ -210,20 +210,13 @@ def _hints(locale: str) -> set[str]:
     locales = manifest["manifest"]["publishingInformation"]["locales"]
     invocation = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))[
         "interactionModel"]["languageModel"]["invocationName"]
+    connectors = "|".join(re.escape(c) for c in language_for(locale).connectors)
     for phrase in locales.get(locale, {}).get("examplePhrases", []):
         rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b\s*"
-                      rf"(?:{_connectors(locale)}|,)?\s*", "", phrase.strip(), flags=re.I)
+                      rf"(?:to|and|,|(?:{connectors})\b)?\s*", "", phrase.strip(), flags=re.I)
         if rest and rest.lower() != phrase.strip().lower():
             found.add(rest)
     return found
-
-
-def _connectors(locale: str) -> str:
-    """The words between the skill's name and a one-shot request, as the language's word rules
-    know them ("ask mat coach *to* resume", "demande à coach tapis *de* reprendre"), each with
-    what follows it: a space, or the apostrophe of an elided one ("d'arrêter")."""
-    words = language_for(locale).connectors
-    return "|".join(rf"{re.escape(w)}(?:\s+|')" for w in sorted(words, key=len, reverse=True))
 
 
 #: The page that suggests more to ask, beside the quoted conversation.
@@ -236,6 +229,8 @@ def _documented(locale: str) -> set[str]:
     spoken = language(locale)
     invocation = json.loads((nlu.MODELS_DIR / f"{locale}.json").read_text("utf-8"))[
         "interactionModel"]["languageModel"]["invocationName"]
+    # the words between the name and the request ("to", "que"), as the language's rules drop them
+    connectors = "|".join(re.escape(c) for c in language_for(locale).connectors)
     found = set()
     page = (ROOT / spoken.transcript_page).read_text("utf-8")
     marker = f"--locale {locale} -->" if spoken.code != "en" else "--markdown -->"
@@ -245,7 +240,7 @@ def _documented(locale: str) -> set[str]:
         if who != "User" or "?" in before:
             continue  # an answer to the skill's question ("Mondays and Fridays") is a slot value
         rest = re.sub(rf"^alexa,?\s+(?:\w+\s+){{0,2}}{re.escape(invocation)}\b,?\s*"
-                      rf"(?:{_connectors(locale)})?", "", said.strip(" ."), flags=re.I)
+                      rf"(?:(?:{connectors})\s+)?", "", said.strip(" ."), flags=re.I)
         if rest and rest.lower() != said.strip(" .").lower():
             found.add(rest)  # "Alexa, tell mat coach I'm done." -> "I'm done"
         elif not said.lower().startswith("alexa"):

@@ -300,7 +300,7 @@ def test_manifest_publishing_information() -> None:
     for locale, info in publishing["locales"].items():
         spoken = language(locale)
         # The store's name is the one the skill says of itself, and Alexa says in consent.
-        assert info["name"] == catalogue_for(locale).text("skill.name"), locale
+        assert info["name"] == catalogue_for(locale).text("listing.name"), locale
         assert 0 < len(info["summary"]) <= 160, locale
         assert 0 < len(info["description"]) <= 4000, locale
         assert re.search(spoken.disclaimer, info["description"], re.I), locale
@@ -350,6 +350,9 @@ _CARRIERS = {
     "de": {"launch": ("öffne", "starte", "spiele", "aktiviere"),
            "one_shot": ("frag", "frage", "sag", "sage", "bitte"),
            "connectors": ("dass ", "ob ", "nach ", "")},
+    "es": {"launch": ("abre", "inicia", "activa", "lanza"),
+           "one_shot": ("pide a", "pídele a", "dile a", "pregunta a", "pregúntale a"),
+           "connectors": ("que ", "si ", "")},
     "fr": {"launch": ("ouvre", "lance", "démarre", "active"),
            "one_shot": ("demande à", "dis à"),
            "connectors": ("de ", "d'", "si ", "que ", "")},

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from skill.content import Catalogue
 from skill.deploy.models import build_model
 from testkit.checks import banned_claims
 
@@ -51,9 +52,10 @@ def test_every_language_has_every_line_english_has(language: str) -> None:
         expected = set(PLACEHOLDER.findall(" ".join(_lines(value))))
         for line in _lines(ours[key]):
             found = set(PLACEHOLDER.findall(line))
-            # A singular may spell its number out ("eine Minute"); a 24-hour clock has no am/pm.
-            allowed = {"n"} if key.endswith(".one") else {"period"} if key.startswith(
-                "reminders.time.") else set()
+            # A singular may spell its number out ("eine Minute"); a 24-hour clock has no am/pm,
+            # and one o'clock may be said in words ("la una").
+            allowed = {"period", "hour"} if key.startswith("reminders.time.") else (
+                {"n"} if key.endswith(".one") else set())
             assert found <= expected and expected - found <= allowed, (key, line)
 
 
@@ -69,6 +71,21 @@ def test_no_line_of_any_language_makes_a_claim(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_language_names_its_clock(language: str) -> None:
     assert _catalogue(language)["reminders.time.clock"] in ("12", "24")
+
+
+def test_one_oclock_has_a_form_of_its_own() -> None:
+    """Spanish says "a la una" beside "a las siete", Italian "all'una" beside "alle sette":
+    the clock reads a `.one` line for the hour one, and every language has one."""
+    lines = {"reminders.time.clock": ("24",), "reminders.time.oclock": ("las {hour}",),
+             "reminders.time.oclock.one": ("la una",),
+             "reminders.time.minutes": ("las {hour}:{minute}",),
+             "reminders.time.minutes.one": ("la una y {minute}",)}
+    clock = Catalogue("xx-XX", lines)
+    assert [clock.clock_time(h, m) for h, m in ((1, 0), (1, 30), (13, 0), (19, 5))] == [
+        "la una", "la una y 30", "las 13", "las 19:05"]
+    for language in LANGUAGES:
+        assert {"reminders.time.oclock.one", "reminders.time.minutes.one"} <= set(
+            _catalogue(language)), language
 
 
 _SPEAK = """

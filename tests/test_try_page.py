@@ -234,7 +234,7 @@ def test_a_conversation_after_switching_language(fresh_page_url: str, tmp_path: 
 
 def _conversation(page, spoken: SpokenLanguage, say_it, alexa, line_pattern,
                   shots: Path) -> None:
-    locale, said, name = spoken.locale, spoken.phrases, say_it.text("skill.name")
+    locale, said, name = spoken.locale, spoken.phrases, say_it.text("listing.name")
     assert said is not None
     english = spoken.english_words(" ".join(v for key in say_it for v in say_it.variants(key)))
     # The switch offers what interaction_models/ holds; the page starts in English.

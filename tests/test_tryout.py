@@ -688,7 +688,7 @@ def test_a_device_sends_its_language_and_hears_answers_in_it(other_device: Devic
 
     say, said, locale = catalogue_for(spoken.locale), spoken.phrases, spoken.locale
     alexa = other_device.language
-    name = catalogue_for(spoken.locale).text("skill.name")
+    name = catalogue_for(spoken.locale).text("listing.name")
     assert other_device.locale == locale and alexa.code == spoken.code
     launch = other_device.say(said.open)
     assert launch["request"]["request"]["locale"] == locale and launch["locale"] == locale
@@ -758,7 +758,7 @@ def test_the_console_talks_each_language(other_device: Device, spoken: SpokenLan
     from skill.tryout.command import console
 
     rules = other_device.language
-    name = catalogue_for(spoken.locale).text("skill.name")
+    name = catalogue_for(spoken.locale).text("listing.name")
     out = io.StringIO()
     lines = [f"{spoken.phrases.open.lower()}\n", f"{spoken.phrases.start_ten}\n", "/deny\n"]
     assert console(other_device, iter(lines), out, speak=False) == 0

@@ -101,9 +101,12 @@ class Catalogue:
         else:
             shown = hour % 12 or 12
             period = self.text("reminders.time.pm" if hour >= 12 else "reminders.time.am")
+        # One o'clock has a form of its own where a language says it apart ("a la una",
+        # "all'una" beside "a las siete", "alle sette").
+        one = ".one" if shown == 1 else ""
         if minute == 0:
-            return self.text("reminders.time.oclock", hour=shown, period=period)
-        return self.text("reminders.time.minutes", hour=shown, minute=f"{minute:02d}",
+            return self.text(f"reminders.time.oclock{one}", hour=shown, period=period)
+        return self.text(f"reminders.time.minutes{one}", hour=shown, minute=f"{minute:02d}",
                          period=period)
 
     def duration(self, seconds: int) -> str:

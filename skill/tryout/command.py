@@ -129,7 +129,7 @@ def console(device: Device, lines: object, out: object, *, speak: bool = True) -
                 kind = event["kind"] if event["kind"] in ("timer", "reminder") else "progress"
                 write(f"[{kind}{label}] Alexa: {event['text']}")
                 if speak:
-                    speech.say_aloud(event["text"], device.language.voice)
+                    speech.say_aloud(event["text"], device.language.voice_for(device.locale))
 
     watcher = threading.Thread(target=watch, daemon=True, name="mat-coach-try-console")
     watcher.start()
@@ -168,7 +168,7 @@ def console(device: Device, lines: object, out: object, *, speak: bool = True) -
             if speak:
                 speech.say_aloud(" ".join(filter(None, (turn.get("speech"),
                                                         turn.get("permission_question")))),
-                                 device.language.voice)
+                                 device.language.voice_for(device.locale))
     finally:
         stop.set()
         watcher.join(2)

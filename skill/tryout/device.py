@@ -121,7 +121,7 @@ class Device:
     def alexa_says(self, key: str) -> str:
         """One of Alexa's own lines in the device's language, naming the skill by its name in
         that language's store ("Mat Coach", "Matten Coach"), as Alexa does."""
-        return self.language.alexa_says(key, catalogue_for(self.locale).text("skill.name"))
+        return self.language.alexa_says(key, catalogue_for(self.locale).text("listing.name"))
 
     def switch_locale(self, locale: str) -> None:
         """Set the device to another of its `locales`: the conversation ends, as it would if

@@ -154,7 +154,8 @@ def create_page_app(device: Device) -> Flask:
         # The voice of the language the words were said in (a reply may still be playing
         # when the switch changes the device's language); the device's own otherwise.
         said_in = request.args.get("locale", "")
-        voice = (language_for(said_in) if said_in in device.locales else device.language).voice
+        voice = (language_for(said_in).voice_for(said_in) if said_in in device.locales
+                 else device.language.voice_for(device.locale))
         audio = speech.synthesize(request.args.get("text", "")[:speech.MAX_SPOKEN_CHARS],
                                   voice=voice)
         if audio is None:

@@ -93,6 +93,8 @@ class Language:
     name: ClassVar[str] = ""
     #: The espeak-ng voice that reads this language.
     voice: ClassVar[str] = ""
+    #: Another espeak-ng voice for some of its locales ("es-MX": "es-419").
+    regional_voices: ClassVar[Mapping[str, str]] = {}
     #: Whether the optional offline recogniser (pocketsphinx, English only) can hear it.
     listens: ClassVar[bool] = False
     #: "&" said aloud, and the word that joins values in a list ("mondays and fridays").
@@ -143,6 +145,11 @@ class Language:
 
     def __repr__(self) -> str:
         return f"<Language {self.code}>"
+
+    def voice_for(self, locale: str) -> str:
+        """The espeak-ng voice for one of the language's locales: a region's own where
+        espeak-ng has one (Latin American Spanish), the language's otherwise."""
+        return self.regional_voices.get(locale, self.voice)
 
     # --- what each language reads its own way -----------------------------------------------
     def numerals(self, text: str) -> str:
