@@ -205,6 +205,8 @@ SPANISH = SpokenLanguage(
         weekly_days=("los lunes", "los viernes"),
         evening="recuérdame usar la esterilla los martes a las siete y media de la tarde",
         evening_day="los martes"),
+    heldout="heldout_es.jsonl", set_name="spanish", answered_floor=0.703, safety_unanswered=5,
+    matcher_floors=(0.717, 0.72),
 )
 
 FRENCH = SpokenLanguage(
