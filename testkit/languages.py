@@ -243,9 +243,42 @@ ITALIAN = SpokenLanguage(
     matcher_floors=(0.624, 0.666),
 )
 
+FRENCH = SpokenLanguage(
+    code="fr", invocation="coach tapis", locale="fr-FR", zone="Europe/Paris",
+    doctor=r"médecin",
+    safety_carriers=("j'ai {x}, est-ce que je peux utiliser le tapis",
+                     "{x}, je peux quand même m'allonger dessus", "et avec {x}"),
+    complaint_carriers=("est-ce que ça aide pour {x}", "c'est bon pour {x}",
+                        "ça fait quelque chose pour {x}"),
+    hint=r"\b(?:dites|demandez|dire|demander|exemple)\s?: (?P<phrase>[^.?!]+)", or_word="ou",
+    transcript_page="docs/conversation.md",
+    unresolved=("ma grossesse au cinquième mois", "PREGNANCY"),
+    weekly_said=("le lundi et le vendredi", "19 h"),
+    disclaimer=r"ne remplacent pas l'avis d'un professionnel de santé",
+    emergency=r"en cas d'urgence, appelez le (112|911)",  # 112 in Europe, 911 in Québec
+    invitation=r"\b(dites|demandez|essayez|vous pouvez)\b",
+    quoted_lines=("Alexa, ouvre Coach Tapis.", "Oui.", None, "Il reste combien de temps?",
+                  "Pause.", "Alexa, demande à Coach Tapis de reprendre.",
+                  "Alexa, ouvre Coach Tapis.", "Oui.", "Alexa, dis à Coach Tapis que j'ai fini.",
+                  "Alexa, ouvre Coach Tapis.", "Oui.", "Le lundi, le mercredi et le vendredi.",
+                  "À sept heures du soir."),
+    checkin_note="point d'étape, après deux minutes",
+    phrases=Phrasebook(
+        open="ouvre Coach Tapis", start_twenty="lance une séance de vingt minutes",
+        start_one="lance une séance pendant une minute",
+        start_ten="lance une séance de dix minutes", yes_gladly="oui volontiers", yes="oui",
+        no="non", ask_time_left="demande à Coach Tapis combien de temps il reste",
+        pregnant="est-ce que c'est sans danger si je suis enceinte",
+        weekly="rappelle-moi le lundi et le vendredi à dix-neuf heures",
+        weekly_days=("le lundi", "le vendredi"),
+        evening="rappelle-moi le mardi à sept heures et demie du soir", evening_day="le mardi"),
+    heldout="heldout_fr.jsonl", set_name="french", answered_floor=0.729, safety_unanswered=7,
+    matcher_floors=(0.769, 0.857),
+)
+
 #: Every language, English first; a new language is one more entry.
 LANGUAGES: dict[str, SpokenLanguage] = {lang.code: lang for lang in (ENGLISH, GERMAN,
-                                                                      SPANISH, ITALIAN)}
+                                                                      SPANISH, ITALIAN, FRENCH)}
 #: The languages besides English: each holds the English conversations in its own words.
 OTHERS: tuple[SpokenLanguage, ...] = tuple(
     lang for lang in LANGUAGES.values() if lang.code != "en")

@@ -356,6 +356,9 @@ _CARRIERS = {
     "it": {"launch": ("apri", "avvia", "lancia", "inizia"),
            "one_shot": ("chiedi a", "di' a", "dì a", "domanda a"),
            "connectors": ("di ", "se ", "che ", "")},
+    "fr": {"launch": ("ouvre", "lance", "démarre", "active"),
+           "one_shot": ("demande à", "dis à"),
+           "connectors": ("de ", "d'", "si ", "que ", "")},
 }
 
 

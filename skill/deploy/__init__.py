@@ -12,7 +12,8 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = PACKAGE_DIR.parent
 # The locales the skill ships: one interaction model each, one publishing entry each.
-LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN", "de-DE", "es-ES", "es-MX", "es-US", "it-IT")
+LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN", "de-DE", "es-ES", "es-MX", "es-US",
+           "fr-FR", "fr-CA", "it-IT")
 
 
 def read_json(path: Path) -> dict:
