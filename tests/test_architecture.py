@@ -205,6 +205,8 @@ def _reachable(key: str, strings: set[str], prompted: set[str]) -> bool:
         return True  # Turn.prompt(base) speaks base and reprompts with base.reprompt
     if key.startswith("units.") and last in ("one", "other"):
         return base.removeprefix("units.") in strings  # Catalogue.count(unit, n)
+    if key.startswith("reminders.time.") and last == "one":
+        return base in strings  # Catalogue.clock_time: the hour one's own form
     return False
 
 
