@@ -9,6 +9,7 @@ words come from `testkit.languages`: a new language is an entry there, not a cop
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ import pytest
 import time_machine
 
 from skill.content import catalogue_for
+from skill.deploy import LOCALES
 from skill.store import open_store
 from testkit import envelopes as env
 from testkit.alexa_apis import TimersFake
@@ -39,9 +41,24 @@ def clock():
         yield traveller
 
 
-@pytest.fixture(params=OTHERS, ids=lambda lang: lang.locale)
+#: A time zone of each regional store: its timer labels show that clock.
+REGION_ZONES = {"fr-CA": "America/Toronto", "es-MX": "America/Mexico_City",
+                "es-US": "America/Los_Angeles"}
+#: Every locale of every language besides English: the language, and the locale spoken.
+WHERE = [(lang, locale) for lang in OTHERS for locale in LOCALES
+         if locale.split("-")[0] == lang.code]
+
+
+@pytest.fixture(params=WHERE, ids=lambda where: where[1])
 def spoken(request: pytest.FixtureRequest) -> SpokenLanguage:
-    return request.param
+    """The language, as spoken in one of its locales (a regional one speaks its own clock,
+    zone and overrides; the phrases and checks are the language's)."""
+    lang, locale = request.param
+    if locale == lang.locale:
+        return lang
+    say = catalogue_for(locale)
+    return dataclasses.replace(lang, locale=locale, zone=REGION_ZONES[locale],
+                               weekly_said=(lang.weekly_said[0], say.clock_time(19, 0)))
 
 
 @pytest.fixture
