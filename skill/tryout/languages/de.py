@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from skill.tryout.languages.rules import AM, MIDDAY, NIGHT, PM, Language, Words
+from skill.tryout.languages.rules import AM, MIDDAY, NIGHT, PM, Language, Words, phrase_end
 
 _ONES = {"null": 0, "eins": 1, "zwei": 2, "zwo": 2, "drei": 3, "vier": 4, "fünf": 5,
          "sechs": 6, "sieben": 7, "acht": 8, "neun": 9}
@@ -338,19 +338,12 @@ class German(Language):
                 return _PART_NOUNS[w[end]], end + 1
         return None
 
-    @staticmethod
-    def _phrase_at(w: list[str], start: int, phrases: tuple[tuple[str, ...], ...]) -> int | None:
-        for phrase in phrases:
-            if tuple(w[start:start + len(phrase)]) == phrase:
-                return start + len(phrase)
-        return None
-
     def _meridiem_at(self, w: list[str], start: int) -> tuple[str, int] | None:
         """What follows a clock time and says which half of the day: "abends", "früh",
         "am Morgen", "mittags"."""
         if w[start:start + 1] == ["früh"]:
             return AM, start + 1
-        noon = self._phrase_at(w, start, _NOON)
+        noon = phrase_end(w, start, _NOON)
         if noon is not None:
             return MIDDAY, noon
         part = self._part_of_day_at(w, start)
@@ -418,15 +411,9 @@ class German(Language):
         w = list(words)
         if start >= len(w):
             return None
-        part = self._part_of_day_at(w, start)
-        if part is not None:
-            return part
-        noon = self._phrase_at(w, start, _NOON)
-        if noon is not None:
-            return "12:00", noon
-        midnight = self._phrase_at(w, start, _MIDNIGHT)
-        if midnight is not None:
-            return "00:00", midnight
+        named = self._named_time_at(w, start, _NOON, _MIDNIGHT)
+        if named is not None:
+            return named
         relative = self._relative_at(w, start)
         if relative is not None:
             hour, minute, end = relative

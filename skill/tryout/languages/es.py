@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import ClassVar
 
-from skill.tryout.languages.rules import AM, MIDDAY, NIGHT, PM, Language, Words
+from skill.tryout.languages.rules import AM, MIDDAY, NIGHT, PM, Language, Words, phrase_end
 
 _ONES = {"cero": 0, "uno": 1, "un": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
          "seis": 6, "siete": 7, "ocho": 8, "nueve": 9}
@@ -307,13 +307,6 @@ class Spanish(Language):
         return (parts, end) if end is not None else None
 
     # --- times of day (AMAZON.TIME) -----------------------------------------------------------
-    @staticmethod
-    def _phrase_at(w: list[str], start: int, phrases: tuple[tuple[str, ...], ...]) -> int | None:
-        for phrase in phrases:
-            if tuple(w[start:start + len(phrase)]) == phrase:
-                return start + len(phrase)
-        return None
-
     def _part_of_day_at(self, w: list[str], start: int) -> tuple[str, int] | None:
         """"por la tarde", "en la noche", "esta noche", "de madrugada": (code, end index)."""
         for lead in _PART_LEADS:
@@ -329,7 +322,7 @@ class Spanish(Language):
         "en la noche", "de la madrugada", "del mediodía", "p. m."."""
         if start < len(w) and w[start] in _MERIDIEM:
             return _MERIDIEM[w[start]], start + 1
-        noon = self._phrase_at(w, start, (("del", "mediodía"), ("al", "mediodía")))
+        noon = phrase_end(w, start, (("del", "mediodía"), ("al", "mediodía")))
         if noon is not None:
             return MIDDAY, noon
         for lead in _AFTER_TIME:
@@ -386,15 +379,9 @@ class Spanish(Language):
         w = list(words)
         if start >= len(w):
             return None
-        part = self._part_of_day_at(w, start)
-        if part is not None:
-            return part
-        noon = self._phrase_at(w, start, _NOON)
-        if noon is not None:
-            return "12:00", noon
-        midnight = self._phrase_at(w, start, _MIDNIGHT)
-        if midnight is not None:
-            return "00:00", midnight
+        named = self._named_time_at(w, start, _NOON, _MIDNIGHT)
+        if named is not None:
+            return named
         i = start
         # "a las siete", "a la una", "las diecinueve": the article is part of the time
         if w[i:i + 2] in (["a", "las"], ["a", "la"]):

@@ -38,6 +38,15 @@ def find_phrase(words: list[str], phrase: list[str], taken: set[int]) -> int | N
     return None
 
 
+def phrase_end(words: Words, start: int, phrases: Sequence[tuple[str, ...]]) -> int | None:
+    """Where the first of `phrases` that stands at `start` ends ("am abend" at 3 ends at 5);
+    None when none does."""
+    for phrase in phrases:
+        if tuple(words[start:start + len(phrase)]) == phrase:
+            return start + len(phrase)
+    return None
+
+
 def iso_duration(parts: Mapping[str, Fraction]) -> str:
     """ISO-8601 with the units as spoken; a fraction moves down a unit (1.5 h -> PT1H30M),
     fractions of a second are rounded."""
@@ -145,6 +154,24 @@ class Language:
 
     def __repr__(self) -> str:
         return f"<Language {self.code}>"
+
+    def _part_of_day_at(self, words: list[str], start: int) -> tuple[str, int] | None:
+        """A part of the day said at `start` ("abends", "por la tarde"): (code, end index).
+        Each language that reads one says how."""
+        return None
+
+    def _named_time_at(self, words: list[str], start: int, noon: Sequence[tuple[str, ...]],
+                       midnight: Sequence[tuple[str, ...]]) -> tuple[str, int] | None:
+        """What a time of day said by name fills AMAZON.TIME with, before any clock time is
+        read: a part of the day's code ("EV"), noon ("12:00") or midnight ("00:00")."""
+        part = self._part_of_day_at(words, start)
+        if part is not None:
+            return part
+        for value, phrases in (("12:00", noon), ("00:00", midnight)):
+            end = phrase_end(words, start, phrases)
+            if end is not None:
+                return value, end
+        return None
 
     def voice_for(self, locale: str) -> str:
         """The espeak-ng voice for one of the language's locales: a region's own where
